@@ -1,0 +1,1 @@
+//! The C ABI: the only code that touches raw pointers and `extern "C"`.

@@ -1,0 +1,1 @@
+//! Public and private keys: blobs, signatures, private key file formats.

@@ -1,0 +1,1 @@
+//! known_hosts files: parse, match, write (OpenSSH format).

@@ -1,0 +1,15 @@
+//! A drop-in replacement for libssh2 1.11.1, written in Rust.
+//!
+//! Layers (see ARCHITECTURE.md): `ffi` is the only place with raw pointers and
+//! `extern "C"`; `session` owns sockets, clocks and the resumable-operation
+//! driver; `proto` is the sans-IO SSH core.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod crypto;
+pub mod error;
+pub mod ffi;
+pub mod keys;
+pub mod knownhost;
+pub mod proto;
+pub mod session;

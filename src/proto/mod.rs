@@ -1,0 +1,6 @@
+//! The sans-IO SSH core: bytes in, bytes out, no sockets and no clocks.
+
+pub mod kex;
+pub mod msg;
+pub mod transport;
+pub mod wire;

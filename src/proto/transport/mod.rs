@@ -1,0 +1,1 @@
+//! Binary packet protocol: framing, ciphers, MACs, compression.

@@ -1,0 +1,1 @@
+//! Safe Session: protocol core plus I/O plus resumable operation slots.
