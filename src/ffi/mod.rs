@@ -1,1 +1,3 @@
 //! The C ABI: the only code that touches raw pointers and `extern "C"`.
+
+pub mod types;

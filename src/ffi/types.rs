@@ -1,0 +1,1 @@
+//! `#[repr(C)]` mirrors of the structs in include/*.h.
