@@ -1,1 +1,494 @@
-//! Safe Session: protocol core plus I/O plus resumable operation slots.
+//! Safe Session: the transport core plus I/O plus the state of resumable
+//! operations. Every public operation is a step function run by `drive`.
+
+pub mod auth;
+pub mod channel;
+pub mod driver;
+pub mod io;
+
+use std::collections::VecDeque;
+
+use crate::error::{code, Error, Result};
+use crate::proto::conn::negotiate::{idx, NAME_LISTS};
+use crate::proto::conn::{Conn, Event, Prefs};
+use crate::proto::kex::{self, GexParams};
+use crate::proto::msg;
+use crate::proto::transport as tp;
+use crate::proto::wire::{Reader, Writer};
+use driver::{drive, EAGAIN};
+use io::{FdIo, RawSocket, SocketIo};
+
+/// Number of LIBSSH2_METHOD_* slots (KEX .. SIGN_ALGO).
+pub const METHOD_SLOTS: usize = 11;
+/// LIBSSH2_METHOD_SIGN_ALGO: the user-auth signature algorithm preference.
+pub const METHOD_SIGN_ALGO: usize = 10;
+/// libssh2's default read timeout for awaited replies, in seconds.
+pub const DEFAULT_READ_TIMEOUT_S: i64 = 60;
+
+/// Callbacks the application installed (built by the FFI layer).
+#[derive(Default)]
+pub struct Callbacks {
+    /// LIBSSH2_CALLBACK_IGNORE.
+    pub ignore: Option<Box<dyn FnMut(&[u8])>>,
+    /// LIBSSH2_CALLBACK_DEBUG.
+    pub debug: Option<Box<dyn FnMut(bool, &[u8], &[u8])>>,
+    /// LIBSSH2_CALLBACK_DISCONNECT.
+    pub disconnect: Option<Box<dyn FnMut(u32, &[u8], &[u8])>>,
+}
+
+/// Progress of `handshake`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HandshakeState {
+    NotStarted,
+    Exchanging,
+    ServiceRequested,
+    Done,
+}
+
+/// A client SSH session.
+pub struct Session {
+    /// Blocking mode (libssh2's default is blocking).
+    pub blocking: bool,
+    /// Overall timeout for blocking calls in ms (0: none).
+    pub timeout_ms: i64,
+    /// Longest wait for an awaited reply in seconds (0: none).
+    pub read_timeout_s: i64,
+    /// LIBSSH2_FLAG_SIGPIPE: let writes raise SIGPIPE.
+    pub flag_sigpipe: bool,
+    /// LIBSSH2_FLAG_COMPRESS: offer zlib compression.
+    pub flag_compress: bool,
+    /// Our identification line (without CR LF), if the caller set one.
+    pub local_banner: Option<Vec<u8>>,
+    /// Algorithm preferences per LIBSSH2_METHOD_* slot (None: defaults).
+    pub method_prefs: [Option<Vec<String>>; METHOD_SLOTS],
+    /// Group-exchange sizes in bits.
+    pub gex: GexParams,
+    /// The last error (code 0 when none).
+    pub last_error: Error,
+    /// Trace bitmask (LIBSSH2_TRACE_*).
+    pub trace_mask: i32,
+    /// Where trace lines go (None: stderr).
+    pub trace_sink: Option<Box<dyn FnMut(&str)>>,
+    /// Application callbacks.
+    pub callbacks: Callbacks,
+    /// The socket given to `handshake`.
+    pub socket: Option<RawSocket>,
+    socket_was_nonblocking: bool,
+    /// Byte transport (the socket, or the caller's send/recv callbacks).
+    pub io: Option<Box<dyn SocketIo>>,
+    /// The transport core, once the handshake started.
+    pub conn: Option<Conn>,
+    /// LIBSSH2_SESSION_BLOCK_* bits of the last would-block.
+    pub block_dirs: i32,
+    /// Bytes received so far (progress for read timeouts).
+    pub rx_bytes: u64,
+    /// Set while waiting for a reply the read timeout applies to.
+    pub awaiting_reply: bool,
+    /// A fatal error that ended the connection.
+    pub dead: Option<Error>,
+    handshake: HandshakeState,
+    /// Application packets not yet claimed by an operation.
+    pub inbox: VecDeque<Vec<u8>>,
+    /// Keepalive: send one every this many seconds (0: off).
+    pub keepalive_interval: u32,
+    /// Keepalive: ask the server to reply.
+    pub keepalive_want_reply: bool,
+    /// When the last keepalive (or other packet) was sent, in ms.
+    pub keepalive_last_ms: u64,
+    disconnect_sent: bool,
+    /// State of the authentication operation in flight.
+    pub auth: auth::AuthState,
+    /// Set once the server accepted an authentication.
+    pub authenticated: bool,
+    /// Methods from the last USERAUTH_FAILURE.
+    pub auth_methods: Option<String>,
+    /// The server's USERAUTH_BANNER text, if it sent one.
+    pub userauth_banner: Option<Vec<u8>>,
+    /// Channels by our channel number.
+    pub channels: channel::Channels,
+    /// The channel whose open is in flight.
+    pub opening_channel: Option<u32>,
+    /// For each global request sent with want_reply, whether its reply is ours to drop.
+    pub global_replies: VecDeque<bool>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    /// A new, unconnected session with libssh2's defaults.
+    pub fn new() -> Self {
+        Session {
+            blocking: true,
+            timeout_ms: 0,
+            read_timeout_s: DEFAULT_READ_TIMEOUT_S,
+            flag_sigpipe: false,
+            flag_compress: false,
+            local_banner: None,
+            method_prefs: Default::default(),
+            gex: GexParams::default(),
+            last_error: Error::new(code::NONE, ""),
+            trace_mask: 0,
+            trace_sink: None,
+            callbacks: Callbacks::default(),
+            socket: None,
+            socket_was_nonblocking: false,
+            io: None,
+            conn: None,
+            block_dirs: 0,
+            rx_bytes: 0,
+            awaiting_reply: false,
+            dead: None,
+            handshake: HandshakeState::NotStarted,
+            inbox: VecDeque::new(),
+            keepalive_interval: 0,
+            keepalive_want_reply: false,
+            keepalive_last_ms: 0,
+            disconnect_sent: false,
+            global_replies: VecDeque::new(),
+            channels: Default::default(),
+            opening_channel: None,
+            auth: Default::default(),
+            authenticated: false,
+            auth_methods: None,
+            userauth_banner: None,
+        }
+    }
+
+    /// Records a fatal error: the connection is unusable from now on.
+    pub fn fail(&mut self, e: Error) -> Error {
+        if self.dead.is_none() {
+            self.dead = Some(e.clone());
+        }
+        e
+    }
+
+    /// Writes a trace line if `mask` is enabled.
+    pub fn trace(&mut self, mask: i32, what: impl FnOnce() -> String) {
+        if self.trace_mask & mask == 0 {
+            return;
+        }
+        let line = what();
+        match self.trace_sink.as_mut() {
+            Some(f) => f(&line),
+            None => eprintln!("[libssh2] {:.6} {}", io::now_ms() as f64 / 1000.0, line),
+        }
+    }
+
+    // ---- algorithm lists -----------------------------------------------
+
+    /// Algorithms we implement for a LIBSSH2_METHOD_* slot.
+    pub fn supported(method: usize) -> Result<Vec<&'static str>> {
+        Ok(match method {
+            idx::KEX => kex::SUPPORTED_KEX.to_vec(),
+            idx::HOSTKEY => crate::keys::SUPPORTED_HOSTKEY_ALGS.to_vec(),
+            idx::CRYPT_CS | idx::CRYPT_SC => tp::SUPPORTED_CIPHERS.to_vec(),
+            idx::MAC_CS | idx::MAC_SC => tp::SUPPORTED_MACS.to_vec(),
+            idx::COMP_CS | idx::COMP_SC => tp::SUPPORTED_COMPRESSION.to_vec(),
+            _ => return Err(Error::new(code::METHOD_NOT_SUPPORTED, "Unknown method type")),
+        })
+    }
+
+    /// Sets the preference list for a slot, keeping only names we implement.
+    pub fn set_method_pref(&mut self, method: usize, prefs: &str) -> Result<()> {
+        if method >= METHOD_SLOTS {
+            return Err(Error::new(code::INVAL, "Invalid parameter specified for method_type"));
+        }
+        let names: Vec<String> = prefs.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        let kept: Vec<String> = match Self::supported(method) {
+            Ok(sup) => names.into_iter().filter(|n| sup.contains(&n.as_str())).collect(),
+            // Languages and signature algorithms have no fixed list.
+            Err(_) => names,
+        };
+        if kept.is_empty() {
+            return Err(Error::new(code::METHOD_NOT_SUPPORTED, "The requested method(s) are not currently supported"));
+        }
+        self.method_prefs[method] = Some(kept);
+        if let Some(c) = self.conn.as_mut() {
+            let p = self.prefs();
+            c.set_prefs(p);
+        }
+        Ok(())
+    }
+
+    fn default_list(&self, method: usize) -> Vec<String> {
+        let v: Vec<&str> = match method {
+            idx::KEX => kex::DEFAULT_KEX.to_vec(),
+            idx::HOSTKEY => crate::keys::DEFAULT_HOSTKEY_ALGS.to_vec(),
+            idx::CRYPT_CS | idx::CRYPT_SC => tp::DEFAULT_CIPHERS.to_vec(),
+            idx::MAC_CS | idx::MAC_SC => tp::DEFAULT_MACS.to_vec(),
+            idx::COMP_CS | idx::COMP_SC if self.flag_compress => vec!["zlib@openssh.com", "zlib", "none"],
+            idx::COMP_CS | idx::COMP_SC => vec!["none"],
+            _ => vec![],
+        };
+        v.into_iter().map(str::to_owned).collect()
+    }
+
+    /// The ten lists to offer in KEXINIT.
+    pub fn prefs(&self) -> Prefs {
+        let mut p: Prefs = Default::default();
+        for (i, slot) in p.iter_mut().enumerate().take(NAME_LISTS) {
+            *slot = self.method_prefs[i].clone().unwrap_or_else(|| self.default_list(i));
+        }
+        p
+    }
+
+    /// The negotiated algorithm for a slot, once the handshake is done.
+    pub fn method(&self, method: usize) -> Option<&str> {
+        let n = self.conn.as_ref()?.negotiated()?;
+        Some(match method {
+            idx::KEX => &n.kex,
+            idx::HOSTKEY => &n.hostkey,
+            idx::CRYPT_CS => &n.crypt_cs,
+            idx::CRYPT_SC => &n.crypt_sc,
+            idx::MAC_CS => &n.mac_cs,
+            idx::MAC_SC => &n.mac_sc,
+            idx::COMP_CS => &n.comp_cs,
+            idx::COMP_SC => &n.comp_sc,
+            idx::LANG_CS => &n.lang_cs,
+            idx::LANG_SC => &n.lang_sc,
+            _ => return None,
+        })
+    }
+
+    // ---- connection --------------------------------------------------
+
+    /// Uses the caller's I/O instead of send(2)/recv(2) on the socket.
+    pub fn set_io(&mut self, io: Box<dyn SocketIo>) {
+        self.io = Some(io);
+    }
+
+    /// Performs the SSH handshake on a connected socket (resumable).
+    pub fn handshake(&mut self, sock: RawSocket) -> Result<()> {
+        if sock < 0 {
+            return Err(Error::new(code::BAD_SOCKET, "Bad socket provided"));
+        }
+        drive(self, |s| s.handshake_step(sock))
+    }
+
+    fn handshake_step(&mut self, sock: RawSocket) -> Result<()> {
+        if let Some(e) = &self.dead {
+            return Err(e.clone());
+        }
+        if self.handshake == HandshakeState::NotStarted {
+            self.socket = Some(sock);
+            self.socket_was_nonblocking = io::set_nonblocking(sock, true);
+            match self.io.as_mut() {
+                Some(io) => io.set_socket(sock),
+                None => self.io = Some(Box::new(FdIo { fd: sock, sigpipe: self.flag_sigpipe })),
+            }
+            let mut conn = Conn::new(self.local_banner.as_deref(), self.prefs(), self.gex);
+            conn.start()?;
+            self.conn = Some(conn);
+            self.handshake = HandshakeState::Exchanging;
+            self.trace(TRACE_TRANS, || "Sent banner and KEXINIT".into());
+        }
+        self.awaiting_reply = true;
+        if self.handshake == HandshakeState::Exchanging {
+            self.pump()?;
+            if !self.conn.as_ref().is_some_and(Conn::handshake_done) {
+                return Err(EAGAIN);
+            }
+            let neg = self.conn.as_ref().and_then(|c| c.negotiated().cloned()).unwrap_or_default();
+            self.trace(TRACE_KEX, || format!("Agreed on {} / {} / {} / {}", neg.kex, neg.hostkey, neg.crypt_cs, neg.mac_cs));
+            let mut w = Writer::msg(msg::SERVICE_REQUEST);
+            w.string(b"ssh-userauth");
+            self.send(&w.buf)?;
+            self.handshake = HandshakeState::ServiceRequested;
+        }
+        if self.handshake == HandshakeState::ServiceRequested {
+            let p = self.wait_packet(|t| t == msg::SERVICE_ACCEPT)?;
+            let mut r = Reader::new(&p[1..]);
+            if r.string()? != b"ssh-userauth" {
+                return Err(self.fail(Error::proto("Invalid response received from server")));
+            }
+            self.handshake = HandshakeState::Done;
+            self.awaiting_reply = false;
+        }
+        Ok(())
+    }
+
+    /// True once `handshake` has completed.
+    pub fn connected(&self) -> bool {
+        self.handshake == HandshakeState::Done
+    }
+
+    /// Queues a packet for sending and tries to flush.
+    pub fn send(&mut self, payload: &[u8]) -> Result<()> {
+        let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?;
+        conn.send(payload)?;
+        self.keepalive_last_ms = io::now_ms();
+        self.flush()?;
+        Ok(())
+    }
+
+    /// Moves bytes both ways and processes whatever packets arrived.
+    /// Returns true if at least one packet was processed.
+    pub fn pump(&mut self) -> Result<bool> {
+        if let Some(e) = &self.dead {
+            return Err(e.clone());
+        }
+        let r = self.pump_inner();
+        match r {
+            Err(e) if e.code != code::EAGAIN => Err(self.fail(e)),
+            r => r,
+        }
+    }
+
+    fn pump_inner(&mut self) -> Result<bool> {
+        self.flush()?;
+        let mut progress = false;
+        loop {
+            let next = self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.next_packet();
+            let next = next.inspect_err(|_| self.emit_events())?;
+            self.emit_events();
+            match next {
+                Some(p) => {
+                    progress = true;
+                    self.dispatch(p)?;
+                }
+                None if progress => break,
+                None => {
+                    if !self.fill()? {
+                        break;
+                    }
+                }
+            }
+        }
+        self.flush()?;
+        Ok(progress)
+    }
+
+    fn emit_events(&mut self) {
+        let Some(conn) = self.conn.as_mut() else { return };
+        let events: Vec<Event> = conn.events.drain(..).collect();
+        for ev in events {
+            match ev {
+                Event::Ignore(d) => {
+                    if let Some(f) = self.callbacks.ignore.as_mut() {
+                        f(&d)
+                    }
+                }
+                Event::Debug { always_display, message, language } => {
+                    if let Some(f) = self.callbacks.debug.as_mut() {
+                        f(always_display, &message, &language)
+                    }
+                }
+                Event::Disconnect { reason, message, language } => {
+                    if let Some(f) = self.callbacks.disconnect.as_mut() {
+                        f(reason, &message, &language)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Routes an application packet: global requests are answered here,
+    /// everything else waits in the inbox for the operation that wants it.
+    fn dispatch(&mut self, p: Vec<u8>) -> Result<()> {
+        if p[0] == msg::GLOBAL_REQUEST {
+            let mut r = Reader::new(&p[1..]);
+            let _name = r.string()?;
+            if r.bool()? {
+                self.send(&[msg::REQUEST_FAILURE])?;
+            }
+            return Ok(());
+        }
+        if (msg::CHANNEL_OPEN..=msg::CHANNEL_FAILURE).contains(&p[0]) {
+            return self.channel_message(&p);
+        }
+        if p[0] == msg::REQUEST_SUCCESS || p[0] == msg::REQUEST_FAILURE {
+            // Replies come in request order; drop those of our keepalives.
+            if self.global_replies.pop_front() == Some(true) {
+                return Ok(());
+            }
+        }
+        self.inbox.push_back(p);
+        Ok(())
+    }
+
+    /// Takes the first inbox packet whose message number satisfies `want`,
+    /// pumping the socket if none is there yet (EAGAIN when it would block).
+    pub fn wait_packet(&mut self, want: impl Fn(u8) -> bool) -> Result<Vec<u8>> {
+        loop {
+            if let Some(i) = self.inbox.iter().position(|p| want(p[0])) {
+                if let Some(p) = self.inbox.remove(i) {
+                    return Ok(p);
+                }
+            }
+            if !self.pump()? {
+                return Err(EAGAIN);
+            }
+        }
+    }
+
+    /// Sends SSH_MSG_DISCONNECT (resumable until the bytes left).
+    pub fn disconnect(&mut self, reason: u32, description: &str, lang: &str) -> Result<()> {
+        drive(self, |s| {
+            if s.conn.is_none() {
+                return Err(Error::new(code::SOCKET_NONE, "Not connected"));
+            }
+            if !s.disconnect_sent {
+                let mut w = Writer::msg(msg::DISCONNECT);
+                w.u32(reason).string(description.as_bytes()).string(lang.as_bytes());
+                s.conn.as_mut().map(|c| c.send(&w.buf)).transpose()?;
+                s.disconnect_sent = true;
+            }
+            if s.flush()? {
+                Ok(())
+            } else {
+                Err(EAGAIN)
+            }
+        })
+    }
+
+    /// Restores the socket's original blocking mode (at free).
+    pub fn release_socket(&mut self) {
+        if let Some(fd) = self.socket.take() {
+            io::set_nonblocking(fd, self.socket_was_nonblocking);
+        }
+    }
+
+    /// The server's host key blob.
+    pub fn host_key(&self) -> Option<&[u8]> {
+        self.conn.as_ref()?.host_key()
+    }
+
+    /// The server's banner line.
+    pub fn remote_banner(&self) -> Option<&[u8]> {
+        self.conn.as_ref()?.remote_banner()
+    }
+
+    /// Sends a keepalive if one is due; returns seconds until the next one.
+    pub fn keepalive_send(&mut self) -> Result<u32> {
+        if self.keepalive_interval == 0 {
+            return Ok(0);
+        }
+        let now = io::now_ms();
+        let due = self.keepalive_last_ms + self.keepalive_interval as u64 * 1000;
+        if now >= due {
+            let mut w = Writer::msg(msg::GLOBAL_REQUEST);
+            w.string(b"keepalive@libssh2.org").bool(self.keepalive_want_reply);
+            self.send(&w.buf)?;
+            if self.keepalive_want_reply {
+                self.global_replies.push_back(true);
+            }
+            return Ok(self.keepalive_interval);
+        }
+        Ok(((due - now) / 1000) as u32 + 1)
+    }
+}
+
+/// Trace categories (LIBSSH2_TRACE_*).
+pub const TRACE_TRANS: i32 = 1 << 1;
+/// Key exchange trace category.
+pub const TRACE_KEX: i32 = 1 << 2;
+/// Authentication trace category.
+pub const TRACE_AUTH: i32 = 1 << 3;
+/// Connection-layer trace category.
+pub const TRACE_CONN: i32 = 1 << 4;
+/// Error trace category.
+pub const TRACE_ERROR: i32 = 1 << 7;

@@ -1,0 +1,681 @@
+//! `libssh2_channel_*`: a `LIBSSH2_CHANNEL *` is a boxed `ChannelHandle`
+//! naming a channel in its session's table.
+
+use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use std::ptr;
+
+use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
+use crate::error::{code, Error, Result};
+use crate::proto::wire::Writer;
+use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
+
+/// What C holds as `LIBSSH2_CHANNEL *`.
+pub struct ChannelHandle {
+    /// The owning session.
+    pub session: *mut SessionHandle,
+    /// Our channel number in the session's table.
+    pub id: u32,
+}
+
+/// The C name of the channel type.
+#[allow(non_camel_case_types)]
+pub type LIBSSH2_CHANNEL = ChannelHandle;
+
+/// LIBSSH2_CHANNEL_FLUSH_EXTENDED_DATA.
+const FLUSH_EXTENDED_DATA: c_int = -1;
+/// LIBSSH2_CHANNEL_FLUSH_ALL.
+const FLUSH_ALL: c_int = -2;
+
+/// Runs `f` with the channel's session and id, recording errors on the session.
+///
+/// # Safety
+/// `ch` must be null or a live channel from this library.
+pub unsafe fn with_channel<R: super::boundary::FfiRet>(
+    ch: *mut LIBSSH2_CHANNEL,
+    f: impl FnOnce(&mut SessionHandle, u32) -> Result<R>,
+) -> R {
+    // SAFETY: guaranteed by the caller.
+    let Some(c) = (unsafe { ch.as_ref() }) else {
+        return R::from_error(&Error::new(code::BAD_USE, "NULL channel"));
+    };
+    let id = c.id;
+    // SAFETY: a live channel's session outlives it.
+    unsafe { with_session(c.session, |h| f(h, id)) }
+}
+
+/// Wraps a new channel id in a C handle.
+pub fn new_handle(session: *mut SessionHandle, id: u32) -> *mut LIBSSH2_CHANNEL {
+    Box::into_raw(Box::new(ChannelHandle { session, id }))
+}
+
+/// Opens a channel of any type.
+///
+/// # Safety
+/// `session` live; `channel_type` readable for `channel_type_len`, `message` for `message_len`.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_open_ex(
+    session: *mut LIBSSH2_SESSION,
+    channel_type: *const c_char,
+    channel_type_len: c_uint,
+    window_size: c_uint,
+    packet_size: c_uint,
+    message: *const c_char,
+    message_len: c_uint,
+) -> *mut LIBSSH2_CHANNEL {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_session(session, |h| {
+            let kind = slice(channel_type, channel_type_len as usize)?;
+            let extra = slice(message, message_len as usize)?;
+            let w = if window_size == 0 { WINDOW_DEFAULT } else { window_size };
+            let p = if packet_size == 0 { PACKET_DEFAULT } else { packet_size };
+            let id = h.sess.channel_open(kind, w, p, extra)?;
+            Ok(new_handle(session, id))
+        })
+    }
+}
+
+/// Opens a direct-tcpip channel to `host:port` as seen from the server.
+///
+/// # Safety
+/// `session` live; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_direct_tcpip_ex(
+    session: *mut LIBSSH2_SESSION,
+    host: *const c_char,
+    port: c_int,
+    shost: *const c_char,
+    sport: c_int,
+) -> *mut LIBSSH2_CHANNEL {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_session(session, |h| {
+            let host = cstr(host).ok_or(Error::new(code::INVAL, "NULL host"))?;
+            let shost = cstr(shost).unwrap_or(b"127.0.0.1");
+            let mut w = Writer::new();
+            w.string(host).u32(port as u32).string(shost).u32(sport as u32);
+            let id = h.sess.channel_open(b"direct-tcpip", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)?;
+            Ok(new_handle(session, id))
+        })
+    }
+}
+
+/// Opens a direct-streamlocal@openssh.com channel to a Unix socket path on the server.
+///
+/// # Safety
+/// `session` live; strings NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_direct_streamlocal_ex(
+    session: *mut LIBSSH2_SESSION,
+    socket_path: *const c_char,
+    shost: *const c_char,
+    sport: c_int,
+) -> *mut LIBSSH2_CHANNEL {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_session(session, |h| {
+            let path = cstr(socket_path).ok_or(Error::new(code::INVAL, "NULL socket path"))?;
+            let shost = cstr(shost).unwrap_or(b"127.0.0.1");
+            let mut w = Writer::new();
+            w.string(path).string(shost).u32(sport as u32);
+            let id = h.sess.channel_open(b"direct-streamlocal@openssh.com", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)?;
+            Ok(new_handle(session, id))
+        })
+    }
+}
+
+/// Starts a shell, a command ("exec") or a subsystem.
+///
+/// # Safety
+/// `channel` live; buffers readable for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_process_startup(
+    channel: *mut LIBSSH2_CHANNEL,
+    request: *const c_char,
+    request_len: c_uint,
+    message: *const c_char,
+    message_len: c_uint,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let req = slice(request, request_len as usize)?;
+            let msg = slice(message, message_len as usize)?;
+            let mut w = Writer::new();
+            if !msg.is_empty() {
+                w.string(msg);
+            }
+            h.sess.channel_request(id, req, true, &w.buf, "Unable to complete request for channel-process-startup")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Requests a pseudo-terminal.
+///
+/// # Safety
+/// `channel` live; buffers readable for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_request_pty_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    term: *const c_char,
+    term_len: c_uint,
+    modes: *const c_char,
+    modes_len: c_uint,
+    width: c_int,
+    height: c_int,
+    width_px: c_int,
+    height_px: c_int,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let term = slice(term, term_len as usize)?;
+            let modes = slice(modes, modes_len as usize)?;
+            let mut w = Writer::new();
+            w.string(term).u32(width as u32).u32(height as u32).u32(width_px as u32).u32(height_px as u32);
+            // An empty mode list still needs TTY_OP_END.
+            if modes.is_empty() {
+                w.string(&[0]);
+            } else {
+                w.string(modes);
+            }
+            h.sess.channel_request(id, b"pty-req", true, &w.buf, "Unable to complete request for channel request-pty")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Changes the pty size ("window-change", no reply).
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_request_pty_size_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    width: c_int,
+    height: c_int,
+    width_px: c_int,
+    height_px: c_int,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let mut w = Writer::new();
+            w.u32(width as u32).u32(height as u32).u32(width_px as u32).u32(height_px as u32);
+            h.sess.channel_request(id, b"window-change", false, &w.buf, "")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Sets an environment variable for the remote process.
+///
+/// # Safety
+/// `channel` live; buffers readable for their lengths.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_setenv_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    varname: *const c_char,
+    varname_len: c_uint,
+    value: *const c_char,
+    value_len: c_uint,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let mut w = Writer::new();
+            w.string(slice(varname, varname_len as usize)?).string(slice(value, value_len as usize)?);
+            h.sess.channel_request(id, b"env", true, &w.buf, "Unable to complete request for channel-setenv")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Sends a signal ("signal" request; name without "SIG").
+///
+/// # Safety
+/// `channel` live; `signame` readable for `signame_len`.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_signal_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    signame: *const c_char,
+    signame_len: usize,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let mut w = Writer::new();
+            w.string(slice(signame, signame_len)?);
+            h.sess.channel_request(id, b"signal", false, &w.buf, "")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Asks the server to forward its agent requests to us.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_request_auth_agent(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            h.sess.channel_request(id, b"auth-agent-req@openssh.com", true, &[], "Unable to request auth agent")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Requests X11 forwarding.
+///
+/// # Safety
+/// `channel` live; strings NUL-terminated or null.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_x11_req_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    single_connection: c_int,
+    auth_proto: *const c_char,
+    auth_cookie: *const c_char,
+    screen_number: c_int,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let proto = cstr(auth_proto).unwrap_or(b"MIT-MAGIC-COOKIE-1");
+            let cookie = match cstr(auth_cookie) {
+                Some(c) => c.to_vec(),
+                None => {
+                    let mut raw = [0u8; 16];
+                    crate::crypto::fill_random(&mut raw)?;
+                    raw.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes()
+                }
+            };
+            let mut w = Writer::new();
+            w.bool(single_connection != 0).string(proto).string(&cookie).u32(screen_number as u32);
+            h.sess.channel_request(id, b"x11-req", true, &w.buf, "Unable to complete request for channel x11-req")?;
+            Ok(0)
+        })
+    }
+}
+
+/// Reads from stream `stream_id` (0 stdout, 1 stderr).
+///
+/// # Safety
+/// `channel` live; `buf` writable for `buflen`.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_read_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    stream_id: c_int,
+    buf: *mut c_char,
+    buflen: usize,
+) -> isize {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            if buf.is_null() && buflen > 0 {
+                return Err(Error::new(code::INVAL, "NULL buffer"));
+            }
+            let out: &mut [u8] = if buflen == 0 { &mut [] } else { std::slice::from_raw_parts_mut(buf.cast(), buflen) };
+            Ok(h.sess.channel_read(id, stream_id, out)? as isize)
+        })
+    }
+}
+
+/// Writes to stream `stream_id`; returns the bytes sent.
+///
+/// # Safety
+/// `channel` live; `buf` readable for `buflen`.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_write_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    stream_id: c_int,
+    buf: *const c_char,
+    buflen: usize,
+) -> isize {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let data = slice(buf, buflen)?;
+            Ok(h.sess.channel_write(id, stream_id, data)? as isize)
+        })
+    }
+}
+
+/// Sets how stderr is handled (normal, ignore, merge).
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_handle_extended_data2(channel: *mut LIBSSH2_CHANNEL, ignore_mode: c_int) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let mode = match ignore_mode {
+                1 => ExtendedMode::Ignore,
+                2 => ExtendedMode::Merge,
+                _ => ExtendedMode::Normal,
+            };
+            let ch = h.sess.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            ch.ext_mode = Some(mode);
+            match mode {
+                ExtendedMode::Merge => {
+                    let e: Vec<u8> = ch.ext_data.drain(..).collect();
+                    ch.data.extend(e);
+                }
+                ExtendedMode::Ignore => {
+                    let n = ch.ext_data.len() as u32;
+                    ch.ext_data.clear();
+                    ch.pending_adjust = ch.pending_adjust.saturating_add(n);
+                }
+                ExtendedMode::Normal => {}
+            }
+            Ok(0)
+        })
+    }
+}
+
+/// Deprecated form of `handle_extended_data2` without a return value.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_handle_extended_data(channel: *mut LIBSSH2_CHANNEL, ignore_mode: c_int) {
+    // SAFETY: forwarded contract.
+    unsafe { libssh2_channel_handle_extended_data2(channel, ignore_mode) };
+}
+
+/// Discards buffered incoming data of a stream; returns the bytes dropped.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_flush_ex(channel: *mut LIBSSH2_CHANNEL, streamid: c_int) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let ch = h.sess.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            let mut n = 0usize;
+            if streamid == 0 || streamid == FLUSH_ALL {
+                n += ch.data.len();
+                ch.data.clear();
+            }
+            if streamid != 0 {
+                n += ch.ext_data.len();
+                ch.ext_data.clear();
+            }
+            let _ = FLUSH_EXTENDED_DATA;
+            let grant = n as u32;
+            h.sess.channel_receive_window_adjust(id, grant, false)?;
+            Ok(n as c_int)
+        })
+    }
+}
+
+/// Sends EOF.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_send_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            h.sess.channel_send_eof(id)?;
+            Ok(0)
+        })
+    }
+}
+
+/// 1 if the remote sent EOF and nothing is left to read.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { with_channel(channel, |h, id| Ok(h.sess.channel_eof(id)? as c_int)) }
+}
+
+/// Waits for the remote's EOF.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_wait_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            h.sess.channel_wait_eof(id)?;
+            Ok(0)
+        })
+    }
+}
+
+/// Closes the channel (waits for the remote's CLOSE).
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_close(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            h.sess.channel_close(id)?;
+            Ok(0)
+        })
+    }
+}
+
+/// Waits until the remote closed the channel.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            h.sess.channel_wait_closed(id)?;
+            Ok(0)
+        })
+    }
+}
+
+/// Frees the channel (closing it first if needed).
+///
+/// # Safety
+/// `channel` live; not used afterwards unless EAGAIN is returned.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    let rc = unsafe {
+        with_channel(channel, |h, id| {
+            h.sess.channel_free(id)?;
+            Ok(0)
+        })
+    };
+    if rc != code::EAGAIN && !channel.is_null() {
+        // SAFETY: the handle came from Box::into_raw and is released once.
+        drop(unsafe { Box::from_raw(channel) });
+    }
+    if rc == code::EAGAIN {
+        rc
+    } else {
+        0
+    }
+}
+
+/// The exit status the remote reported (0 if none).
+///
+/// # Safety
+/// `channel` live or null.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_get_exit_status(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))
+        })
+    }
+}
+
+/// The exit signal, with strings from the session allocator.
+///
+/// # Safety
+/// `channel` live; out-pointers writable or null.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
+    channel: *mut LIBSSH2_CHANNEL,
+    exitsignal: *mut *mut c_char,
+    exitsignal_len: *mut usize,
+    errmsg: *mut *mut c_char,
+    errmsg_len: *mut usize,
+    langtag: *mut *mut c_char,
+    langtag_len: *mut usize,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let sig = h.sess.channels.map.get(&id).and_then(|c| c.exit_signal.clone());
+            let outs = [(exitsignal, exitsignal_len), (errmsg, errmsg_len), (langtag, langtag_len)];
+            let vals: [Option<Vec<u8>>; 3] = match &sig {
+                None => [None, None, None],
+                Some(s) => [Some(s.name.clone()), Some(s.message.clone()), Some(s.language.clone())],
+            };
+            for ((p, l), v) in outs.into_iter().zip(vals) {
+                if !p.is_null() {
+                    *p = match &v {
+                        Some(b) => h.alloc_copy(b)?,
+                        None => ptr::null_mut(),
+                    };
+                }
+                if !l.is_null() {
+                    *l = v.as_ref().map_or(0, Vec::len);
+                }
+            }
+            Ok(0)
+        })
+    }
+}
+
+/// Our remaining receive window; `read_avail` gets the buffered byte count.
+///
+/// # Safety
+/// `channel` live; out-pointers writable or null.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_window_read_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    read_avail: *mut c_ulong,
+    window_size_initial: *mut c_ulong,
+) -> c_ulong {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            if !read_avail.is_null() {
+                *read_avail = (ch.data.len() + ch.ext_data.len()) as c_ulong;
+            }
+            if !window_size_initial.is_null() {
+                *window_size_initial = ch.local_window_initial as c_ulong;
+            }
+            Ok(ch.local_window as u64)
+        }) as c_ulong
+    }
+}
+
+/// The peer's remaining window (bytes we may send).
+///
+/// # Safety
+/// `channel` live; out-pointer writable or null.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_window_write_ex(
+    channel: *mut LIBSSH2_CHANNEL,
+    window_size_initial: *mut c_ulong,
+) -> c_ulong {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            if !window_size_initial.is_null() {
+                *window_size_initial = ch.remote_window_initial as c_ulong;
+            }
+            Ok(ch.remote_window as u64)
+        }) as c_ulong
+    }
+}
+
+/// Deprecated: adjusts the receive window, returning the new window.
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_receive_window_adjust(
+    channel: *mut LIBSSH2_CHANNEL,
+    adjustment: c_ulong,
+    force: u8,
+) -> c_ulong {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let adj = adjustment.min(u32::MAX as c_ulong) as u32;
+            Ok(h.sess.channel_receive_window_adjust(id, adj, force != 0)? as i64)
+        }) as c_ulong
+    }
+}
+
+/// Adjusts the receive window; the new window goes to `storewindow`.
+///
+/// # Safety
+/// `channel` live; `storewindow` writable or null.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_receive_window_adjust2(
+    channel: *mut LIBSSH2_CHANNEL,
+    adjustment: c_ulong,
+    force: u8,
+    storewindow: *mut c_uint,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let adj = adjustment.min(u32::MAX as c_ulong) as u32;
+            let w = h.sess.channel_receive_window_adjust(id, adj, force != 0)?;
+            if !storewindow.is_null() {
+                *storewindow = w;
+            }
+            Ok(0)
+        })
+    }
+}
+
+/// Sets blocking mode (for the whole session, as libssh2 does).
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_channel_set_blocking(channel: *mut LIBSSH2_CHANNEL, blocking: c_int) {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, _| {
+            h.sess.blocking = blocking != 0;
+            Ok(())
+        })
+    }
+}
+
+/// 1 if data is buffered on stream 0 (or stderr when `extended`).
+///
+/// # Safety
+/// `channel` live.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_poll_channel_read(channel: *mut LIBSSH2_CHANNEL, extended: c_int) -> c_int {
+    // SAFETY: the caller guarantees the pointer.
+    unsafe {
+        with_channel(channel, |h, id| {
+            let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            Ok(if extended != 0 { !ch.ext_data.is_empty() } else { !ch.data.is_empty() } as c_int)
+        })
+    }
+}
+

@@ -1,0 +1,153 @@
+//! Opaque handles: `LIBSSH2_SESSION *` is a boxed `SessionHandle`. Helpers
+//! turn raw pointers into references, C strings and slices in one place.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_void, CStr, CString};
+
+use super::alloc::Allocator;
+use super::boundary::{guard, FfiRet};
+use crate::error::{code, Error, Result};
+use crate::session::Session;
+
+/// Raw C callback pointers the application installed (LIBSSH2_CALLBACK_*).
+#[derive(Default, Clone, Copy)]
+pub struct CCallbacks {
+    /// Indexed by LIBSSH2_CALLBACK_* (0..=9).
+    pub slots: [Option<*mut c_void>; CALLBACK_SLOTS],
+}
+
+/// Number of LIBSSH2_CALLBACK_* kinds (IGNORE .. AUTHAGENT_SIGN).
+pub const CALLBACK_SLOTS: usize = 10;
+
+/// What C holds as `LIBSSH2_SESSION *`.
+pub struct SessionHandle {
+    /// The `abstract` pointer given at init; callbacks receive its address.
+    pub abstract_: *mut c_void,
+    /// The session's allocator.
+    pub alloc: Allocator,
+    /// The safe session.
+    pub sess: Session,
+    /// The last error message as a C string (for `last_error` without a copy).
+    pub err_cstr: CString,
+    /// Stable C strings handed out for names (methods, banner).
+    pub names: HashMap<Vec<u8>, CString>,
+    /// Installed C callbacks.
+    pub cbs: CCallbacks,
+    /// Set after a panic: the session refuses further use.
+    pub poisoned: bool,
+    /// LIBSSH2_FLAG_QUOTE_PATHS (SCP path quoting), on by default.
+    pub quote_paths: bool,
+    /// MD5, SHA1 and SHA256 of the host key, kept for `libssh2_hostkey_hash`.
+    pub hostkey_hashes: [Vec<u8>; 3],
+}
+
+/// The C name of the session type.
+#[allow(non_camel_case_types)]
+pub type LIBSSH2_SESSION = SessionHandle;
+
+impl SessionHandle {
+    /// Address of the `abstract` slot, as passed to every callback.
+    pub fn abstract_ptr(&mut self) -> *mut *mut c_void {
+        &mut self.abstract_
+    }
+
+    /// A NUL-terminated copy of `s` that lives as long as the session.
+    pub fn stable_cstr(&mut self, s: &[u8]) -> *const c_char {
+        let key = s.to_vec();
+        let c = self.names.entry(key).or_insert_with(|| {
+            let clean: Vec<u8> = s.iter().copied().filter(|&b| b != 0).collect();
+            CString::new(clean).unwrap_or_default()
+        });
+        c.as_ptr()
+    }
+
+    /// Copies bytes into caller-owned memory from the session allocator.
+    pub fn alloc_copy(&mut self, bytes: &[u8]) -> Result<*mut c_char> {
+        let ab = self.abstract_ptr();
+        let p = self.alloc.copy_bytes(bytes, ab);
+        if p.is_null() {
+            return Err(Error::new(code::ALLOC, "Unable to allocate memory"));
+        }
+        Ok(p.cast())
+    }
+
+    /// Records `e` as the session's last error.
+    pub fn set_error(&mut self, e: &Error) {
+        self.sess.last_error = e.clone();
+        if e.code != code::EAGAIN {
+            let msg = e.msg.clone();
+            self.sess.trace(crate::session::TRACE_ERROR, || format!("error {}: {}", e.code, msg));
+        }
+    }
+}
+
+/// Borrows the handle behind a session pointer.
+///
+/// # Safety
+/// `p` must be null or a pointer returned by `libssh2_session_init_ex` and not yet freed.
+pub unsafe fn session_ref<'a>(p: *mut SessionHandle) -> Option<&'a mut SessionHandle> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { p.as_mut() }
+}
+
+/// Runs `f` on a live session inside the panic boundary, recording any error
+/// as the session's last error and returning it in C form.
+///
+/// # Safety
+/// As `session_ref`.
+pub unsafe fn with_session<R: FfiRet>(p: *mut SessionHandle, f: impl FnOnce(&mut SessionHandle) -> Result<R>) -> R {
+    // SAFETY: guaranteed by the caller.
+    let Some(h) = (unsafe { session_ref(p) }) else {
+        return R::from_error(&Error::new(code::BAD_USE, "NULL session"));
+    };
+    if h.poisoned {
+        return R::from_error(&super::boundary::PANIC_ERROR);
+    }
+    let hp: *mut SessionHandle = h;
+    guard(
+        || {
+            // SAFETY: hp is the live handle borrowed above; the closure is its only user.
+            let h = unsafe { &mut *hp };
+            match f(h) {
+                Ok(v) => v,
+                Err(e) => {
+                    h.set_error(&e);
+                    R::from_error(&e)
+                }
+            }
+        },
+        || {
+            // SAFETY: the closure above has ended, so this is the only reference.
+            let h = unsafe { &mut *hp };
+            h.poisoned = true;
+            h.set_error(&super::boundary::PANIC_ERROR);
+        },
+    )
+}
+
+/// Borrows `len` bytes at `p` (empty for len 0; error for null with len > 0).
+///
+/// # Safety
+/// `p` must be valid for reads of `len` bytes if non-null.
+pub unsafe fn slice<'a>(p: *const c_char, len: usize) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Error::new(code::INVAL, "NULL pointer with non-zero length"));
+    }
+    // SAFETY: guaranteed by the caller.
+    Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) })
+}
+
+/// Borrows a NUL-terminated string (None for null).
+///
+/// # Safety
+/// `p` must be null or point at a NUL-terminated string.
+pub unsafe fn cstr<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: guaranteed by the caller.
+    Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+}

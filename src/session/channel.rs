@@ -1,0 +1,567 @@
+//! The connection protocol (RFC 4254): channels with flow control, requests,
+//! exit status, EOF/close. Channel state lives in the session's table; each
+//! operation is resumable through the channel's `op` slot.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::driver::{drive, EAGAIN};
+use super::Session;
+use crate::error::{code, Error, Result};
+use crate::proto::msg;
+use crate::proto::wire::{Reader, Writer};
+
+/// LIBSSH2_CHANNEL_WINDOW_DEFAULT.
+pub const WINDOW_DEFAULT: u32 = 2 * 1024 * 1024;
+/// LIBSSH2_CHANNEL_PACKET_DEFAULT.
+pub const PACKET_DEFAULT: u32 = 32768;
+/// LIBSSH2_CHANNEL_MINADJUST: smaller window adjustments wait unless forced.
+pub const MIN_ADJUST: u32 = 1024;
+/// Most packets one write call seals before it waits for them to leave.
+pub const MAX_PACKETS_PER_WRITE: usize = 64;
+/// Largest window we accept from a caller or a peer (2^31: keeps arithmetic safe).
+pub const MAX_WINDOW: u32 = 1 << 31;
+
+/// How stderr is delivered (LIBSSH2_CHANNEL_EXTENDED_DATA_*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtendedMode {
+    /// Kept apart; read with stream id 1.
+    Normal,
+    /// Discarded.
+    Ignore,
+    /// Merged into stream 0.
+    Merge,
+}
+
+/// An operation in flight on a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ChanOp {
+    /// Nothing pending.
+    #[default]
+    Idle,
+    /// CHANNEL_OPEN sent; waiting for confirmation.
+    Opening,
+    /// A request with want-reply sent; waiting for SUCCESS/FAILURE.
+    Requesting,
+    /// A write sealed this many bytes; waiting for them to leave.
+    Writing(usize),
+    /// CLOSE sent; waiting for the peer's CLOSE.
+    Closing,
+}
+
+/// The exit signal a remote process died of.
+#[derive(Debug, Clone, Default)]
+pub struct ExitSignal {
+    /// Signal name without "SIG".
+    pub name: Vec<u8>,
+    /// Error message.
+    pub message: Vec<u8>,
+    /// Language tag.
+    pub language: Vec<u8>,
+}
+
+/// One channel.
+#[derive(Default)]
+pub struct Channel {
+    /// Our channel number.
+    pub local_id: u32,
+    /// The peer's channel number.
+    pub remote_id: u32,
+    /// Channel type ("session", "direct-tcpip", ...).
+    pub kind: Vec<u8>,
+    /// Bytes the peer may still send us.
+    pub local_window: u32,
+    /// The window we asked for at open.
+    pub local_window_initial: u32,
+    /// Largest packet we accept.
+    pub local_max_packet: u32,
+    /// Bytes we may still send.
+    pub remote_window: u32,
+    /// The peer's initial window.
+    pub remote_window_initial: u32,
+    /// Largest packet the peer accepts.
+    pub remote_max_packet: u32,
+    /// Stream 0 data not yet read.
+    pub data: VecDeque<u8>,
+    /// Stream 1 (stderr) data not yet read.
+    pub ext_data: VecDeque<u8>,
+    /// stderr handling.
+    pub ext_mode: Option<ExtendedMode>,
+    /// The peer sent EOF.
+    pub eof_received: bool,
+    /// The peer sent CLOSE.
+    pub close_received: bool,
+    /// We sent EOF.
+    pub eof_sent: bool,
+    /// We sent CLOSE.
+    pub close_sent: bool,
+    /// Exit status, once reported.
+    pub exit_status: Option<i32>,
+    /// Exit signal, once reported.
+    pub exit_signal: Option<ExitSignal>,
+    /// Operation in flight.
+    pub op: ChanOp,
+    /// Reply to the last request: Some(true) success, Some(false) failure.
+    pub reply: Option<bool>,
+    /// Open failure reason and text, if the open was refused.
+    pub open_failure: Option<(u32, String)>,
+    /// The open was confirmed.
+    pub open: bool,
+    /// Window adjustment queued below MIN_ADJUST.
+    pub pending_adjust: u32,
+}
+
+impl Channel {
+    fn unread(&self) -> u32 {
+        (self.data.len() + self.ext_data.len()).min(u32::MAX as usize) as u32
+    }
+}
+
+/// All channels of a session, by our channel number.
+#[derive(Default)]
+pub struct Channels {
+    /// Open (or opening) channels.
+    pub map: HashMap<u32, Channel>,
+    next_id: u32,
+}
+
+impl Channels {
+    fn alloc_id(&mut self) -> u32 {
+        loop {
+            let id = self.next_id;
+            self.next_id = self.next_id.wrapping_add(1);
+            if !self.map.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+}
+
+fn chan_err(code: i32, msg: &'static str) -> Error {
+    Error::new(code, msg)
+}
+
+impl Session {
+    fn chan(&mut self, id: u32) -> Result<&mut Channel> {
+        self.channels.map.get_mut(&id).ok_or(chan_err(code::CHANNEL_UNKNOWN, "Channel not found"))
+    }
+
+    /// Routes a channel message to its channel. Called from dispatch.
+    pub(crate) fn channel_message(&mut self, p: &[u8]) -> Result<()> {
+        let t = p[0];
+        let mut r = Reader::new(&p[1..]);
+        if t == msg::CHANNEL_OPEN {
+            return self.refuse_channel_open(&mut r);
+        }
+        let id = r.u32()?;
+        let Some(ch) = self.channels.map.get_mut(&id) else {
+            // Data for a channel we do not know (or already freed): drop it.
+            return Ok(());
+        };
+        match t {
+            msg::CHANNEL_OPEN_CONFIRMATION => {
+                if ch.op != ChanOp::Opening {
+                    return Err(Error::proto("Unexpected channel open confirmation"));
+                }
+                ch.remote_id = r.u32()?;
+                ch.remote_window = r.u32()?.min(MAX_WINDOW);
+                ch.remote_window_initial = ch.remote_window;
+                ch.remote_max_packet = r.u32()?;
+                ch.open = true;
+                ch.op = ChanOp::Idle;
+            }
+            msg::CHANNEL_OPEN_FAILURE => {
+                if ch.op != ChanOp::Opening {
+                    return Err(Error::proto("Unexpected channel open failure"));
+                }
+                let reason = r.u32()?;
+                let text = String::from_utf8_lossy(r.string().unwrap_or(b"")).into_owned();
+                ch.open_failure = Some((reason, text));
+                ch.op = ChanOp::Idle;
+            }
+            msg::CHANNEL_WINDOW_ADJUST => {
+                let n = r.u32()?;
+                ch.remote_window = ch
+                    .remote_window
+                    .checked_add(n)
+                    .filter(|w| *w <= MAX_WINDOW.saturating_mul(2) - 1)
+                    .ok_or(Error::proto("Window adjust overflows the window"))?;
+            }
+            msg::CHANNEL_DATA | msg::CHANNEL_EXTENDED_DATA => {
+                let ext = t == msg::CHANNEL_EXTENDED_DATA;
+                let stream = if ext { r.u32()? } else { 0 };
+                let data = r.string()?;
+                if data.len() as u64 > ch.local_window as u64 || data.len() as u64 > ch.local_max_packet as u64 + 1024 {
+                    // The peer overran our window or packet size: drop rather than
+                    // buffer beyond what we granted.
+                    return Ok(());
+                }
+                ch.local_window -= data.len() as u32;
+                let mode = ch.ext_mode.unwrap_or(ExtendedMode::Normal);
+                if !ext {
+                    ch.data.extend(data);
+                } else if stream != 1 || mode == ExtendedMode::Ignore {
+                    // Ignored data still counts against the window; give it back.
+                    ch.pending_adjust = ch.pending_adjust.saturating_add(data.len() as u32);
+                } else if mode == ExtendedMode::Merge {
+                    ch.data.extend(data);
+                } else {
+                    ch.ext_data.extend(data);
+                }
+            }
+            msg::CHANNEL_EOF => ch.eof_received = true,
+            msg::CHANNEL_CLOSE => {
+                ch.close_received = true;
+                ch.eof_received = true;
+            }
+            msg::CHANNEL_REQUEST => {
+                let req = r.string()?.to_vec();
+                let want_reply = r.bool()?;
+                match req.as_slice() {
+                    b"exit-status" => ch.exit_status = Some(r.u32()? as i32),
+                    b"exit-signal" => {
+                        let name = r.string()?.to_vec();
+                        let _core = r.bool()?;
+                        let message = r.string()?.to_vec();
+                        let language = r.string()?.to_vec();
+                        ch.exit_signal = Some(ExitSignal { name, message, language });
+                    }
+                    _ => {}
+                }
+                if want_reply {
+                    let rid = ch.remote_id;
+                    let mut w = Writer::msg(msg::CHANNEL_FAILURE);
+                    w.u32(rid);
+                    self.send(&w.buf)?;
+                }
+            }
+            msg::CHANNEL_SUCCESS => ch.reply = Some(true),
+            msg::CHANNEL_FAILURE => ch.reply = Some(false),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn refuse_channel_open(&mut self, r: &mut Reader) -> Result<()> {
+        let _kind = r.string()?;
+        let sender = r.u32()?;
+        let mut w = Writer::msg(msg::CHANNEL_OPEN_FAILURE);
+        // SSH_OPEN_ADMINISTRATIVELY_PROHIBITED
+        w.u32(sender).u32(1).string(b"Channel type not accepted").string(b"");
+        self.send(&w.buf)
+    }
+
+    /// Opens a channel of `kind` with the given window and packet sizes and
+    /// type-specific `extra` data. Returns our channel id.
+    pub fn channel_open(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<u32> {
+        if !self.authenticated {
+            return Err(Error::new(code::SOCKET_NONE, "Session is not authenticated"));
+        }
+        drive(self, |s| {
+            let id = match s.opening_channel {
+                Some(id) => id,
+                None => {
+                    let id = s.channels.alloc_id();
+                    let window = window.clamp(1, MAX_WINDOW);
+                    let packet = packet.clamp(1, PACKET_DEFAULT * 8);
+                    s.channels.map.insert(
+                        id,
+                        Channel {
+                            local_id: id,
+                            kind: kind.to_vec(),
+                            local_window: window,
+                            local_window_initial: window,
+                            local_max_packet: packet,
+                            op: ChanOp::Opening,
+                            ..Default::default()
+                        },
+                    );
+                    let mut w = Writer::msg(msg::CHANNEL_OPEN);
+                    w.string(kind).u32(id).u32(window).u32(packet).raw(extra);
+                    s.opening_channel = Some(id);
+                    s.send(&w.buf)?;
+                    id
+                }
+            };
+            s.awaiting_reply = true;
+            loop {
+                let ch = s.chan(id)?;
+                if ch.op != ChanOp::Opening {
+                    break;
+                }
+                if !s.pump()? {
+                    return Err(EAGAIN);
+                }
+            }
+            s.awaiting_reply = false;
+            s.opening_channel = None;
+            let ch = s.chan(id)?;
+            if let Some((reason, text)) = ch.open_failure.take() {
+                s.channels.map.remove(&id);
+                return Err(Error::with(
+                    code::CHANNEL_FAILURE,
+                    format!("Channel open failure (reason {reason}: {text})"),
+                ));
+            }
+            Ok(id)
+        })
+    }
+
+    /// Sends a channel request and, if `want_reply`, waits for its answer.
+    pub fn channel_request(&mut self, id: u32, req: &[u8], want_reply: bool, extra: &[u8], fail: &'static str) -> Result<()> {
+        drive(self, |s| {
+            let ch = s.chan(id)?;
+            if ch.op == ChanOp::Idle {
+                if ch.close_received {
+                    return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
+                }
+                let mut w = Writer::msg(msg::CHANNEL_REQUEST);
+                w.u32(ch.remote_id).string(req).bool(want_reply).raw(extra);
+                ch.reply = None;
+                if want_reply {
+                    ch.op = ChanOp::Requesting;
+                }
+                s.send(&w.buf)?;
+                if !want_reply {
+                    return if s.flush()? { Ok(()) } else { Err(EAGAIN) };
+                }
+            }
+            s.awaiting_reply = true;
+            loop {
+                let ch = s.chan(id)?;
+                if let Some(ok) = ch.reply.take() {
+                    ch.op = ChanOp::Idle;
+                    s.awaiting_reply = false;
+                    return if ok { Ok(()) } else { Err(chan_err(code::CHANNEL_REQUEST_DENIED, fail)) };
+                }
+                if ch.close_received {
+                    ch.op = ChanOp::Idle;
+                    return Err(chan_err(code::CHANNEL_CLOSED, "Channel closed while waiting for a reply"));
+                }
+                if !s.pump()? {
+                    return Err(EAGAIN);
+                }
+            }
+        })
+    }
+
+    /// Grants the peer more window for data the application has consumed.
+    fn auto_adjust(&mut self, id: u32) -> Result<()> {
+        let ch = self.chan(id)?;
+        let used = ch.local_window_initial.saturating_sub(ch.local_window).saturating_sub(ch.unread());
+        let grant = used.saturating_add(ch.pending_adjust).min(ch.local_window_initial - ch.local_window);
+        if grant == 0 || grant < ch.local_window_initial / 2 || ch.close_received || ch.eof_received {
+            return Ok(());
+        }
+        ch.local_window += grant;
+        ch.pending_adjust = 0;
+        let mut w = Writer::msg(msg::CHANNEL_WINDOW_ADJUST);
+        w.u32(ch.remote_id).u32(grant);
+        self.send(&w.buf)
+    }
+
+    /// Reads from stream 0 or 1 (stderr) into `buf`; 0 means EOF.
+    pub fn channel_read(&mut self, id: u32, stream: i32, buf: &mut [u8]) -> Result<usize> {
+        drive(self, |s| {
+            loop {
+                let ch = s.chan(id)?;
+                let q = if stream == 0 { &mut ch.data } else { &mut ch.ext_data };
+                if !q.is_empty() {
+                    let n = buf.len().min(q.len());
+                    let (a, b) = q.as_slices();
+                    let k = n.min(a.len());
+                    buf[..k].copy_from_slice(&a[..k]);
+                    buf[k..n].copy_from_slice(&b[..n - k]);
+                    q.drain(..n);
+                    s.auto_adjust(id)?;
+                    return Ok(n);
+                }
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                if ch.eof_received || ch.close_received {
+                    return Ok(0);
+                }
+                if !s.pump()? {
+                    return Err(EAGAIN);
+                }
+            }
+        })
+    }
+
+    /// Writes to stream 0 or an extended stream; returns bytes that left.
+    pub fn channel_write(&mut self, id: u32, stream: i32, buf: &[u8]) -> Result<usize> {
+        drive(self, |s| {
+            let ch = s.chan(id)?;
+            if let ChanOp::Writing(n) = ch.op {
+                if s.flush()? {
+                    s.chan(id)?.op = ChanOp::Idle;
+                    return Ok(n);
+                }
+                return Err(EAGAIN);
+            }
+            if ch.eof_sent {
+                return Err(chan_err(code::CHANNEL_EOF_SENT, "EOF has already been received, data might be ignored"));
+            }
+            if ch.close_received || ch.close_sent {
+                return Err(chan_err(code::CHANNEL_CLOSED, "We have already closed this channel"));
+            }
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            // Take in window adjustments without blocking.
+            if ch.remote_window == 0 {
+                s.pump()?;
+            }
+            let ch = s.chan(id)?;
+            if ch.remote_window == 0 {
+                s.block_dirs |= super::io::dir::INBOUND;
+                return Err(EAGAIN);
+            }
+            let max_pkt = ch.remote_max_packet.clamp(1, PACKET_DEFAULT * 8) as usize;
+            let total = buf.len().min(ch.remote_window as usize).min(max_pkt * MAX_PACKETS_PER_WRITE);
+            let rid = ch.remote_id;
+            ch.remote_window -= total as u32;
+            let mut off = 0;
+            let mut w = Writer::new();
+            while off < total {
+                let n = (total - off).min(max_pkt);
+                w.buf.clear();
+                if stream == 0 {
+                    w.u8(msg::CHANNEL_DATA).u32(rid);
+                } else {
+                    w.u8(msg::CHANNEL_EXTENDED_DATA).u32(rid).u32(stream as u32);
+                }
+                w.string(&buf[off..off + n]);
+                s.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.send(&w.buf)?;
+                off += n;
+            }
+            if s.flush()? {
+                return Ok(total);
+            }
+            s.chan(id)?.op = ChanOp::Writing(total);
+            Err(EAGAIN)
+        })
+    }
+
+    /// Sends EOF on the channel.
+    pub fn channel_send_eof(&mut self, id: u32) -> Result<()> {
+        drive(self, |s| {
+            let ch = s.chan(id)?;
+            if !ch.eof_sent {
+                if ch.close_received {
+                    return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
+                }
+                let mut w = Writer::msg(msg::CHANNEL_EOF);
+                w.u32(ch.remote_id);
+                ch.eof_sent = true;
+                s.send(&w.buf)?;
+            }
+            if s.flush()? {
+                Ok(())
+            } else {
+                Err(EAGAIN)
+            }
+        })
+    }
+
+    /// True once the peer sent EOF and all data was read.
+    pub fn channel_eof(&mut self, id: u32) -> Result<bool> {
+        // Take in what has already arrived without waiting.
+        match self.pump() {
+            Ok(_) => {}
+            Err(e) if e.code == code::EAGAIN => {}
+            Err(e) => return Err(e),
+        }
+        let ch = self.chan(id)?;
+        Ok((ch.eof_received || ch.close_received) && ch.data.is_empty())
+    }
+
+    /// Waits for the peer's EOF.
+    pub fn channel_wait_eof(&mut self, id: u32) -> Result<()> {
+        drive(self, |s| loop {
+            let ch = s.chan(id)?;
+            if ch.eof_received || ch.close_received {
+                return Ok(());
+            }
+            // Data still flowing is discarded by nobody: it stays buffered (bounded by the window).
+            if !s.pump()? {
+                return Err(EAGAIN);
+            }
+        })
+    }
+
+    /// Sends CLOSE (after EOF) and waits for the peer's CLOSE.
+    pub fn channel_close(&mut self, id: u32) -> Result<()> {
+        drive(self, |s| {
+            let ch = s.chan(id)?;
+            if !ch.close_sent {
+                let rid = ch.remote_id;
+                let need_eof = !ch.eof_sent;
+                ch.close_sent = true;
+                ch.eof_sent = true;
+                if need_eof {
+                    let mut w = Writer::msg(msg::CHANNEL_EOF);
+                    w.u32(rid);
+                    s.send(&w.buf)?;
+                }
+                let mut w = Writer::msg(msg::CHANNEL_CLOSE);
+                w.u32(rid);
+                s.send(&w.buf)?;
+            }
+            loop {
+                let ch = s.chan(id)?;
+                if ch.close_received {
+                    return if s.flush()? { Ok(()) } else { Err(EAGAIN) };
+                }
+                if !s.pump()? {
+                    return Err(EAGAIN);
+                }
+            }
+        })
+    }
+
+    /// Waits until the peer closed a channel we closed.
+    pub fn channel_wait_closed(&mut self, id: u32) -> Result<()> {
+        if !self.chan(id)?.close_sent {
+            return Err(Error::new(code::INVAL, "Attempted wait_closed on channel that isn't closed"));
+        }
+        self.channel_close(id)
+    }
+
+    /// Forgets a channel, closing it first if needed.
+    pub fn channel_free(&mut self, id: u32) -> Result<()> {
+        let needs_close = match self.channels.map.get(&id) {
+            None => return Ok(()),
+            Some(ch) => ch.open && !ch.close_received && self.dead.is_none(),
+        };
+        if needs_close {
+            self.channel_close(id)?;
+        }
+        self.channels.map.remove(&id);
+        Ok(())
+    }
+
+    /// Adjusts our receive window by `adjust` (queued below MIN_ADJUST unless forced).
+    /// Returns the new window.
+    pub fn channel_receive_window_adjust(&mut self, id: u32, adjust: u32, force: bool) -> Result<u32> {
+        drive(self, |s| {
+            let ch = s.chan(id)?;
+            let total = ch.pending_adjust.saturating_add(adjust);
+            if total < MIN_ADJUST && !force {
+                ch.pending_adjust = total;
+                return Ok(ch.local_window);
+            }
+            let total = total.min(MAX_WINDOW - ch.local_window.min(MAX_WINDOW));
+            ch.pending_adjust = 0;
+            ch.local_window += total;
+            ch.local_window_initial = ch.local_window_initial.max(ch.local_window);
+            let (rid, win) = (ch.remote_id, ch.local_window);
+            if total > 0 {
+                let mut w = Writer::msg(msg::CHANNEL_WINDOW_ADJUST);
+                w.u32(rid).u32(total);
+                s.send(&w.buf)?;
+            }
+            Ok(win)
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! `drive(op)`: the only loop. An operation tries to make progress and returns
+//! `EAGAIN` when it cannot; in non-blocking mode that goes to the caller, in
+//! blocking mode we wait on the socket (with the session timeouts) and retry.
+
+use super::io::{self, dir, IoStatus};
+use super::Session;
+use crate::error::{code, Error, Result};
+
+/// The error every would-block path returns, as libssh2 reports it.
+pub const EAGAIN: Error = Error::new(code::EAGAIN, "Would block");
+
+/// How long one blocking wait may last at most before re-checking timeouts.
+const WAIT_SLICE_MS: i64 = 1000;
+
+/// Runs `op` to completion (blocking) or until it would block (non-blocking).
+pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T>) -> Result<T> {
+    let start = io::now_ms();
+    let mut last_progress = start;
+    let mut last_rx = sess.rx_bytes;
+    loop {
+        sess.block_dirs = 0;
+        match op(sess) {
+            Err(e) if e.code == code::EAGAIN => {
+                if sess.block_dirs == 0 {
+                    sess.block_dirs = dir::INBOUND;
+                }
+                if !sess.blocking {
+                    return Err(e);
+                }
+                let now = io::now_ms();
+                if sess.rx_bytes != last_rx {
+                    last_rx = sess.rx_bytes;
+                    last_progress = now;
+                }
+                let mut wait = WAIT_SLICE_MS;
+                if sess.timeout_ms > 0 {
+                    let left = sess.timeout_ms - (now - start) as i64;
+                    if left <= 0 {
+                        return Err(Error::new(code::TIMEOUT, "Timed out waiting on socket"));
+                    }
+                    wait = wait.min(left);
+                }
+                if sess.read_timeout_s > 0 && sess.awaiting_reply {
+                    let left = sess.read_timeout_s * 1000 - (now - last_progress) as i64;
+                    if left <= 0 {
+                        return Err(Error::new(code::TIMEOUT, "Timed out waiting for response"));
+                    }
+                    wait = wait.min(left);
+                }
+                let Some(fd) = sess.socket else {
+                    return Err(Error::new(code::SOCKET_NONE, "No socket to wait on"));
+                };
+                io::wait_fd(fd, sess.block_dirs, wait);
+            }
+            r => return r,
+        }
+    }
+}
+
+impl Session {
+    /// Sends as much pending output as the socket takes. Ok(true) when none is left.
+    pub(crate) fn flush(&mut self) -> Result<bool> {
+        loop {
+            let Some(conn) = self.conn.as_mut() else { return Ok(true) };
+            let pending = conn.pending_output();
+            if pending.is_empty() {
+                return Ok(true);
+            }
+            let Some(io) = self.io.as_mut() else {
+                return Err(Error::new(code::SOCKET_NONE, "No socket"));
+            };
+            match io.send(pending) {
+                IoStatus::Moved(n) => {
+                    let n = n.min(pending.len());
+                    conn.consume_output(n);
+                }
+                IoStatus::WouldBlock => {
+                    self.block_dirs |= dir::OUTBOUND;
+                    return Ok(false);
+                }
+                IoStatus::Closed => {
+                    return Err(Error::new(code::SOCKET_DISCONNECT, "The socket was disconnected"))
+                }
+                IoStatus::Failed(e) => {
+                    let e = Error::with(code::SOCKET_SEND, format!("Unable to send data on socket (errno {e})"));
+                    return Err(self.fail(e));
+                }
+            }
+        }
+    }
+
+    /// Reads once from the socket into the connection. Ok(false) when it would block.
+    pub(crate) fn fill(&mut self) -> Result<bool> {
+        let (Some(conn), Some(io)) = (self.conn.as_mut(), self.io.as_mut()) else {
+            return Err(Error::new(code::SOCKET_NONE, "No socket"));
+        };
+        let buf = conn.recv_buffer();
+        match io.recv(buf) {
+            IoStatus::Moved(n) => {
+                let n = n.min(buf.len());
+                conn.received(n);
+                self.rx_bytes += n as u64;
+                Ok(true)
+            }
+            IoStatus::WouldBlock => {
+                self.block_dirs |= dir::INBOUND;
+                Ok(false)
+            }
+            IoStatus::Closed => {
+                let e = Error::new(code::SOCKET_DISCONNECT, "Remote host closed the connection");
+                Err(self.fail(e))
+            }
+            IoStatus::Failed(e) => {
+                let e = Error::with(code::SOCKET_RECV, format!("Error receiving data from socket (errno {e})"));
+                Err(self.fail(e))
+            }
+        }
+    }
+}
