@@ -869,3 +869,120 @@ fn truncations_and_mutations_never_panic() {
         exercise(&m, a);
     }
 }
+
+/// Kills the throwaway sshd when the test ends, however it ends.
+struct Sshd(std::process::Child);
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `sshd -D -e` on a free 127.0.0.1 port with the given host keys.
+fn start_sshd(dir: &Path, host_keys: &[std::path::PathBuf]) -> Option<(Sshd, u16)> {
+    let sshd = Path::new("/usr/sbin/sshd");
+    if !sshd.exists() || !Path::new("/run/sshd").is_dir() {
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let mut cfg =
+        format!("Port {port}\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n");
+    for k in host_keys {
+        cfg += &format!("HostKey {}\n", k.display());
+    }
+    let cfg_path = dir.join("sshd_config");
+    std::fs::write(&cfg_path, cfg).ok()?;
+    let child = Command::new(sshd)
+        .arg("-f")
+        .arg(&cfg_path)
+        .args(["-D", "-e"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let guard = Sshd(child);
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((guard, port));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn reads_ssh_keyscan_output_from_a_real_sshd() {
+    let dir = tempfile::tempdir().unwrap();
+    let kinds = [
+        ("rsa", Some("2048"), KEY_SSHRSA),
+        ("ecdsa", Some("256"), KEY_ECDSA_256),
+        ("ecdsa", Some("384"), KEY_ECDSA_384),
+        ("ecdsa", Some("521"), KEY_ECDSA_521),
+        ("ed25519", None, KEY_ED25519),
+    ];
+    let host_keys: Vec<Key> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, &(t, bits, kt))| keygen(dir.path(), &format!("host_{i}"), t, bits, kt))
+        .collect();
+    let paths: Vec<_> = (0..kinds.len())
+        .map(|i| dir.path().join(format!("host_{i}")))
+        .collect();
+    let Some((_sshd, port)) = start_sshd(dir.path(), &paths) else {
+        eprintln!("skipped: no usable /usr/sbin/sshd here");
+        return;
+    };
+    for hashed in [false, true] {
+        let mut cmd = Command::new("ssh-keyscan");
+        cmd.args(["-p", &port.to_string(), "-t", "rsa,ecdsa,ed25519"]);
+        if hashed {
+            cmd.arg("-H");
+        }
+        let out = cmd
+            .arg("127.0.0.1")
+            .stderr(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let mut kh = KnownHosts::new();
+        kh.read_bytes(&out.stdout).unwrap();
+        assert!(!kh.is_empty(), "ssh-keyscan found no keys");
+        let mut matched = Vec::new();
+        for k in &host_keys {
+            let m = PLAIN_RAW | k.bits;
+            // sshd offers one ECDSA key only; the others are simply unknown.
+            match check(&kh, "127.0.0.1", Some(u32::from(port)), k, m) {
+                CheckResult::Match => matched.push(k.type_name.clone()),
+                CheckResult::NotFound => assert!(k.type_name.starts_with("ecdsa")),
+                other => panic!("{}: {other:?}", k.type_name),
+            }
+            assert_eq!(check(&kh, "127.0.0.1", None, k, m), CheckResult::NotFound);
+            assert_eq!(
+                check(&kh, "127.0.0.2", Some(u32::from(port)), k, m),
+                CheckResult::NotFound
+            );
+        }
+        // sshd offers its RSA, Ed25519 and at least one ECDSA key.
+        assert!(matched.iter().any(|t| t == "ssh-rsa"), "{matched:?}");
+        assert!(matched.iter().any(|t| t == "ssh-ed25519"), "{matched:?}");
+        assert!(
+            matched.iter().any(|t| t.starts_with("ecdsa")),
+            "{matched:?}"
+        );
+        let (_, other) = &keys()[5];
+        let r = check(
+            &kh,
+            "127.0.0.1",
+            Some(u32::from(port)),
+            other,
+            PLAIN_RAW | KEY_ED25519,
+        );
+        assert_eq!(r, CheckResult::Mismatch);
+        // keyscan output has no comments or lists, so it round-trips exactly.
+        assert_eq!(kh.to_bytes().unwrap(), out.stdout);
+    }
+}
