@@ -1,1 +1,0 @@
-//! known_hosts files: parse, match, write (OpenSSH format).
