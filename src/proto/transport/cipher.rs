@@ -283,6 +283,33 @@ mod tests {
         }
     }
 
+    /// RFC 4344: the CTR counter is one 128-bit big-endian integer, so it
+    /// carries across all 16 bytes and wraps to zero (OpenSSL vector, IV ff..fe).
+    #[test]
+    fn ctr_counter_wraps_like_openssl() {
+        let k = DirectionKeys {
+            key: (0..16).collect(),
+            iv: vec![0xff; 15].into_iter().chain([0xfe]).collect(),
+            mac_key: vec![],
+        };
+        let (e, _) = engine("aes128-ctr", &k, Dir::Encrypt).unwrap();
+        let Engine::Block(mut m) = e else { panic!() };
+        let mut buf: Vec<u8> = (0..64u8).collect();
+        m.apply(&mut buf[..16]);
+        m.apply(&mut buf[16..]);
+        assert_eq!(buf, hex(include_str!("testdata/aes128-ctr-wrap.hex")));
+    }
+
+    #[test]
+    fn engines_are_send() {
+        fn is_send<T: Send>() {}
+        is_send::<Engine>();
+        is_send::<crate::proto::transport::Sealer>();
+        is_send::<crate::proto::transport::Opener>();
+        is_send::<crate::proto::transport::Compressor>();
+        is_send::<crate::proto::transport::Decompressor>();
+    }
+
     #[test]
     fn gcm_counter_advances_and_matches_rustcrypto() {
         use aes_gcm::aead::{AeadInPlace, KeyInit};
