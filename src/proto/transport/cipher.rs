@@ -221,14 +221,7 @@ pub(crate) fn engine(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::proto::transport::hex;
 
     fn keys(key_len: usize, iv_len: usize) -> DirectionKeys {
         DirectionKeys {

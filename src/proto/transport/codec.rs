@@ -180,8 +180,17 @@ impl Sealer {
 
     /// Frames `payload` (padding_length, random padding of at least 4 bytes,
     /// block alignment per mode), encrypts, MACs and appends the wire bytes to
-    /// `out`. `seq` is the packet sequence number.
+    /// `out`. `seq` is the packet sequence number. On error `out` is left as it was.
     pub fn seal(&mut self, seq: u32, payload: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let start = out.len();
+        let r = self.seal_at(seq, payload, out);
+        if r.is_err() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    fn seal_at(&mut self, seq: u32, payload: &[u8], out: &mut Vec<u8>) -> Result<()> {
         let block = self.p.block;
         // Bytes that must come out block-aligned: the length field counts
         // unless it travels outside the ciphertext.

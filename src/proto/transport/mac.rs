@@ -118,14 +118,7 @@ fn keyed_clone<M: Mac + Clone>(keyed: &M, seq: u32, data: &[u8], out: &mut [u8])
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::proto::transport::hex;
 
     /// The SSH MAC input starts with the sequence number, so a vector whose
     /// message begins with four bytes checks the plain HMAC: those bytes are

@@ -131,21 +131,8 @@ pub fn mac_spec(name: &str) -> Option<&'static MacSpec> {
     MACS.iter().find(|m| m.name == name)
 }
 
-/// Client MAC preference: libssh2 1.11.1's list, which is also OpenSSH's order
-/// for the HMACs (EtM first, SHA-2 before SHA-1, MD5 last).
-pub const DEFAULT_MACS: &[&str] = &[
-    "hmac-sha2-256-etm@openssh.com",
-    "hmac-sha2-512-etm@openssh.com",
-    "hmac-sha1-etm@openssh.com",
-    "hmac-sha2-256",
-    "hmac-sha2-512",
-    "hmac-sha1",
-    "hmac-sha1-96",
-    "hmac-md5",
-    "hmac-md5-96",
-];
-
-/// Every MAC name accepted: the defaults plus OpenSSH's remaining EtM forms.
+/// Every MAC name accepted: libssh2 1.11.1's list (the first nine, also the
+/// defaults) plus OpenSSH's remaining EtM forms.
 pub const SUPPORTED_MACS: &[&str] = &[
     "hmac-sha2-256-etm@openssh.com",
     "hmac-sha2-512-etm@openssh.com",
@@ -160,6 +147,10 @@ pub const SUPPORTED_MACS: &[&str] = &[
     "hmac-md5-etm@openssh.com",
     "hmac-md5-96-etm@openssh.com",
 ];
+
+/// Client MAC preference: libssh2 1.11.1's list, which is also OpenSSH's order
+/// for the HMACs (EtM first, SHA-2 before SHA-1, MD5 last).
+pub const DEFAULT_MACS: &[&str] = SUPPORTED_MACS.split_at(9).0;
 
 /// Client compression preference (libssh2 offers only "none" unless asked).
 pub const DEFAULT_COMPRESSION: &[&str] = &["none"];
@@ -183,5 +174,40 @@ pub struct DirectionKeys {
 impl std::fmt::Debug for DirectionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DirectionKeys { .. }")
+    }
+}
+
+/// Hex to bytes for the tests' vectors (whitespace ignored).
+#[cfg(test)]
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_are_consistent() {
+        assert_eq!(DEFAULT_MACS.last(), Some(&"hmac-md5-96"));
+        for m in SUPPORTED_MACS {
+            let spec = mac_spec(m).unwrap();
+            assert_eq!(spec.etm, m.contains("-etm@"), "{m}");
+        }
+        assert_eq!(SUPPORTED_MACS.len(), MACS.len());
+        assert_eq!(SUPPORTED_CIPHERS.len(), CIPHERS.len());
+        for c in SUPPORTED_CIPHERS {
+            let spec = cipher_spec(c).unwrap();
+            assert_eq!(
+                spec.aead,
+                c.contains("gcm") || c.starts_with("chacha"),
+                "{c}"
+            );
+        }
+        assert!(cipher_spec("none").is_none() && mac_spec("none").is_none());
     }
 }
