@@ -152,8 +152,13 @@ pub const SUPPORTED_MACS: &[&str] = &[
 /// for the HMACs (EtM first, SHA-2 before SHA-1, MD5 last).
 pub const DEFAULT_MACS: &[&str] = SUPPORTED_MACS.split_at(9).0;
 
-/// Client compression preference (libssh2 offers only "none" unless asked).
+/// Client compression preference while compression is off (libssh2's
+/// default: `LIBSSH2_FLAG_COMPRESS` not set).
 pub const DEFAULT_COMPRESSION: &[&str] = &["none"];
+
+/// Client compression preference with `LIBSSH2_FLAG_COMPRESS` set, in
+/// libssh2 1.11.1's order.
+pub const COMPRESSION_WHEN_ENABLED: &[&str] = &["zlib", "zlib@openssh.com", "none"];
 
 /// Every compression method: "zlib" starts right after NEWKEYS,
 /// "zlib@openssh.com" only after user authentication succeeds (the session
