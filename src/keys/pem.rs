@@ -226,7 +226,7 @@ fn dsa_openssl(der: &[u8]) -> Result<Secret> {
         .map_err(|_| unrecognized())?;
     r.finish(()).map_err(|_| unrecognized())?;
     let (v, p, q, g, y, x) = parts;
-    if !v.as_bytes().is_empty() {
+    if v.as_bytes().iter().any(|&b| b != 0) {
         return Err(unrecognized());
     }
     Secret::dsa(

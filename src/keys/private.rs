@@ -212,17 +212,29 @@ impl PrivateKey {
         let passphrase = passphrase.filter(|p| !p.is_empty());
         let armor = pem::Armor::parse(data)?;
         let secret = match armor.label.as_str() {
-            openssh::LABEL => openssh::load(&armor.body, passphrase)?,
-            _ => pem::load(&armor, passphrase)?,
-        };
+            openssh::LABEL => openssh::load(&armor.body, passphrase),
+            _ => pem::load(&armor, passphrase),
+        }
+        // Inner parse errors all read as libssh2's one message; a passphrase error stays.
+        .map_err(|e| {
+            if e.code == code::KEYFILE_AUTH_FAILED {
+                e
+            } else {
+                unrecognized()
+            }
+        })?;
         Ok(PrivateKey { secret })
     }
 
     /// The public key blob (RFC 4253 6.6 encoding), derived from the private key.
     pub fn public_blob(&self) -> Vec<u8> {
+        Self::public_blob_of(&self.secret)
+    }
+
+    pub(crate) fn public_blob_of(secret: &Secret) -> Vec<u8> {
         let mut w = Writer::new();
-        w.string(self.key_type().as_bytes());
-        match &self.secret {
+        w.string(secret.key_type().as_bytes());
+        match secret {
             Secret::Ed25519(k) => {
                 w.string(k.verifying_key().as_bytes());
             }
