@@ -101,7 +101,13 @@ impl Secret {
     /// A DSA key from p, q, g and x; y is recomputed (and compared when the file has one).
     pub(crate) fn dsa(p: &[u8], q: &[u8], g: &[u8], y: Option<&[u8]>, x: &[u8]) -> Result<Self> {
         use dsa::BigUint;
-        if p.len() * 8 > super::public::DSA_MAX_P_BITS || x.len() > q.len() || p.len() < 2 {
+        // Bound every operand before the modular exponentiation below.
+        if p.len() * 8 > super::public::DSA_MAX_P_BITS
+            || q.len() * 8 > super::public::DSA_MAX_Q_BITS
+            || g.len() > p.len()
+            || x.len() > q.len()
+            || p.len() < 2
+        {
             return Err(unrecognized());
         }
         let x = Zeroizing::new(BigUint::from_bytes_be(x));

@@ -778,6 +778,7 @@ fn sign_rejects_foreign_algorithms() {
 /// Ok or Err may come back. Both the armored text and the decoded body are mutated so the
 /// inner parsers, not just base64, see the damage.
 fn hammer(text: &[u8], pass: Option<&[u8]>, stride: usize) {
+    let started = std::time::Instant::now();
     let armor = super::pem::Armor::parse(text).unwrap();
     let label = armor.label.clone();
     let body = armor.body.to_vec();
@@ -806,6 +807,11 @@ fn hammer(text: &[u8], pass: Option<&[u8]>, stride: usize) {
         m[n] ^= 0x20;
         let _ = PrivateKey::from_memory(&m, pass);
     }
+    eprintln!(
+        "hammer {} bytes stride {stride}: {:?}",
+        text.len(),
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -814,14 +820,16 @@ fn corrupt_key_files_never_panic() {
     let pin = format!("pass:{PW}");
     let ed = lab.keygen("ed", "", &["-t", "ed25519"]);
     hammer(&std::fs::read(&ed).unwrap(), None, 1);
-    let ec = lab.keygen("ec", "", &["-t", "ecdsa", "-b", "521"]);
+    // P-256 and a sparser stride for the slow paths (curve arithmetic and bcrypt are
+    // unoptimised in test builds); the P-521 decoding has its own test above.
+    let ec = lab.keygen("ec", "", &["-t", "ecdsa", "-b", "256"]);
     hammer(&std::fs::read(&ec).unwrap(), None, 1);
     let enc = lab.keygen(
         "ed_enc",
         PW,
         &["-t", "ed25519", "-a", "1", "-Z", "aes256-gcm@openssh.com"],
     );
-    hammer(&std::fs::read(&enc).unwrap(), Some(PW.as_bytes()), 7);
+    hammer(&std::fs::read(&enc).unwrap(), Some(PW.as_bytes()), 19);
     let dsa = lab.keygen("dsa", "", &["-t", "dsa", "-m", "PEM"]);
     hammer(&std::fs::read(&dsa).unwrap(), None, 3);
     let rsa = lab.keygen("rsa", "", &["-t", "rsa", "-b", "1024", "-m", "PEM"]);
@@ -839,16 +847,16 @@ fn corrupt_key_files_never_panic() {
         ],
     );
     hammer(&std::fs::read(&rsa_enc).unwrap(), Some(PW.as_bytes()), 5);
-    lab.keygen("ec_pem", "", &["-t", "ecdsa", "-b", "521", "-m", "PEM"]);
+    lab.keygen("ec_pem", "", &["-t", "ecdsa", "-b", "384", "-m", "PEM"]);
     let ec8 = lab.openssl("ec8", &["pkcs8", "-topk8", "-in", "ec_pem", "-nocrypt"]);
-    hammer(&std::fs::read(&ec8).unwrap(), None, 1);
+    hammer(&std::fs::read(&ec8).unwrap(), None, 2);
     let ec8e = lab.openssl(
         "ec8e",
         &[
             "pkcs8", "-topk8", "-in", "ec_pem", "-passout", &pin, "-iter", "16",
         ],
     );
-    hammer(&std::fs::read(&ec8e).unwrap(), Some(PW.as_bytes()), 1);
+    hammer(&std::fs::read(&ec8e).unwrap(), Some(PW.as_bytes()), 2);
 }
 
 #[test]
