@@ -75,18 +75,14 @@ pub const SUPPORTED_HOSTKEY_ALGS: &[&str] = &[
     alg::SSH_DSS,
 ];
 
-/// The host key algorithms offered by default: modern first like OpenSSH. Certificate
-/// algorithms are left out because a certified host key only matches known_hosts through
-/// @cert-authority lines, which libssh2 does not check; ssh-dss is left out as weak.
-pub const DEFAULT_HOSTKEY_ALGS: &[&str] = &[
-    alg::SSH_ED25519,
-    alg::ECDSA_NISTP256,
-    alg::ECDSA_NISTP384,
-    alg::ECDSA_NISTP521,
-    alg::RSA_SHA2_512,
-    alg::RSA_SHA2_256,
-    alg::SSH_RSA,
-];
+/// How many of `SUPPORTED_HOSTKEY_ALGS`, from the front, are offered by default.
+const DEFAULT_HOSTKEY_COUNT: usize = 7;
+
+/// The host key algorithms offered by default: modern first like OpenSSH (the plain key
+/// algorithms at the head of `SUPPORTED_HOSTKEY_ALGS`). Certificate algorithms are left
+/// out because a certified host key matches known_hosts only through @cert-authority
+/// lines, which libssh2 does not check; ssh-dss is left out as weak.
+pub const DEFAULT_HOSTKEY_ALGS: &[&str] = SUPPORTED_HOSTKEY_ALGS.split_at(DEFAULT_HOSTKEY_COUNT).0;
 
 /// Longest public key file we read: a 16384-bit RSA certificate is well under this.
 pub const MAX_PUBLIC_KEY_FILE: usize = 64 * 1024;

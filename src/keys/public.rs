@@ -229,16 +229,15 @@ fn left_pad(v: &[u8], len: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Splits an ECDSA signature blob (mpint r || mpint s, RFC 5656 3.1.2) into fixed-width scalars.
-fn ecdsa_rs(raw: &[u8], width: usize) -> Result<(Vec<u8>, Vec<u8>)> {
+/// Turns an ECDSA signature blob (mpint r || mpint s, RFC 5656 3.1.2) into fixed-width r || s.
+fn ecdsa_rs(raw: &[u8], width: usize) -> Result<Vec<u8>> {
     let mut r = Reader::with_code(raw, code::HOSTKEY_SIGN);
     let (a, b) = (r.mpint()?, r.mpint()?);
     r.finish()?;
     let too_long = || bad_sig("ECDSA signature value too long");
-    Ok((
-        left_pad(a, width).ok_or_else(too_long)?,
-        left_pad(b, width).ok_or_else(too_long)?,
-    ))
+    let mut out = left_pad(a, width).ok_or_else(too_long)?;
+    out.extend_from_slice(&left_pad(b, width).ok_or_else(too_long)?);
+    Ok(out)
 }
 
 /// SHA-1's DigestInfo prefix for PKCS#1 v1.5 (RFC 8017 9.2 note 1).
@@ -272,49 +271,26 @@ pub(crate) fn rsa_scheme(name: &str, data: &[u8]) -> Option<(rsa::Pkcs1v15Sign, 
 pub(crate) fn verify_raw(key: &Verifying, name: &str, raw: &[u8], data: &[u8]) -> Result<()> {
     let fail = || bad_sig("Signature verification failed");
     let mismatch = || bad_sig("Signature algorithm does not match the key");
+    // Every family but RSA signs under exactly its key type name.
+    if !matches!(key, Verifying::Rsa(_)) && name != key.key_type() {
+        return Err(mismatch());
+    }
     match key {
         Verifying::Ed25519(k) => {
-            if name != alg::SSH_ED25519 {
-                return Err(mismatch());
-            }
             let s: [u8; ED25519_SIG_LEN] = raw.try_into().map_err(|_| fail())?;
             k.verify(data, &ed25519_dalek::Signature::from_bytes(&s))
                 .map_err(|_| fail())
         }
         Verifying::P256(k) => {
-            if name != alg::ECDSA_NISTP256 {
-                return Err(mismatch());
-            }
-            let (a, b) = ecdsa_rs(raw, 32)?;
-            let s = p256::ecdsa::Signature::from_scalars(
-                *p256::FieldBytes::from_slice(&a),
-                *p256::FieldBytes::from_slice(&b),
-            )
-            .map_err(|_| fail())?;
+            let s = p256::ecdsa::Signature::from_slice(&ecdsa_rs(raw, 32)?).map_err(|_| fail())?;
             k.verify(data, &s).map_err(|_| fail())
         }
         Verifying::P384(k) => {
-            if name != alg::ECDSA_NISTP384 {
-                return Err(mismatch());
-            }
-            let (a, b) = ecdsa_rs(raw, 48)?;
-            let s = p384::ecdsa::Signature::from_scalars(
-                *p384::FieldBytes::from_slice(&a),
-                *p384::FieldBytes::from_slice(&b),
-            )
-            .map_err(|_| fail())?;
+            let s = p384::ecdsa::Signature::from_slice(&ecdsa_rs(raw, 48)?).map_err(|_| fail())?;
             k.verify(data, &s).map_err(|_| fail())
         }
         Verifying::P521(k) => {
-            if name != alg::ECDSA_NISTP521 {
-                return Err(mismatch());
-            }
-            let (a, b) = ecdsa_rs(raw, 66)?;
-            let s = p521::ecdsa::Signature::from_scalars(
-                *p521::FieldBytes::from_slice(&a),
-                *p521::FieldBytes::from_slice(&b),
-            )
-            .map_err(|_| fail())?;
+            let s = p521::ecdsa::Signature::from_slice(&ecdsa_rs(raw, 66)?).map_err(|_| fail())?;
             k.verify(data, &s).map_err(|_| fail())
         }
         Verifying::Rsa(k) => {
@@ -324,9 +300,6 @@ pub(crate) fn verify_raw(key: &Verifying, name: &str, raw: &[u8], data: &[u8]) -
             k.verify(scheme, &hashed, &sig).map_err(|_| fail())
         }
         Verifying::Dsa(k) => {
-            if name != alg::SSH_DSS {
-                return Err(mismatch());
-            }
             if raw.len() != 2 * DSA_SIG_HALF {
                 return Err(fail());
             }
