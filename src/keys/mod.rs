@@ -120,19 +120,27 @@ pub fn verify_hostkey(
     sig: &[u8],
     data: &[u8],
 ) -> Result<()> {
-    let key = PublicKey::from_blob(host_key_blob).map_err(|e| Error {
-        code: code::HOSTKEY_INIT,
-        msg: e.msg,
-    })?;
-    let want_type = key_type_for_alg(negotiated_alg).ok_or(Error::new(
-        code::HOSTKEY_INIT,
-        "Unsupported host key algorithm",
-    ))?;
-    if key.key_type() != want_type {
-        return Err(Error::new(
-            code::HOSTKEY_INIT,
-            "Host key type does not match the negotiated algorithm",
-        ));
+    check_hostkey(negotiated_alg, host_key_blob, sig, data).map_err(|e| match e.code {
+        code::HOSTKEY_INIT => Error::new(e.code, MSG_HOSTKEY_INIT),
+        _ => Error::new(code::HOSTKEY_SIGN, MSG_HOSTKEY_SIGN),
+    })
+}
+
+/// libssh2's message when the server's host key cannot be taken in.
+const MSG_HOSTKEY_INIT: &str = "Unable to initialize hostkey importer";
+/// libssh2's message when the server's host key signature does not verify.
+const MSG_HOSTKEY_SIGN: &str = "Unable to verify hostkey signature";
+
+/// `verify_hostkey` with detailed messages (which it then replaces with libssh2's).
+fn check_hostkey(
+    negotiated_alg: &str,
+    host_key_blob: &[u8],
+    sig: &[u8],
+    data: &[u8],
+) -> Result<()> {
+    let key = PublicKey::from_blob(host_key_blob)?;
+    if key_type_for_alg(negotiated_alg).as_deref() != Some(key.key_type()) {
+        return Err(Error::new(code::HOSTKEY_INIT, MSG_HOSTKEY_INIT));
     }
     let want_sig = negotiated_alg
         .strip_suffix(alg::CERT_SUFFIX)
@@ -142,10 +150,7 @@ pub fn verify_hostkey(
     let raw = r.string()?;
     r.finish()?;
     if name != want_sig {
-        return Err(Error::new(
-            code::HOSTKEY_SIGN,
-            "Host key signature algorithm does not match",
-        ));
+        return Err(Error::new(code::HOSTKEY_SIGN, MSG_HOSTKEY_SIGN));
     }
     public::verify_raw(key.verifying(), name, raw, data)
 }

@@ -161,6 +161,10 @@ fn host_key_verification_codes() {
         verify_hostkey(a, &rsa.public_blob(), &rsa.sign(a, MSG).unwrap(), MSG).unwrap();
     }
     let code_of = |r: Result<()>| r.unwrap_err().code;
+    let e = verify_hostkey("ssh-ed25519", &ed.public_blob(), &ed_sig, b"other").unwrap_err();
+    assert_eq!(&*e.msg, "Unable to verify hostkey signature");
+    let e = verify_hostkey("ssh-ed25519", b"junk", &ed_sig, MSG).unwrap_err();
+    assert_eq!(&*e.msg, "Unable to initialize hostkey importer");
     // The signature's algorithm must be the negotiated one.
     let s256 = rsa.sign(alg::RSA_SHA2_256, MSG).unwrap();
     assert_eq!(
