@@ -13,7 +13,9 @@ mod public;
 #[cfg(test)]
 mod tests;
 
-pub use private::PrivateKey;
+pub use openssh::MAX_BCRYPT_ROUNDS;
+pub use pem::MAX_PBKDF2_ITERATIONS;
+pub use private::{PrivateKey, MAX_PRIVATE_KEY_FILE};
 pub use public::PublicKey;
 
 use crate::error::{code, Error, Result};

@@ -237,6 +237,7 @@ impl PrivateKey {
         Self::public_blob_of(&self.secret)
     }
 
+    /// The public key blob of a secret key.
     pub(crate) fn public_blob_of(secret: &Secret) -> Vec<u8> {
         let mut w = Writer::new();
         w.string(secret.key_type().as_bytes());
