@@ -1,0 +1,349 @@
+//! A user's private key: loading from any supported file format, public blob, signing.
+
+use super::public::{dsa_public, rsa_public, rsa_scheme, DSA_SIG_HALF};
+use super::{alg, openssh, pem};
+use crate::error::{code, Error, Result};
+use crate::proto::wire::Writer;
+use dsa::signature::rand_core::{CryptoRng, RngCore};
+use dsa::signature::{DigestSigner, Signer};
+use sha1::{Digest, Sha1};
+use zeroize::Zeroizing;
+
+/// Largest private key file we read (OpenSSH refuses key files over 1 MiB as well).
+pub const MAX_PRIVATE_KEY_FILE: usize = 1024 * 1024;
+
+/// libssh2's message when a key file cannot be opened or read.
+pub(crate) const MSG_UNREADABLE: &str = "Unable to open private key file";
+/// libssh2's message when a key file is not understood or the passphrase is wrong.
+pub(crate) const MSG_UNRECOGNIZED: &str =
+    "Wrong passphrase or invalid/unrecognized private key file format";
+
+/// `LIBSSH2_ERROR_FILE` with libssh2's "invalid/unrecognized" message.
+pub(crate) fn unrecognized() -> Error {
+    Error::new(code::FILE, MSG_UNRECOGNIZED)
+}
+
+/// The NIST curves SSH uses for ECDSA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl Curve {
+    /// Length of a scalar or field element in bytes.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Curve::P256 => 32,
+            Curve::P384 => 48,
+            Curve::P521 => 66,
+        }
+    }
+}
+
+/// The secret half of a key, by algorithm family. Every variant zeroizes itself on drop.
+pub(crate) enum Secret {
+    Ed25519(ed25519_dalek::SigningKey),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
+    Rsa(Box<rsa::RsaPrivateKey>),
+    Dsa(Box<dsa::SigningKey>),
+}
+
+impl Secret {
+    /// An Ed25519 key from its 32-byte seed.
+    pub(crate) fn ed25519(seed: &[u8]) -> Result<Self> {
+        let seed: Zeroizing<[u8; 32]> =
+            Zeroizing::new(seed.try_into().map_err(|_| unrecognized())?);
+        Ok(Secret::Ed25519(ed25519_dalek::SigningKey::from_bytes(
+            &seed,
+        )))
+    }
+
+    /// An ECDSA key from its private scalar (big-endian, leading zeros optional).
+    pub(crate) fn ecdsa(curve: Curve, d: &[u8]) -> Result<Self> {
+        let start = d.iter().position(|&b| b != 0).unwrap_or(d.len());
+        let d = d.get(start..).unwrap_or_default();
+        let size = curve.size();
+        if d.len() > size {
+            return Err(unrecognized());
+        }
+        let mut fixed = Zeroizing::new(vec![0u8; size]);
+        fixed[size - d.len()..].copy_from_slice(d);
+        let bad = |_| unrecognized();
+        Ok(match curve {
+            Curve::P256 => Secret::P256(p256::ecdsa::SigningKey::from_slice(&fixed).map_err(bad)?),
+            Curve::P384 => Secret::P384(p384::ecdsa::SigningKey::from_slice(&fixed).map_err(bad)?),
+            Curve::P521 => Secret::P521(p521::ecdsa::SigningKey::from_slice(&fixed).map_err(bad)?),
+        })
+    }
+
+    /// An RSA key from n, e, d and the two primes (magnitudes); checked for consistency.
+    pub(crate) fn rsa(n: &[u8], e: &[u8], d: &[u8], p: &[u8], q: &[u8]) -> Result<Self> {
+        use rsa::BigUint;
+        // Size and exponent limits first, before any big-number work.
+        rsa_public(e, n).map_err(|_| unrecognized())?;
+        if p.len() > n.len() || q.len() > n.len() || d.len() > n.len() {
+            return Err(unrecognized());
+        }
+        let key = rsa::RsaPrivateKey::from_components(
+            BigUint::from_bytes_be(n),
+            BigUint::from_bytes_be(e),
+            BigUint::from_bytes_be(d),
+            vec![BigUint::from_bytes_be(p), BigUint::from_bytes_be(q)],
+        )
+        .map_err(|_| unrecognized())?;
+        Ok(Secret::Rsa(Box::new(key)))
+    }
+
+    /// A DSA key from p, q, g and x; y is recomputed (and compared when the file has one).
+    pub(crate) fn dsa(p: &[u8], q: &[u8], g: &[u8], y: Option<&[u8]>, x: &[u8]) -> Result<Self> {
+        use dsa::BigUint;
+        // Bound every operand before the modular exponentiation below.
+        if p.len() * 8 > super::public::DSA_MAX_P_BITS
+            || q.len() * 8 > super::public::DSA_MAX_Q_BITS
+            || g.len() > p.len()
+            || x.len() > q.len()
+            || p.len() < 2
+        {
+            return Err(unrecognized());
+        }
+        let x = Zeroizing::new(BigUint::from_bytes_be(x));
+        let computed = BigUint::from_bytes_be(g)
+            .modpow(&x, &BigUint::from_bytes_be(p))
+            .to_bytes_be();
+        if y.is_some_and(|y| y != computed.as_slice()) {
+            return Err(unrecognized());
+        }
+        let vk = dsa_public(p, q, g, &computed).map_err(|_| unrecognized())?;
+        let sk = dsa::SigningKey::from_components(vk, (*x).clone()).map_err(|_| unrecognized())?;
+        Ok(Secret::Dsa(Box::new(sk)))
+    }
+
+    fn key_type(&self) -> &'static str {
+        match self {
+            Secret::Ed25519(_) => alg::SSH_ED25519,
+            Secret::P256(_) => alg::ECDSA_NISTP256,
+            Secret::P384(_) => alg::ECDSA_NISTP384,
+            Secret::P521(_) => alg::ECDSA_NISTP521,
+            Secret::Rsa(_) => alg::SSH_RSA,
+            Secret::Dsa(_) => alg::SSH_DSS,
+        }
+    }
+}
+
+/// The operating system's random generator, for RSA blinding.
+struct SysRng;
+
+impl RngCore for SysRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // Like rand's OsRng: an OS that cannot give randomness is not survivable here.
+        if crate::crypto::fill_random(dest).is_err() {
+            panic!("operating system random generator failed");
+        }
+    }
+    fn try_fill_bytes(
+        &mut self,
+        dest: &mut [u8],
+    ) -> std::result::Result<(), dsa::signature::rand_core::Error> {
+        crate::crypto::fill_random(dest)
+            .map_err(|_| dsa::signature::rand_core::Error::from(core::num::NonZeroU32::MIN))
+    }
+}
+
+impl CryptoRng for SysRng {}
+
+/// A user's private key, zeroized on drop.
+pub struct PrivateKey {
+    secret: Secret,
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("type", &self.key_type())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signature algorithms per key type, best first.
+const RSA_SIG_ALGS: &[&str] = &[alg::RSA_SHA2_512, alg::RSA_SHA2_256, alg::SSH_RSA];
+const ED25519_SIG_ALGS: &[&str] = &[alg::SSH_ED25519];
+const P256_SIG_ALGS: &[&str] = &[alg::ECDSA_NISTP256];
+const P384_SIG_ALGS: &[&str] = &[alg::ECDSA_NISTP384];
+const P521_SIG_ALGS: &[&str] = &[alg::ECDSA_NISTP521];
+const DSS_SIG_ALGS: &[&str] = &[alg::SSH_DSS];
+
+impl PrivateKey {
+    /// Reads and parses a key file. Every failure is `LIBSSH2_ERROR_FILE`, as libssh2
+    /// reports it for file-based keys: "Unable to open private key file" when the file
+    /// cannot be read, else "Wrong passphrase or invalid/unrecognized private key file
+    /// format" (also for a wrong or missing passphrase).
+    pub fn from_file(path: &std::path::Path, passphrase: Option<&[u8]>) -> Result<Self> {
+        use std::io::Read;
+        let file = std::fs::File::open(path).map_err(|_| Error::new(code::FILE, MSG_UNREADABLE))?;
+        let mut data = Zeroizing::new(Vec::new());
+        // Read one byte past the limit to tell "too large" from "exactly the limit".
+        file.take(MAX_PRIVATE_KEY_FILE as u64 + 1)
+            .read_to_end(&mut data)
+            .map_err(|_| Error::new(code::FILE, MSG_UNREADABLE))?;
+        Self::from_memory(&data, passphrase).map_err(|e| Error {
+            code: code::FILE,
+            msg: e.msg,
+        })
+    }
+
+    /// Parses a key held in memory: OpenSSH (openssh-key-v1, plain or bcrypt-encrypted),
+    /// PKCS#1 RSA, SEC1 EC and OpenSSL DSA PEM (plain or Proc-Type/DEK-Info encrypted),
+    /// PKCS#8 (plain or PBES2-encrypted). Errors are `LIBSSH2_ERROR_FILE`, except a wrong
+    /// or missing passphrase on an OpenSSH-format key, which is
+    /// `LIBSSH2_ERROR_KEYFILE_AUTH_FAILED` as in libssh2's from-memory path.
+    pub fn from_memory(data: &[u8], passphrase: Option<&[u8]>) -> Result<Self> {
+        if data.len() > MAX_PRIVATE_KEY_FILE {
+            return Err(unrecognized());
+        }
+        // An empty passphrase means none, as in libssh2.
+        let passphrase = passphrase.filter(|p| !p.is_empty());
+        let armor = pem::Armor::parse(data)?;
+        let secret = match armor.label.as_str() {
+            openssh::LABEL => openssh::load(&armor.body, passphrase),
+            _ => pem::load(&armor, passphrase),
+        }
+        // Inner parse errors all read as libssh2's one message; a passphrase error stays.
+        .map_err(|e| {
+            if e.code == code::KEYFILE_AUTH_FAILED {
+                e
+            } else {
+                unrecognized()
+            }
+        })?;
+        Ok(PrivateKey { secret })
+    }
+
+    /// The public key blob (RFC 4253 6.6 encoding), derived from the private key.
+    pub fn public_blob(&self) -> Vec<u8> {
+        Self::public_blob_of(&self.secret)
+    }
+
+    /// The public key blob of a secret key.
+    pub(crate) fn public_blob_of(secret: &Secret) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.string(secret.key_type().as_bytes());
+        match secret {
+            Secret::Ed25519(k) => {
+                w.string(k.verifying_key().as_bytes());
+            }
+            Secret::P256(k) => {
+                w.string(b"nistp256")
+                    .string(k.verifying_key().to_encoded_point(false).as_bytes());
+            }
+            Secret::P384(k) => {
+                w.string(b"nistp384")
+                    .string(k.verifying_key().to_encoded_point(false).as_bytes());
+            }
+            Secret::P521(k) => {
+                // p521 0.13 gates SigningKey::verifying_key behind a feature it never defines.
+                let vk = p521::ecdsa::VerifyingKey::from(k);
+                w.string(b"nistp521")
+                    .string(vk.to_encoded_point(false).as_bytes());
+            }
+            Secret::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                w.mpint(&k.e().to_bytes_be()).mpint(&k.n().to_bytes_be());
+            }
+            Secret::Dsa(k) => {
+                let vk = k.verifying_key();
+                let c = vk.components();
+                w.mpint(&c.p().to_bytes_be())
+                    .mpint(&c.q().to_bytes_be())
+                    .mpint(&c.g().to_bytes_be())
+                    .mpint(&vk.y().to_bytes_be());
+            }
+        }
+        w.into_inner()
+    }
+
+    /// The key type: "ssh-ed25519", "ecdsa-sha2-nistp256/384/521", "ssh-rsa" or "ssh-dss".
+    pub fn key_type(&self) -> &'static str {
+        self.secret.key_type()
+    }
+
+    /// Signature algorithms this key can use, best first (RSA: rsa-sha2-512, rsa-sha2-256, ssh-rsa).
+    pub fn signature_algs(&self) -> &'static [&'static str] {
+        match self.secret {
+            Secret::Ed25519(_) => ED25519_SIG_ALGS,
+            Secret::P256(_) => P256_SIG_ALGS,
+            Secret::P384(_) => P384_SIG_ALGS,
+            Secret::P521(_) => P521_SIG_ALGS,
+            Secret::Rsa(_) => RSA_SIG_ALGS,
+            Secret::Dsa(_) => DSS_SIG_ALGS,
+        }
+    }
+
+    /// Signs `data` with algorithm `alg` (its certificate form is accepted too), returning
+    /// the SSH signature encoding (string alg || string sig). An algorithm the key cannot
+    /// use gives `LIBSSH2_ERROR_INVAL`.
+    pub fn sign(&self, alg_name: &str, data: &[u8]) -> Result<Vec<u8>> {
+        let name = alg_name.strip_suffix(alg::CERT_SUFFIX).unwrap_or(alg_name);
+        if !self.signature_algs().contains(&name) {
+            return Err(Error::new(
+                code::INVAL,
+                "Signature algorithm does not suit the key",
+            ));
+        }
+        let failed = || Error::new(code::INVAL, "Unable to sign with the private key");
+        let mut raw = Writer::new();
+        match &self.secret {
+            Secret::Ed25519(k) => {
+                raw.raw(&k.sign(data).to_bytes());
+            }
+            Secret::P256(k) => {
+                let s: p256::ecdsa::Signature = k.try_sign(data).map_err(|_| failed())?;
+                let (r, s) = s.split_bytes();
+                raw.mpint(&r).mpint(&s);
+            }
+            Secret::P384(k) => {
+                let s: p384::ecdsa::Signature = k.try_sign(data).map_err(|_| failed())?;
+                let (r, s) = s.split_bytes();
+                raw.mpint(&r).mpint(&s);
+            }
+            Secret::P521(k) => {
+                let s: p521::ecdsa::Signature = k.try_sign(data).map_err(|_| failed())?;
+                let (r, s) = s.split_bytes();
+                raw.mpint(&r).mpint(&s);
+            }
+            Secret::Rsa(k) => {
+                let (scheme, hashed) = rsa_scheme(name, data).ok_or_else(failed)?;
+                raw.raw(
+                    &k.sign_with_rng(&mut SysRng, scheme, &hashed)
+                        .map_err(|_| failed())?,
+                );
+            }
+            Secret::Dsa(k) => {
+                let s = k
+                    .try_sign_digest(Sha1::new_with_prefix(data))
+                    .map_err(|_| failed())?;
+                for v in [s.r(), s.s()] {
+                    let b = v.to_bytes_be();
+                    let pad = DSA_SIG_HALF.checked_sub(b.len()).ok_or_else(failed)?;
+                    raw.raw(&[0u8; DSA_SIG_HALF][..pad]).raw(&b);
+                }
+            }
+        }
+        let mut w = Writer::new();
+        w.string(name.as_bytes()).string(&raw.buf);
+        Ok(w.into_inner())
+    }
+}
