@@ -10,7 +10,7 @@ use kem::Decapsulate;
 use ml_kem::kem::DecapsulationKey;
 use ml_kem::{EncodedSizeUser, KemCore, MlKem768, MlKem768Params};
 use rand_core::OsRng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::ecdh::{X25519, X25519_LEN};
 use super::round::Ephemeral;
@@ -81,14 +81,17 @@ impl Ephemeral for MlKemX25519 {
             .map_err(|_| Error::new(code::KEX_FAILURE, "Bad ML-KEM ciphertext"))?;
         // Decapsulation never fails: a forged ciphertext yields an unrelated
         // secret (implicit rejection), which the signature check then catches.
-        let kem_secret = Zeroizing::new(
-            self.dk
-                .decapsulate(&ct)
-                .map_err(|_| Error::new(code::KEX_FAILURE, "ML-KEM decapsulation failed"))?
-                .to_vec(),
-        );
-        let x_secret = self.x25519.shared(x_pub)?;
-        Ok(hybrid_k(HashAlg::Sha256, &kem_secret, x_secret.as_ref()))
+        let mut kem_secret = self
+            .dk
+            .decapsulate(&ct)
+            .map_err(|_| Error::new(code::KEX_FAILURE, "ML-KEM decapsulation failed"))?;
+        let k = self
+            .x25519
+            .shared(x_pub)
+            .map(|x| hybrid_k(HashAlg::Sha256, &kem_secret, x.as_ref()));
+        // The crate's array type has no Drop zeroization; clear it by hand.
+        kem_secret.as_mut_slice().zeroize();
+        k
     }
 }
 
