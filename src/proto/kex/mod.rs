@@ -15,6 +15,8 @@ mod hybrid;
 mod round;
 
 #[cfg(test)]
+mod live_test;
+#[cfg(test)]
 mod tests;
 
 use sha1::Sha1;
