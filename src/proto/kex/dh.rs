@@ -34,9 +34,7 @@ fn exponent_bits(hash: HashAlg, p_bits: u32) -> u32 {
 fn bit_len(v: &[u8]) -> u32 {
     match v.first() {
         Some(&top) => {
-            let bits = (v.len() - 1)
-                .saturating_mul(8)
-                .saturating_add(8 - top.leading_zeros() as usize);
+            let bits = (v.len() - 1).saturating_mul(8).saturating_add(8 - top.leading_zeros() as usize);
             u32::try_from(bits).unwrap_or(u32::MAX)
         }
         None => 0,
@@ -75,8 +73,8 @@ impl Modulus {
     pub(crate) fn new(p: &[u8]) -> Result<Self> {
         let p = strip(p);
         let bits = bit_len(p);
-        let n = BoxedUint::from_be_slice(p, bits.max(1))
-            .map_err(|_| Error::new(code::KEX_FAILURE, "Invalid DH prime"))?;
+        let n =
+            BoxedUint::from_be_slice(p, bits.max(1)).map_err(|_| Error::new(code::KEX_FAILURE, "Invalid DH prime"))?;
         let odd: Option<Odd<BoxedUint>> = Odd::new(n).into();
         let odd = odd.ok_or(Error::new(code::KEX_FAILURE, "DH prime is even"))?;
         let mut p_minus_1 = p.to_vec();
@@ -85,21 +83,12 @@ impl Modulus {
             *last &= !1;
         }
         let p_minus_1 = strip(&p_minus_1).to_vec();
-        Ok(Modulus {
-            params: BoxedMontyParams::new_vartime(odd),
-            p_minus_1,
-            bits,
-        })
+        Ok(Modulus { params: BoxedMontyParams::new_vartime(odd), p_minus_1, bits })
     }
 
     /// `base^exp mod p`, big-endian bytes without leading zeros. `base` must be < p;
     /// only the low `exp_bits` bits of `exp` are used, and their count is all the timing reveals.
-    pub(crate) fn pow(
-        &self,
-        base: &[u8],
-        exp: &BoxedUint,
-        exp_bits: u32,
-    ) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn pow(&self, base: &[u8], exp: &BoxedUint, exp_bits: u32) -> Result<Zeroizing<Vec<u8>>> {
         let precision = self.params.bits_precision();
         let b = BoxedUint::from_be_slice(strip(base), precision)
             .map_err(|_| Error::new(code::KEX_FAILURE, "DH value too large"))?;
@@ -124,8 +113,7 @@ fn random_exponent(bits: u32) -> Result<BoxedUint> {
         *top &= 0xff >> excess;
         *top |= 0x80 >> excess;
     }
-    BoxedUint::from_be_slice(&buf, bits)
-        .map_err(|_| Error::new(code::KEX_FAILURE, "Invalid DH exponent"))
+    BoxedUint::from_be_slice(&buf, bits).map_err(|_| Error::new(code::KEX_FAILURE, "Invalid DH exponent"))
 }
 
 /// A client key pair in a finite-field group.
@@ -142,12 +130,7 @@ impl DhEphemeral {
         let x_bits = exponent_bits(hash, modulus.bits);
         let x = random_exponent(x_bits)?;
         let e = modulus.pow(g, &x, x_bits)?.to_vec();
-        Ok(DhEphemeral {
-            modulus,
-            x,
-            x_bits,
-            e,
-        })
+        Ok(DhEphemeral { modulus, x, x_bits, e })
     }
 }
 
@@ -165,15 +148,10 @@ impl Ephemeral for DhEphemeral {
     fn agree(&mut self, f: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         // f outside (1, p-1) would confine K to {0, 1, p-1}.
         if !in_open_range(strip(f), &self.modulus.p_minus_1) {
-            return Err(Error::new(
-                code::KEX_FAILURE,
-                "Server DH value f out of range",
-            ));
+            return Err(Error::new(code::KEX_FAILURE, "Server DH value f out of range"));
         }
         let k = self.modulus.pow(f, &self.x, self.x_bits)?;
-        let mut w = Writer {
-            buf: Vec::with_capacity(k.len() + 5),
-        };
+        let mut w = Writer { buf: Vec::with_capacity(k.len() + 5) };
         w.mpint(&k);
         Ok(Zeroizing::new(w.into_inner()))
     }
@@ -183,14 +161,7 @@ impl Ephemeral for DhEphemeral {
 pub(crate) fn fixed_group(hash: HashAlg, input: KexInput, group: Group) -> Result<OneRound> {
     let modulus = Modulus::new(&group.p())?;
     let eph = DhEphemeral::new(modulus, &[group.g], hash)?;
-    Ok(OneRound::mpints(
-        hash,
-        input,
-        eph,
-        msg::KEXDH_INIT,
-        msg::KEXDH_REPLY,
-        Vec::new(),
-    ))
+    Ok(OneRound::mpints(hash, input, eph, msg::KEXDH_INIT, msg::KEXDH_REPLY, Vec::new()))
 }
 
 enum GexState {
@@ -214,11 +185,7 @@ impl GroupExchange {
         if !ordered || params.min < GEX_MIN_BITS || params.max > GEX_MAX_BITS {
             return Err(Error::new(code::INVAL, "Invalid group exchange sizes"));
         }
-        Ok(GroupExchange {
-            hash,
-            params,
-            state: GexState::New(input),
-        })
+        Ok(GroupExchange { hash, params, state: GexState::New(input) })
     }
 
     /// Validates the server's group and builds the INIT exchange for it.
@@ -240,17 +207,11 @@ impl GroupExchange {
         }
         let modulus = Modulus::new(p)?;
         if !in_open_range(g, &modulus.p_minus_1) {
-            return Err(Error::new(
-                code::KEX_FAILURE,
-                "Group exchange generator out of range",
-            ));
+            return Err(Error::new(code::KEX_FAILURE, "Group exchange generator out of range"));
         }
 
         let mut group_params = Writer::new();
-        group_params
-            .u32(self.params.min)
-            .u32(self.params.preferred)
-            .u32(self.params.max);
+        group_params.u32(self.params.min).u32(self.params.preferred).u32(self.params.max);
         group_params.mpint(p).mpint(g);
         let eph = DhEphemeral::new(modulus, g, self.hash)?;
         Ok(OneRound::mpints(
@@ -270,9 +231,7 @@ impl Kex for GroupExchange {
             GexState::New(input) => {
                 self.state = GexState::Requested(input);
                 let mut w = Writer::msg(msg::KEX_DH_GEX_REQUEST);
-                w.u32(self.params.min)
-                    .u32(self.params.preferred)
-                    .u32(self.params.max);
+                w.u32(self.params.min).u32(self.params.preferred).u32(self.params.max);
                 Ok(w.into_inner())
             }
             other => {
@@ -292,9 +251,7 @@ impl Kex for GroupExchange {
                 Ok(KexStep::Send(init))
             }
             GexState::Exchanging(mut round) => round.handle(payload),
-            GexState::New(_) | GexState::Failed => {
-                Err(Error::proto("Unexpected message during group exchange"))
-            }
+            GexState::New(_) | GexState::Failed => Err(Error::proto("Unexpected message during group exchange")),
         }
     }
 }

@@ -15,9 +15,7 @@ pub(crate) const X25519_LEN: usize = 32;
 
 /// Encodes a big-endian magnitude as the mpint K, in a buffer sized so it never reallocates.
 fn mpint_k(v: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut w = Writer {
-        buf: Vec::with_capacity(v.len() + 5),
-    };
+    let mut w = Writer { buf: Vec::with_capacity(v.len() + 5) };
     w.mpint(v);
     Zeroizing::new(w.into_inner())
 }
@@ -54,18 +52,12 @@ impl X25519 {
     /// The raw 32-byte shared secret with the server's value, rejecting a value
     /// that is not 32 bytes or a low-order point that makes the secret all zero.
     pub(crate) fn shared(&self, server: &[u8]) -> Result<Zeroizing<[u8; X25519_LEN]>> {
-        let theirs: [u8; X25519_LEN] = server.try_into().map_err(|_| {
-            Error::new(
-                code::KEX_FAILURE,
-                "Server X25519 public value is not 32 bytes",
-            )
-        })?;
+        let theirs: [u8; X25519_LEN] = server
+            .try_into()
+            .map_err(|_| Error::new(code::KEX_FAILURE, "Server X25519 public value is not 32 bytes"))?;
         let shared = self.secret.diffie_hellman(&PublicKey::from(theirs));
         if !shared.was_contributory() {
-            return Err(Error::new(
-                code::KEX_FAILURE,
-                "X25519 shared secret is all zero",
-            ));
+            return Err(Error::new(code::KEX_FAILURE, "X25519 shared secret is all zero"));
         }
         Ok(Zeroizing::new(shared.to_bytes()))
     }
@@ -99,11 +91,7 @@ macro_rules! nist_curve {
             pub(crate) fn new() -> Self {
                 use $krate::elliptic_curve::sec1::ToEncodedPoint;
                 let secret = $krate::ecdh::EphemeralSecret::random(&mut OsRng);
-                let public = secret
-                    .public_key()
-                    .to_encoded_point(false)
-                    .as_bytes()
-                    .to_vec();
+                let public = secret.public_key().to_encoded_point(false).as_bytes().to_vec();
                 $name { secret, public }
             }
         }
@@ -114,17 +102,12 @@ macro_rules! nist_curve {
             }
 
             fn agree(&mut self, server: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-                let uncompressed =
-                    server.len() == 1 + 2 * $field_len && server.first() == Some(&0x04);
+                let uncompressed = server.len() == 1 + 2 * $field_len && server.first() == Some(&0x04);
                 if !uncompressed {
-                    return Err(Error::new(
-                        code::KEX_FAILURE,
-                        "Server ECDH point is not in uncompressed form",
-                    ));
+                    return Err(Error::new(code::KEX_FAILURE, "Server ECDH point is not in uncompressed form"));
                 }
-                let point = $krate::PublicKey::from_sec1_bytes(server).map_err(|_| {
-                    Error::new(code::KEX_FAILURE, "Server ECDH point is not on the curve")
-                })?;
+                let point = $krate::PublicKey::from_sec1_bytes(server)
+                    .map_err(|_| Error::new(code::KEX_FAILURE, "Server ECDH point is not on the curve"))?;
                 let shared = self.secret.diffie_hellman(&point);
                 // RFC 5656 section 4: K is the x-coordinate of the shared point.
                 Ok(mpint_k(shared.raw_secret_bytes().as_slice()))

@@ -32,10 +32,7 @@ pub(crate) const SNTRUP761_CIPHERTEXT_LEN: usize = sntrup761::CIPHERTEXT_SIZE;
 /// value, rejecting any other length.
 fn split_reply(server: &[u8], ct_len: usize) -> Result<(&[u8], &[u8])> {
     if server.len() != ct_len + X25519_LEN {
-        return Err(Error::new(
-            code::KEX_FAILURE,
-            "Server hybrid key exchange reply has the wrong length",
-        ));
+        return Err(Error::new(code::KEX_FAILURE, "Server hybrid key exchange reply has the wrong length"));
     }
     Ok(server.split_at(ct_len))
 }
@@ -43,9 +40,7 @@ fn split_reply(server: &[u8], ct_len: usize) -> Result<(&[u8], &[u8])> {
 /// K = HASH(kem_secret || x25519_secret), encoded as a string.
 fn hybrid_k(hash: HashAlg, kem_secret: &[u8], x25519_secret: &[u8]) -> Zeroizing<Vec<u8>> {
     let digest = Zeroizing::new(hash.digest(&[kem_secret, x25519_secret]));
-    let mut w = Writer {
-        buf: Vec::with_capacity(digest.len() + 4),
-    };
+    let mut w = Writer { buf: Vec::with_capacity(digest.len() + 4) };
     w.string(&digest);
     Zeroizing::new(w.into_inner())
 }
@@ -81,14 +76,9 @@ impl Ephemeral for MlKemX25519 {
             .map_err(|_| Error::new(code::KEX_FAILURE, "Bad ML-KEM ciphertext"))?;
         // Decapsulation never fails: a forged ciphertext yields an unrelated
         // secret (implicit rejection), which the signature check then catches.
-        let mut kem_secret = self
-            .dk
-            .decapsulate(&ct)
-            .map_err(|_| Error::new(code::KEX_FAILURE, "ML-KEM decapsulation failed"))?;
-        let k = self
-            .x25519
-            .shared(x_pub)
-            .map(|x| hybrid_k(HashAlg::Sha256, &kem_secret, x.as_ref()));
+        let mut kem_secret =
+            self.dk.decapsulate(&ct).map_err(|_| Error::new(code::KEX_FAILURE, "ML-KEM decapsulation failed"))?;
+        let k = self.x25519.shared(x_pub).map(|x| hybrid_k(HashAlg::Sha256, &kem_secret, x.as_ref()));
         // The crate's array type has no Drop zeroization; clear it by hand.
         kem_secret.as_mut_slice().zeroize();
         k
@@ -124,15 +114,10 @@ impl Ephemeral for SntrupX25519 {
 
     fn agree(&mut self, server: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let (ct, x_pub) = split_reply(server, SNTRUP761_CIPHERTEXT_LEN)?;
-        let ct: [u8; SNTRUP761_CIPHERTEXT_LEN] = ct
-            .try_into()
-            .map_err(|_| Error::new(code::KEX_FAILURE, "Bad sntrup761 ciphertext"))?;
+        let ct: [u8; SNTRUP761_CIPHERTEXT_LEN] =
+            ct.try_into().map_err(|_| Error::new(code::KEX_FAILURE, "Bad sntrup761 ciphertext"))?;
         let kem_secret = self.dk.decapsulate(&sntrup761::Ciphertext::from(ct));
         let x_secret = self.x25519.shared(x_pub)?;
-        Ok(hybrid_k(
-            HashAlg::Sha512,
-            kem_secret.as_ref(),
-            x_secret.as_ref(),
-        ))
+        Ok(hybrid_k(HashAlg::Sha512, kem_secret.as_ref(), x_secret.as_ref()))
     }
 }

@@ -17,12 +17,8 @@ fn live_sshd() {
     use std::net::TcpStream;
 
     let addr = std::env::var("KEX_TEST_SSHD").expect("KEX_TEST_SSHD=host:port");
-    let pub_line =
-        std::fs::read_to_string(std::env::var("KEX_TEST_HOSTKEY").expect("KEX_TEST_HOSTKEY"))
-            .unwrap();
-    let blob = base64::engine::general_purpose::STANDARD
-        .decode(pub_line.split_whitespace().nth(1).unwrap())
-        .unwrap();
+    let pub_line = std::fs::read_to_string(std::env::var("KEX_TEST_HOSTKEY").expect("KEX_TEST_HOSTKEY")).unwrap();
+    let blob = base64::engine::general_purpose::STANDARD.decode(pub_line.split_whitespace().nth(1).unwrap()).unwrap();
     let mut r = Reader::new(&blob);
     assert_eq!(r.string().unwrap(), b"ssh-ed25519");
     let vk = VerifyingKey::from_bytes(r.string().unwrap().try_into().unwrap()).unwrap();
@@ -33,10 +29,7 @@ fn live_sshd() {
             pad += 8;
         }
         let mut w = Writer::new();
-        w.u32((payload.len() + pad + 1) as u32)
-            .u8(pad as u8)
-            .raw(payload)
-            .raw(&vec![0; pad]);
+        w.u32((payload.len() + pad + 1) as u32).u8(pad as u8).raw(payload).raw(&vec![0; pad]);
         s.write_all(&w.buf).unwrap();
     }
     fn recv(s: &mut BufReader<TcpStream>) -> Vec<u8> {
@@ -48,11 +41,7 @@ fn live_sshd() {
         pkt[1..pkt.len() - pad].to_vec()
     }
 
-    let methods: Vec<&str> = SUPPORTED_KEX
-        .iter()
-        .copied()
-        .filter(|m| *m != "mlkem768x25519-sha256")
-        .collect();
+    let methods: Vec<&str> = SUPPORTED_KEX.iter().copied().filter(|m| *m != "mlkem768x25519-sha256").collect();
     for name in methods {
         let mut sock = TcpStream::connect(&addr).unwrap();
         let v_c = b"SSH-2.0-libssh2_1.11.1".to_vec();
@@ -63,16 +52,10 @@ fn live_sshd() {
         let v_s = line.trim_end().as_bytes().to_vec();
 
         let mut w = Writer::msg(20);
-        w.raw(&[7; 16])
-            .name_list(&[name])
-            .name_list(&["ssh-ed25519"]);
+        w.raw(&[7; 16]).name_list(&[name]).name_list(&["ssh-ed25519"]);
         w.name_list(&["aes128-ctr"]).name_list(&["aes128-ctr"]);
-        w.name_list(&["hmac-sha2-256"])
-            .name_list(&["hmac-sha2-256"]);
-        w.name_list(&["none"])
-            .name_list(&["none"])
-            .name_list::<&str>(&[])
-            .name_list::<&str>(&[]);
+        w.name_list(&["hmac-sha2-256"]).name_list(&["hmac-sha2-256"]);
+        w.name_list(&["none"]).name_list(&["none"]).name_list::<&str>(&[]).name_list::<&str>(&[]);
         w.bool(false).u32(0);
         let i_c = w.buf;
         send(&mut sock, &i_c);
@@ -96,8 +79,7 @@ fn live_sshd() {
         let mut r = Reader::new(&out.signature);
         assert_eq!(r.string().unwrap(), b"ssh-ed25519");
         let sig = Signature::from_slice(r.string().unwrap()).unwrap();
-        vk.verify(&out.h, &sig)
-            .unwrap_or_else(|_| panic!("{name}: signature over H does not verify"));
+        vk.verify(&out.h, &sig).unwrap_or_else(|_| panic!("{name}: signature over H does not verify"));
         eprintln!("{name}: H verified by sshd's signature");
     }
 }

@@ -241,11 +241,7 @@ pub struct GexParams {
 impl Default for GexParams {
     /// libssh2 1.11.1's values: LIBSSH2_DH_GEX_MINGROUP/OPTGROUP/MAXGROUP = 2048/4096/8192.
     fn default() -> Self {
-        GexParams {
-            min: GEX_MIN_BITS,
-            preferred: GEX_PREFERRED_BITS,
-            max: GEX_MAX_BITS,
-        }
+        GexParams { min: GEX_MIN_BITS, preferred: GEX_PREFERRED_BITS, max: GEX_MAX_BITS }
     }
 }
 
@@ -255,21 +251,13 @@ impl Default for GexParams {
 /// `LIBSSH2_ERROR_INVAL` for group-exchange sizes that are out of order or
 /// outside 2048..=8192 bits.
 pub fn new_kex(name: &str, input: KexInput, gex: GexParams) -> Result<Box<dyn Kex>> {
-    let hash = kex_hash(name).ok_or_else(|| {
-        Error::with(
-            code::KEX_FAILURE,
-            format!("Unsupported key exchange method {name}"),
-        )
-    })?;
+    let hash = kex_hash(name)
+        .ok_or_else(|| Error::with(code::KEX_FAILURE, format!("Unsupported key exchange method {name}")))?;
     Ok(match name {
-        MLKEM768X25519_SHA256 => Box::new(round::OneRound::strings(
-            hash,
-            input,
-            hybrid::MlKemX25519::new()?,
-        )),
-        SNTRUP761X25519_SHA512 | SNTRUP761X25519_SHA512_OPENSSH => Box::new(
-            round::OneRound::strings(hash, input, hybrid::SntrupX25519::new()?),
-        ),
+        MLKEM768X25519_SHA256 => Box::new(round::OneRound::strings(hash, input, hybrid::MlKemX25519::new()?)),
+        SNTRUP761X25519_SHA512 | SNTRUP761X25519_SHA512_OPENSSH => {
+            Box::new(round::OneRound::strings(hash, input, hybrid::SntrupX25519::new()?))
+        }
         CURVE25519_SHA256 | CURVE25519_SHA256_LIBSSH => {
             Box::new(round::OneRound::strings(hash, input, ecdh::X25519::new()?))
         }
@@ -278,31 +266,17 @@ pub fn new_kex(name: &str, input: KexInput, gex: GexParams) -> Result<Box<dyn Ke
         ECDH_NISTP521 => Box::new(round::OneRound::strings(hash, input, ecdh::NistP521::new())),
         DH_GEX_SHA256 | DH_GEX_SHA1 => Box::new(dh::GroupExchange::new(hash, input, gex)?),
         DH_GROUP1_SHA1 => Box::new(dh::fixed_group(hash, input, groups::GROUP1)?),
-        DH_GROUP14_SHA1 | DH_GROUP14_SHA256 => {
-            Box::new(dh::fixed_group(hash, input, groups::GROUP14)?)
-        }
+        DH_GROUP14_SHA1 | DH_GROUP14_SHA256 => Box::new(dh::fixed_group(hash, input, groups::GROUP14)?),
         DH_GROUP16_SHA512 => Box::new(dh::fixed_group(hash, input, groups::GROUP16)?),
         DH_GROUP18_SHA512 => Box::new(dh::fixed_group(hash, input, groups::GROUP18)?),
-        _ => {
-            return Err(Error::with(
-                code::KEX_FAILURE,
-                format!("Unsupported key exchange method {name}"),
-            ))
-        }
+        _ => return Err(Error::with(code::KEX_FAILURE, format!("Unsupported key exchange method {name}"))),
     })
 }
 
 /// RFC 4253 section 7.2 key derivation: `HASH(K || H || letter || session_id)`,
 /// extended with `HASH(K || H || K1 || ... )` until `len` bytes are available.
 /// `k` is the shared secret as encoded in [`KexOutput::k`].
-pub fn derive_key(
-    hash: HashAlg,
-    k: &[u8],
-    h: &[u8],
-    letter: u8,
-    session_id: &[u8],
-    len: usize,
-) -> Zeroizing<Vec<u8>> {
+pub fn derive_key(hash: HashAlg, k: &[u8], h: &[u8], letter: u8, session_id: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
     // Reserve the final size up front so the buffer never reallocates and
     // leaves unzeroized copies of key material behind.
     let mut out = Zeroizing::new(Vec::with_capacity(len + hash.digest_len()));

@@ -114,13 +114,7 @@ impl OneRound {
         // K is hashed from its own buffer rather than appended, so no second copy of it exists.
         let h = self.hash.digest(&[&w.buf, &k]);
 
-        Ok(KexOutput {
-            hash: self.hash,
-            h,
-            k,
-            host_key: host_key.to_vec(),
-            signature: signature.to_vec(),
-        })
+        Ok(KexOutput { hash: self.hash, h, k, host_key: host_key.to_vec(), signature: signature.to_vec() })
     }
 }
 
