@@ -14,6 +14,25 @@ use common::{
     Sshd, UserKey, HOST, TEST_USER,
 };
 
+/// A C program using tests/c/fixture.h: prints the fixture sshd's banner.
+const C_FIXTURE_PROBE: &str = r#"#include "fixture.h"
+int main(void)
+{
+    struct fixture f;
+    char buf[256] = {0};
+    ssize_t n;
+    int fd;
+    if(fixture_load(&f) || (fd = fixture_connect(&f)) < 0)
+        return 1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if(n <= 0)
+        return 1;
+    fputs(buf, stdout);
+    return 0;
+}
+"#;
+
 /// Fixtures started at once by the parallel-start test.
 const PARALLEL_FIXTURES: usize = 4;
 
@@ -453,6 +472,27 @@ fn shell_fixture_starts_and_stops() {
         String::from_utf8_lossy(&out.stdout).trim(),
         env["SSHD_USER"]
     );
+    // tests/c/fixture.h reads the same env and reaches the same sshd.
+    let c_src = dir.path().join("banner.c");
+    fs::write(&c_src, C_FIXTURE_PROBE).unwrap();
+    let c_bin = dir.path().join("banner");
+    let cc = Command::new("cc")
+        .args(["-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c"))
+        .arg(&c_src)
+        .arg("-o")
+        .arg(&c_bin)
+        .output()
+        .unwrap();
+    assert!(
+        cc.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let probe = Command::new(&c_bin).envs(env.iter()).output().unwrap();
+    assert!(probe.status.success(), "{probe:?}");
+    let printed = String::from_utf8_lossy(&probe.stdout);
+    assert!(printed.starts_with("SSH-2.0-OpenSSH"), "{printed}");
     run("stop");
     assert!(
         TcpStream::connect((HOST, port)).is_err(),
