@@ -7,9 +7,9 @@
 #   scripts/demo.sh ["remote command"]
 #
 # The example is called as
-#   ssh2_exec HOST COMMAND USER PASSWORD
-# with SSHD_PORT, SSHD_KEY, SSHD_PUBKEY and SSHD_KEY_PASSPHRASE in its
-# environment (see scripts/sshd-fixture.sh for all of them).
+#   ssh2_exec HOST PORT USER (-k KEY | -p PASSWORD) COMMAND
+# once with the fixture's ed25519 key and, when the fixture has a password
+# user (root), once more with the password.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,6 +47,12 @@ set +a
 
 echo "demo: running $EXAMPLE against sshd on $SSHD_HOST:$SSHD_PORT as $SSHD_USER"
 echo "demo: library: $(LD_LIBRARY_PATH=$WORK/prefix/lib ldd "$WORK/ssh2_exec" | grep libssh2 || echo "(libssh2 not linked)")"
+echo "demo: -- public key ($SSHD_KEY)"
 LD_LIBRARY_PATH=$WORK/prefix/lib "$WORK/ssh2_exec" \
-    "$SSHD_HOST" "$COMMAND" "$SSHD_USER" "$SSHD_PASSWORD"
+    "$SSHD_HOST" "$SSHD_PORT" "$SSHD_USER" -k "$SSHD_KEY" "$COMMAND"
+if [[ -n $SSHD_PASSWORD ]]; then
+    echo "demo: -- password"
+    LD_LIBRARY_PATH=$WORK/prefix/lib "$WORK/ssh2_exec" \
+        "$SSHD_HOST" "$SSHD_PORT" "$SSHD_USER" -p "$SSHD_PASSWORD" "$COMMAND"
+fi
 echo "demo: done"

@@ -208,10 +208,7 @@ impl KeyPair {
 /// The directory of generated keys, made once per user and key-set version.
 pub(super) fn key_cache() -> Result<PathBuf, FixtureError> {
     static CACHE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    CACHE
-        .get_or_init(|| make_key_cache().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(FixtureError::Failed)
+    CACHE.get_or_init(|| make_key_cache().map_err(|e| e.to_string())).clone().map_err(FixtureError::Failed)
 }
 
 fn make_key_cache() -> Result<PathBuf, FixtureError> {
@@ -220,10 +217,7 @@ fn make_key_cache() -> Result<PathBuf, FixtureError> {
     // The target dir normally belongs to whoever runs the tests; if it is
     // not writable (someone else's checkout), the system temp dir will do.
     let mut last_err = None;
-    for base in [
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")),
-        std::env::temp_dir(),
-    ] {
+    for base in [PathBuf::from(env!("CARGO_TARGET_TMPDIR")), std::env::temp_dir()] {
         match make_key_cache_in(&base, &name) {
             Ok(cache) => return Ok(cache),
             Err(e) => last_err = Some(e),
@@ -240,25 +234,13 @@ fn make_key_cache_in(base: &Path, name: &str) -> Result<PathBuf, FixtureError> {
     fs::create_dir_all(base).map_err(|e| failed("create key cache base", e))?;
     // Build in a private directory and rename it into place, so a
     // concurrently running test binary never sees a half-made cache.
-    let tmp = tempfile::Builder::new()
-        .prefix("sshd-keys-")
-        .tempdir_in(base)
-        .map_err(|e| failed("create key dir", e))?;
+    let tmp =
+        tempfile::Builder::new().prefix("sshd-keys-").tempdir_in(base).map_err(|e| failed("create key dir", e))?;
     for key in UserKey::ALL {
-        keygen(
-            tmp.path(),
-            key.file_name(),
-            &key.keygen_args(),
-            "libssh2rs-user",
-        )?;
+        keygen(tmp.path(), key.file_name(), &key.keygen_args(), "libssh2rs-user")?;
     }
     for key in HostKey::ALL {
-        let made = keygen(
-            tmp.path(),
-            key.file_name(),
-            &key.keygen_args(),
-            "libssh2rs-host",
-        );
+        let made = keygen(tmp.path(), key.file_name(), &key.keygen_args(), "libssh2rs-host");
         // ssh-keygen builds without DSA say no; DSA is optional.
         if let Err(e) = made {
             if key != HostKey::Dsa {
@@ -272,32 +254,19 @@ fn make_key_cache_in(base: &Path, name: &str) -> Result<PathBuf, FixtureError> {
         // Someone else won the race; theirs is as good as ours.
         let _ = fs::remove_dir_all(&tmp);
         if !cache.join("complete").exists() {
-            return Err(FixtureError::Failed(format!(
-                "key cache {} unusable",
-                cache.display()
-            )));
+            return Err(FixtureError::Failed(format!("key cache {} unusable", cache.display())));
         }
     }
     Ok(cache)
 }
 
 fn keygen(dir: &Path, name: &str, args: &[&str], comment: &str) -> Result<(), FixtureError> {
-    run(Command::new("ssh-keygen")
-        .arg("-q")
-        .args(args)
-        .arg("-C")
-        .arg(comment)
-        .arg("-f")
-        .arg(dir.join(name)))
-    .map(|_| ())
+    run(Command::new("ssh-keygen").arg("-q").args(args).arg("-C").arg(comment).arg("-f").arg(dir.join(name)))
+        .map(|_| ())
 }
 
 pub(super) fn cache_host_keys(cache: &Path) -> Vec<(HostKey, &'static str)> {
-    HostKey::ALL
-        .iter()
-        .filter(|k| cache.join(k.file_name()).exists())
-        .map(|k| (*k, k.file_name()))
-        .collect()
+    HostKey::ALL.iter().filter(|k| cache.join(k.file_name()).exists()).map(|k| (*k, k.file_name())).collect()
 }
 
 pub(super) fn copy_keys<K: Copy>(
@@ -307,13 +276,9 @@ pub(super) fn copy_keys<K: Copy>(
 ) -> Result<Vec<(K, KeyPair)>, FixtureError> {
     let mut out = Vec::new();
     for (key, name) in keys {
-        let pair = KeyPair {
-            private: dir.join(name),
-            public: dir.join(format!("{name}.pub")),
-        };
+        let pair = KeyPair { private: dir.join(name), public: dir.join(format!("{name}.pub")) };
         // fs::copy keeps the 0600 mode that sshd and ssh insist on.
-        fs::copy(cache.join(name), &pair.private)
-            .map_err(|e| failed(&format!("copy {name}"), e))?;
+        fs::copy(cache.join(name), &pair.private).map_err(|e| failed(&format!("copy {name}"), e))?;
         fs::copy(cache.join(format!("{name}.pub")), &pair.public)
             .map_err(|e| failed(&format!("copy {name}.pub"), e))?;
         out.push((key, pair));
@@ -323,25 +288,16 @@ pub(super) fn copy_keys<K: Copy>(
 
 /// `ssh-keygen -l -E hash -f file`'s fingerprint field for the first key in `file`.
 pub fn keygen_fingerprint(file: &Path, hash: FpHash) -> String {
-    let out = run(Command::new("ssh-keygen")
-        .args(["-l", "-E", hash.arg(), "-f"])
-        .arg(file))
-    .unwrap_or_else(|e| panic!("{e}"));
-    out.split_whitespace()
-        .nth(1)
-        .unwrap_or_else(|| panic!("unexpected ssh-keygen -l output: {out}"))
-        .to_string()
+    let out = run(Command::new("ssh-keygen").args(["-l", "-E", hash.arg(), "-f"]).arg(file))
+        .unwrap_or_else(|e| panic!("{e}"));
+    out.split_whitespace().nth(1).unwrap_or_else(|| panic!("unexpected ssh-keygen -l output: {out}")).to_string()
 }
 
 /// Decodes an OpenSSH fingerprint ("SHA256:<b64>", "SHA1:<b64>", "MD5:hex:..") to bytes.
 pub fn fingerprint_bytes(fp: &str) -> Vec<u8> {
-    let (kind, rest) = fp
-        .split_once(':')
-        .unwrap_or_else(|| panic!("bad fingerprint {fp}"));
+    let (kind, rest) = fp.split_once(':').unwrap_or_else(|| panic!("bad fingerprint {fp}"));
     if kind == "MD5" {
-        rest.split(':')
-            .map(|h| u8::from_str_radix(h, 16).unwrap_or_else(|e| panic!("bad hex {h}: {e}")))
-            .collect()
+        rest.split(':').map(|h| u8::from_str_radix(h, 16).unwrap_or_else(|e| panic!("bad hex {h}: {e}"))).collect()
     } else {
         base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(rest)
@@ -351,11 +307,6 @@ pub fn fingerprint_bytes(fp: &str) -> Vec<u8> {
 
 /// The decoded key blob of an OpenSSH public key line ("type base64 comment").
 pub fn public_blob_of(line: &str) -> Vec<u8> {
-    let b64 = line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_else(|| panic!("bad public key line: {line}"));
-    base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap_or_else(|e| panic!("bad base64 in public key: {e}"))
+    let b64 = line.split_whitespace().nth(1).unwrap_or_else(|| panic!("bad public key line: {line}"));
+    base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_else(|e| panic!("bad base64 in public key: {e}"))
 }

@@ -28,8 +28,7 @@ use keys::{cache_host_keys, copy_keys, key_cache};
 // Each test binary uses a different part of these.
 #[allow(unused_imports)]
 pub use keys::{
-    fingerprint_bytes, keygen_fingerprint, public_blob_of, FpHash, HostKey, KeyPair, UserKey,
-    KEY_PASSPHRASE,
+    fingerprint_bytes, keygen_fingerprint, public_blob_of, FpHash, HostKey, KeyPair, UserKey, KEY_PASSPHRASE,
 };
 
 /// The OpenSSH server binary.
@@ -125,29 +124,21 @@ impl Sshd {
 
     /// Starts sshd for the current user with extra sshd_config lines; panics on failure.
     pub fn start_with(extra: &[&str]) -> Sshd {
-        let opts = Options {
-            extra_config: extra.iter().map(|s| s.to_string()).collect(),
-            ..Options::default()
-        };
+        let opts = Options { extra_config: extra.iter().map(|s| s.to_string()).collect(), ..Options::default() };
         Sshd::start_opts(&opts).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Starts sshd for `TEST_USER`, creating that user with `TEST_PASSWORD`
     /// first. Needs root; a caller that gets `NeedsRoot` must report it loudly.
     pub fn start_for_test_user() -> Result<Sshd, FixtureError> {
-        Sshd::start_opts(&Options {
-            test_user: true,
-            ..Options::default()
-        })
+        Sshd::start_opts(&Options { test_user: true, ..Options::default() })
     }
 
     /// Starts sshd with full control over the options.
     pub fn start_opts(opts: &Options) -> Result<Sshd, FixtureError> {
         let root = is_root()?;
         if opts.test_user && !root {
-            return Err(FixtureError::NeedsRoot(format!(
-                "creating user {TEST_USER} with a known password"
-            )));
+            return Err(FixtureError::NeedsRoot(format!("creating user {TEST_USER} with a known password")));
         }
         let (user, password) = if opts.test_user {
             ensure_test_user()?;
@@ -160,16 +151,10 @@ impl Sshd {
             fs::create_dir_all("/run/sshd").map_err(|e| failed("create /run/sshd", e))?;
         }
 
-        let dir = tempfile::Builder::new()
-            .prefix("sshd-fixture-")
-            .tempdir()
-            .map_err(|e| failed("create temp dir", e))?;
+        let dir =
+            tempfile::Builder::new().prefix("sshd-fixture-").tempdir().map_err(|e| failed("create temp dir", e))?;
         let cache = key_cache()?;
-        let user_keys = copy_keys(
-            &cache,
-            dir.path(),
-            UserKey::ALL.iter().map(|k| (*k, k.file_name())),
-        )?;
+        let user_keys = copy_keys(&cache, dir.path(), UserKey::ALL.iter().map(|k| (*k, k.file_name())))?;
         let host_keys = copy_keys(&cache, dir.path(), cache_host_keys(&cache))?;
 
         let authorized_keys = dir.path().join("authorized_keys");
@@ -185,11 +170,7 @@ impl Sshd {
             set_mode(&authorized_keys, 0o644)?;
         }
 
-        let sftp_subsystem = if opts.internal_sftp {
-            "internal-sftp".to_string()
-        } else {
-            sftp_server_path()?
-        };
+        let sftp_subsystem = if opts.internal_sftp { "internal-sftp".to_string() } else { sftp_server_path()? };
         let config = dir.path().join("sshd_config");
         let log_file = dir.path().join("sshd.log");
         let pid_file = dir.path().join("sshd.pid");
@@ -209,10 +190,7 @@ impl Sshd {
             fs::write(&config, text).map_err(|e| failed("write sshd_config", e))?;
             fs::write(&log_file, b"").map_err(|e| failed("create sshd.log", e))?;
             // Anything sshd prints before it opens its log also lands there.
-            let early = fs::OpenOptions::new()
-                .append(true)
-                .open(&log_file)
-                .map_err(|e| failed("open sshd.log", e))?;
+            let early = fs::OpenOptions::new().append(true).open(&log_file).map_err(|e| failed("open sshd.log", e))?;
             // -E, not -e: with -e a session child logs to fd 2, which by then is
             // the channel's stderr, so debug lines would reach the client.
             let mut child = Command::new(SSHD)
@@ -249,16 +227,12 @@ impl Sshd {
                     let log = read_log(&log_file);
                     match ready {
                         Ready::PortTaken => last_err = format!("port {port} taken; log:\n{log}"),
-                        Ready::Failed(m) => {
-                            return Err(FixtureError::Failed(format!("{m}\nsshd log:\n{log}")))
-                        }
+                        Ready::Failed(m) => return Err(FixtureError::Failed(format!("{m}\nsshd log:\n{log}"))),
                     }
                 }
             }
         }
-        Err(FixtureError::Failed(format!(
-            "no free port after {START_ATTEMPTS} attempts: {last_err}"
-        )))
+        Err(FixtureError::Failed(format!("no free port after {START_ATTEMPTS} attempts: {last_err}")))
     }
 
     /// sshd's log so far (DEBUG3), for assertions and debugging.
@@ -268,27 +242,17 @@ impl Sshd {
 
     /// The key pair of one user key type.
     pub fn user_key(&self, key: UserKey) -> &KeyPair {
-        &self
-            .user_keys
-            .iter()
-            .find(|(k, _)| *k == key)
-            .expect("every UserKey is generated")
-            .1
+        &self.user_keys.iter().find(|(k, _)| *k == key).expect("every UserKey is generated").1
     }
 
     /// The key pair of one host key type, if sshd has it (Dsa may be absent).
     pub fn host_key(&self, key: HostKey) -> Option<&KeyPair> {
-        self.host_keys
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, kp)| kp)
+        self.host_keys.iter().find(|(k, _)| *k == key).map(|(_, kp)| kp)
     }
 
     /// `ssh-keygen -l -E <hash>` of a host key, e.g. "SHA256:...", "MD5:aa:bb:..".
     pub fn host_key_fingerprint(&self, key: HostKey, hash: FpHash) -> String {
-        let kp = self
-            .host_key(key)
-            .unwrap_or_else(|| panic!("no {key:?} host key"));
+        let kp = self.host_key(key).unwrap_or_else(|| panic!("no {key:?} host key"));
         keygen_fingerprint(&kp.public, hash)
     }
 
@@ -299,9 +263,7 @@ impl Sshd {
 
     /// The host key blob sshd sends in KEXDH_REPLY (libssh2_session_hostkey).
     pub fn host_key_blob(&self, key: HostKey) -> Vec<u8> {
-        self.host_key(key)
-            .unwrap_or_else(|| panic!("no {key:?} host key"))
-            .public_blob()
+        self.host_key(key).unwrap_or_else(|| panic!("no {key:?} host key")).public_blob()
     }
 
     /// OpenSSH's `ssh` aimed at this server as `user` with the ed25519 key;
@@ -319,8 +281,7 @@ impl Sshd {
     /// because ssh keeps the first value it sees for each option.
     pub fn openssh_ssh_cmd_opts(&self, key: UserKey, opts: &[&str]) -> Command {
         let mut cmd = Command::new("ssh");
-        cmd.args(["-F", "/dev/null", "-p"])
-            .arg(self.port.to_string());
+        cmd.args(["-F", "/dev/null", "-p"]).arg(self.port.to_string());
         for opt in opts {
             cmd.arg("-o").arg(opt);
         }
@@ -403,9 +364,7 @@ fn wait_banner(port: u16, deadline: Instant) -> Result<(), Ready> {
 }
 
 fn read_log(path: &Path) -> String {
-    fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
+    fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
 }
 
 enum Ready {
@@ -448,10 +407,7 @@ fn config_text(c: &ConfigInput<'_>) -> String {
         add(format!("HostKey {}", kp.private.display()));
     }
     add(format!("PidFile {}", c.pid_file.display()));
-    add(format!(
-        "AuthorizedKeysFile {}",
-        c.authorized_keys.display()
-    ));
+    add(format!("AuthorizedKeysFile {}", c.authorized_keys.display()));
     // The fixture's files live under /tmp, which StrictModes would reject.
     add("StrictModes no".into());
     // PAM provides keyboard-interactive and password checks, but only root may use it.
@@ -490,16 +446,12 @@ fn read_to_string(p: &Path) -> String {
 }
 
 fn set_mode(p: &Path, mode: u32) -> Result<(), FixtureError> {
-    fs::set_permissions(p, fs::Permissions::from_mode(mode))
-        .map_err(|e| failed(&format!("chmod {}", p.display()), e))
+    fs::set_permissions(p, fs::Permissions::from_mode(mode)).map_err(|e| failed(&format!("chmod {}", p.display()), e))
 }
 
 /// Output of a command that must succeed, as text.
 fn run(cmd: &mut Command) -> Result<String, FixtureError> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| failed(&format!("run {cmd:?}"), e))?;
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| failed(&format!("run {cmd:?}"), e))?;
     if !out.status.success() {
         return Err(FixtureError::Failed(format!(
             "{cmd:?} failed ({}): {}",
@@ -522,15 +474,9 @@ pub fn is_root() -> Result<bool, FixtureError> {
 
 /// The external sftp-server binary.
 pub fn sftp_server_path() -> Result<String, FixtureError> {
-    SFTP_SERVER_CANDIDATES
-        .iter()
-        .find(|p| Path::new(p).exists())
-        .map(|p| p.to_string())
-        .ok_or_else(|| {
-            FixtureError::Failed(format!(
-                "no sftp-server in {SFTP_SERVER_CANDIDATES:?} (run scripts/setup.sh)"
-            ))
-        })
+    SFTP_SERVER_CANDIDATES.iter().find(|p| Path::new(p).exists()).map(|p| p.to_string()).ok_or_else(|| {
+        FixtureError::Failed(format!("no sftp-server in {SFTP_SERVER_CANDIDATES:?} (run scripts/setup.sh)"))
+    })
 }
 
 /// OpenSSH's (major, minor) version from `ssh -V`, e.g. (9, 2).
@@ -554,9 +500,7 @@ fn openssh_at_least(major: u32, minor: u32) -> bool {
 /// A 127.0.0.1 port that was free a moment ago (the OS picks it).
 fn free_port() -> Result<u16, FixtureError> {
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| failed("bind port 0", e))?;
-    l.local_addr()
-        .map(|a| a.port())
-        .map_err(|e| failed("local_addr", e))
+    l.local_addr().map(|a| a.port()).map_err(|e| failed("local_addr", e))
 }
 
 /// Creates `TEST_USER` if needed and (re)sets its password. Root only.
@@ -584,31 +528,19 @@ fn ensure_test_user() -> Result<(), FixtureError> {
         let mut stdin = child.stdin.take().expect("piped stdin");
         writeln!(stdin, "{TEST_USER}:{TEST_PASSWORD}").map_err(|e| failed("write chpasswd", e))?;
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| failed("chpasswd", e))?;
+    let out = child.wait_with_output().map_err(|e| failed("chpasswd", e))?;
     if !out.status.success() {
-        return Err(FixtureError::Failed(format!(
-            "chpasswd: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
+        return Err(FixtureError::Failed(format!("chpasswd: {}", String::from_utf8_lossy(&out.stderr))));
     }
-    let home =
-        run(Command::new("sh").args(["-c", &format!("getent passwd {TEST_USER} | cut -d: -f6")]))?;
+    let home = run(Command::new("sh").args(["-c", &format!("getent passwd {TEST_USER} | cut -d: -f6")]))?;
     let ssh_dir = Path::new(&home).join(".ssh");
     fs::create_dir_all(&ssh_dir).map_err(|e| failed("create ~/.ssh", e))?;
-    run(Command::new("chown")
-        .arg(format!("{TEST_USER}:"))
-        .arg(&home)
-        .arg(&ssh_dir))?;
+    run(Command::new("chown").arg(format!("{TEST_USER}:")).arg(&home).arg(&ssh_dir))?;
     set_mode(&ssh_dir, 0o700)?;
     *done = true;
     Ok(())
 }
 
 fn test_user_exists() -> bool {
-    Command::new("id")
-        .arg(TEST_USER)
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("id").arg(TEST_USER).output().is_ok_and(|o| o.status.success())
 }
