@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# THE test command: everything CI checks, in order, with a summary.
+#
+#   scripts/test.sh
+#
+# Stages: setup, rustfmt, clippy, release build, cargo test (unit tests and
+# the sshd-backed integration tests), the install test, then each
+# scripts/conformance/*.sh in name order (a conformance script prints
+# "N passed, M failed" as its last line, or is counted as one check).
+# Every stage runs even after a failure, so one run shows all problems.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+LOGDIR=${TEST_LOG_DIR:-target/test-logs}
+mkdir -p "$LOGDIR"
+stages=() results=()
+total_pass=0 total_fail=0
+
+# Adds the "N passed; M failed" (cargo) or "N passed, M failed" counts of a
+# log to the totals, and leaves this log's own in $counted.
+count_tests() { # log rc
+    local p f
+    if ! grep -qE '^test result: |^[A-Za-z-]+: [0-9]+ passed, [0-9]+ failed' "$1"; then
+        # No counts printed: the stage itself is one check.
+        if (($2 == 0)); then p=1 f=0; else p=0 f=1; fi
+    else
+        read -r p f < <(grep -E '^test result: |^[A-Za-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" |
+            sed -E 's/.* ([0-9]+) passed[;,] ([0-9]+) failed.*/\1 \2/' |
+            awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+        # A failing run that counted no failure (crash, build error) still fails.
+        (($2 != 0 && f == 0)) && f=1
+    fi
+    total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
+    counted="$p passed, $f failed"
+}
+
+stage() { # name counts(yes|no) command...
+    local name=$1 counts=$2; shift 2
+    local log="$LOGDIR/${name//[^A-Za-z0-9_-]/_}.log" start=$SECONDS rc detail=""
+    echo "==> $name: $*"
+    "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if [[ $counts == yes ]]; then
+        count_tests "$log" "$rc"
+        detail=" ($counted)"
+    elif ((rc != 0)); then
+        total_fail=$((total_fail + 1))
+    fi
+    stages+=("$name")
+    if ((rc == 0)); then
+        results+=("ok     $name$detail [$((SECONDS - start))s]")
+    else
+        results+=("FAILED $name$detail [$((SECONDS - start))s] exit $rc, log $log")
+    fi
+    return 0
+}
+
+stage setup no scripts/setup.sh
+stage rustfmt no cargo fmt --check
+stage clippy no cargo clippy --all-targets -- -D warnings
+stage build no cargo build --release
+stage cargo-test yes cargo test --release
+stage install yes scripts/install-test.sh
+
+shopt -s nullglob
+for script in scripts/conformance/*.sh; do
+    stage "conformance/$(basename "$script" .sh)" yes "$script"
+done
+shopt -u nullglob
+
+echo
+echo "==> summary"
+for r in "${results[@]}"; do echo "  $r"; done
+failed_stages=$(printf '%s\n' "${results[@]}" | grep -c '^FAILED' || true)
+echo "stages: $((${#stages[@]} - failed_stages)) ok, $failed_stages failed"
+echo "summary: $total_pass passed, $total_fail failed"
+((failed_stages == 0 && total_fail == 0))
