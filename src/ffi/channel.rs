@@ -1,7 +1,7 @@
 //! `libssh2_channel_*`: a `LIBSSH2_CHANNEL *` is a boxed `ChannelHandle`
 //! naming a channel in its session's table.
 
-use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
 use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};

@@ -199,8 +199,8 @@ pub unsafe extern "C" fn libssh2_trace_sethandler(
         with_session(session, |h| {
             h.sess.trace_sink = callback.map(|f| {
                 Box::new(move |line: &str| {
-                    // SAFETY: line is valid for its length during the call.
-                    unsafe { f(session, context, line.as_ptr().cast(), line.len()) }
+                    // SAFETY: the application registered f as a trace handler; line is valid during the call.
+                    f(session, context, line.as_ptr().cast(), line.len())
                 }) as Box<dyn FnMut(&str)>
             });
             Ok(0)

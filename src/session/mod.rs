@@ -207,8 +207,8 @@ impl Session {
             return Err(Error::new(code::METHOD_NOT_SUPPORTED, "The requested method(s) are not currently supported"));
         }
         self.method_prefs[method] = Some(kept);
+        let p = self.prefs();
         if let Some(c) = self.conn.as_mut() {
-            let p = self.prefs();
             c.set_prefs(p);
         }
         Ok(())
