@@ -74,8 +74,13 @@ start() {
     keygen ssh_host_rsa_key -t rsa -b 3072 -N ''
     cat "$dir"/id_*.pub >"$dir/authorized_keys"
     if ((root)); then
-        # sshd reads authorized_keys as the logging-in user.
-        chmod 711 "$dir"
+        # sshd reads authorized_keys as the logging-in user: it must be able
+        # to traverse every directory above it (mktemp makes them 0700).
+        local up=$dir
+        while [[ $up != / && $up != /tmp ]]; do
+            chmod o+x "$up"
+            up=$(dirname "$up")
+        done
         chmod 644 "$dir/authorized_keys"
     fi
 
