@@ -5,6 +5,8 @@
 //! driver; `proto` is the sans-IO SSH core.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
+// Callback-holding fields are boxed closures; naming each type adds nothing.
+#![allow(clippy::type_complexity)]
 
 pub mod crypto;
 pub mod error;

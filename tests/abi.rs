@@ -28,9 +28,7 @@ fn tool(var: &str, default: &str) -> String {
 
 /// Runs a command, failing the test with its output unless it succeeds.
 fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed:\n{}{}",
@@ -89,107 +87,31 @@ fn rust_layout() -> BTreeMap<String, usize> {
     scalar!(m, "libssh2_int64_t", libssh2_int64_t);
     scalar!(m, "libssh2_struct_stat_size", libssh2_struct_stat_size);
     scalar!(m, "libssh2_crypto_engine_t", libssh2_crypto_engine_t);
-    layout!(
-        m,
-        "LIBSSH2_USERAUTH_KBDINT_PROMPT",
-        LIBSSH2_USERAUTH_KBDINT_PROMPT { text, length, echo }
-    );
-    layout!(
-        m,
-        "LIBSSH2_USERAUTH_KBDINT_RESPONSE",
-        LIBSSH2_USERAUTH_KBDINT_RESPONSE { text, length }
-    );
-    layout!(
-        m,
-        "LIBSSH2_SK_SIG_INFO",
-        LIBSSH2_SK_SIG_INFO {
-            flags,
-            counter,
-            sig_r,
-            sig_r_len,
-            sig_s,
-            sig_s_len
-        }
-    );
+    layout!(m, "LIBSSH2_USERAUTH_KBDINT_PROMPT", LIBSSH2_USERAUTH_KBDINT_PROMPT { text, length, echo });
+    layout!(m, "LIBSSH2_USERAUTH_KBDINT_RESPONSE", LIBSSH2_USERAUTH_KBDINT_RESPONSE { text, length });
+    layout!(m, "LIBSSH2_SK_SIG_INFO", LIBSSH2_SK_SIG_INFO { flags, counter, sig_r, sig_r_len, sig_s, sig_s_len });
     layout!(
         m,
         "LIBSSH2_PRIVKEY_SK",
-        LIBSSH2_PRIVKEY_SK {
-            algorithm,
-            flags,
-            application,
-            key_handle,
-            handle_len,
-            sign_callback,
-            orig_abstract
-        }
+        LIBSSH2_PRIVKEY_SK { algorithm, flags, application, key_handle, handle_len, sign_callback, orig_abstract }
     );
-    layout!(
-        m,
-        "LIBSSH2_POLLFD",
-        LIBSSH2_POLLFD {
-            r#type,
-            fd,
-            events,
-            revents
-        }
-    );
+    layout!(m, "LIBSSH2_POLLFD", LIBSSH2_POLLFD { r#type, fd, events, revents });
     // The anonymous union's members, as offsets within the outer struct.
     let fd = offset_of!(LIBSSH2_POLLFD, fd);
     for (name, offset, size) in [
-        (
-            "socket",
-            offset_of!(LIBSSH2_POLLFD_fd, socket),
-            size_of::<libssh2_socket_t>(),
-        ),
-        (
-            "channel",
-            offset_of!(LIBSSH2_POLLFD_fd, channel),
-            size_of::<*mut LIBSSH2_CHANNEL>(),
-        ),
-        (
-            "listener",
-            offset_of!(LIBSSH2_POLLFD_fd, listener),
-            size_of::<*mut LIBSSH2_LISTENER>(),
-        ),
+        ("socket", offset_of!(LIBSSH2_POLLFD_fd, socket), size_of::<libssh2_socket_t>()),
+        ("channel", offset_of!(LIBSSH2_POLLFD_fd, channel), size_of::<*mut LIBSSH2_CHANNEL>()),
+        ("listener", offset_of!(LIBSSH2_POLLFD_fd, listener), size_of::<*mut LIBSSH2_LISTENER>()),
     ] {
         m.insert(format!("LIBSSH2_POLLFD.fd.{name}"), fd + offset);
         m.insert(format!("LIBSSH2_POLLFD.fd.{name}:size"), size);
     }
-    layout!(
-        m,
-        "libssh2_knownhost",
-        libssh2_knownhost {
-            magic,
-            node,
-            name,
-            key,
-            typemask
-        }
-    );
-    layout!(
-        m,
-        "libssh2_agent_publickey",
-        libssh2_agent_publickey {
-            magic,
-            node,
-            blob,
-            blob_len,
-            comment
-        }
-    );
+    layout!(m, "libssh2_knownhost", libssh2_knownhost { magic, node, name, key, typemask });
+    layout!(m, "libssh2_agent_publickey", libssh2_agent_publickey { magic, node, blob, blob_len, comment });
     layout!(
         m,
         "LIBSSH2_SFTP_ATTRIBUTES",
-        LIBSSH2_SFTP_ATTRIBUTES {
-            flags,
-            filesize,
-            uid,
-            gid,
-            permissions,
-            atime,
-            mtime
-        }
+        LIBSSH2_SFTP_ATTRIBUTES { flags, filesize, uid, gid, permissions, atime, mtime }
     );
     layout!(
         m,
@@ -211,35 +133,18 @@ fn rust_layout() -> BTreeMap<String, usize> {
     layout!(
         m,
         "libssh2_publickey_attribute",
-        libssh2_publickey_attribute {
-            name,
-            name_len,
-            value,
-            value_len,
-            mandatory
-        }
+        libssh2_publickey_attribute { name, name_len, value, value_len, mandatory }
     );
     layout!(
         m,
         "libssh2_publickey_list",
-        libssh2_publickey_list {
-            packet,
-            name,
-            name_len,
-            blob,
-            blob_len,
-            num_attrs,
-            attrs
-        }
+        libssh2_publickey_list { packet, name, name_len, blob, blob_len, num_attrs, attrs }
     );
     m
 }
 
 /// Reports every key whose values differ or that one side lacks.
-fn differences<V: PartialEq + std::fmt::Debug>(
-    c: &BTreeMap<String, V>,
-    rust: &BTreeMap<String, V>,
-) -> Vec<String> {
+fn differences<V: PartialEq + std::fmt::Debug>(c: &BTreeMap<String, V>, rust: &BTreeMap<String, V>) -> Vec<String> {
     let mut out = Vec::new();
     for (k, v) in c {
         match rust.get(k) {
@@ -271,14 +176,8 @@ fn struct_layouts_match_c() {
     let diffs = differences(&c, &rust);
     assert!(diffs.is_empty(), "layout mismatches:\n{}", diffs.join("\n"));
     // Every struct of abi_layout.c is covered: 11 structs plus 5 scalars.
-    let types = c
-        .keys()
-        .filter(|k| !k.contains('.') && !k.contains(':'))
-        .count();
-    assert_eq!(
-        types, 16,
-        "abi_layout.c lists an unexpected number of types"
-    );
+    let types = c.keys().filter(|k| !k.contains('.') && !k.contains(':')).count();
+    assert_eq!(types, 16, "abi_layout.c lists an unexpected number of types");
 }
 
 /// `(C macro name, Rust value)` for every mirrored constant.
@@ -295,14 +194,8 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_PACKET_MAXCOMP", packet::MAXCOMP as i128),
         ("LIBSSH2_PACKET_MAXDECOMP", packet::MAXDECOMP as i128),
         ("LIBSSH2_PACKET_MAXPAYLOAD", packet::MAXPAYLOAD as i128),
-        (
-            "LIBSSH2_SK_PRESENCE_REQUIRED",
-            sk::PRESENCE_REQUIRED as i128,
-        ),
-        (
-            "LIBSSH2_SK_VERIFICATION_REQUIRED",
-            sk::VERIFICATION_REQUIRED as i128,
-        ),
+        ("LIBSSH2_SK_PRESENCE_REQUIRED", sk::PRESENCE_REQUIRED as i128),
+        ("LIBSSH2_SK_VERIFICATION_REQUIRED", sk::VERIFICATION_REQUIRED as i128),
         ("LIBSSH2_CALLBACK_IGNORE", callback::IGNORE as i128),
         ("LIBSSH2_CALLBACK_DEBUG", callback::DEBUG as i128),
         ("LIBSSH2_CALLBACK_DISCONNECT", callback::DISCONNECT as i128),
@@ -311,14 +204,8 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_CALLBACK_SEND", callback::SEND as i128),
         ("LIBSSH2_CALLBACK_RECV", callback::RECV as i128),
         ("LIBSSH2_CALLBACK_AUTHAGENT", callback::AUTHAGENT as i128),
-        (
-            "LIBSSH2_CALLBACK_AUTHAGENT_IDENTITIES",
-            callback::AUTHAGENT_IDENTITIES as i128,
-        ),
-        (
-            "LIBSSH2_CALLBACK_AUTHAGENT_SIGN",
-            callback::AUTHAGENT_SIGN as i128,
-        ),
+        ("LIBSSH2_CALLBACK_AUTHAGENT_IDENTITIES", callback::AUTHAGENT_IDENTITIES as i128),
+        ("LIBSSH2_CALLBACK_AUTHAGENT_SIGN", callback::AUTHAGENT_SIGN as i128),
         ("LIBSSH2_METHOD_KEX", method::KEX as i128),
         ("LIBSSH2_METHOD_HOSTKEY", method::HOSTKEY as i128),
         ("LIBSSH2_METHOD_CRYPT_CS", method::CRYPT_CS as i128),
@@ -342,101 +229,38 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_POLLFD_POLLOUT", pollfd::POLLOUT as i128),
         ("LIBSSH2_POLLFD_POLLERR", pollfd::POLLERR as i128),
         ("LIBSSH2_POLLFD_POLLHUP", pollfd::POLLHUP as i128),
-        (
-            "LIBSSH2_POLLFD_SESSION_CLOSED",
-            pollfd::SESSION_CLOSED as i128,
-        ),
+        ("LIBSSH2_POLLFD_SESSION_CLOSED", pollfd::SESSION_CLOSED as i128),
         ("LIBSSH2_POLLFD_POLLNVAL", pollfd::POLLNVAL as i128),
         ("LIBSSH2_POLLFD_POLLEX", pollfd::POLLEX as i128),
-        (
-            "LIBSSH2_POLLFD_CHANNEL_CLOSED",
-            pollfd::CHANNEL_CLOSED as i128,
-        ),
-        (
-            "LIBSSH2_POLLFD_LISTENER_CLOSED",
-            pollfd::LISTENER_CLOSED as i128,
-        ),
+        ("LIBSSH2_POLLFD_CHANNEL_CLOSED", pollfd::CHANNEL_CLOSED as i128),
+        ("LIBSSH2_POLLFD_LISTENER_CLOSED", pollfd::LISTENER_CLOSED as i128),
         ("LIBSSH2_SESSION_BLOCK_INBOUND", block::INBOUND as i128),
         ("LIBSSH2_SESSION_BLOCK_OUTBOUND", block::OUTBOUND as i128),
         ("LIBSSH2_HOSTKEY_HASH_MD5", hostkey_hash::MD5 as i128),
         ("LIBSSH2_HOSTKEY_HASH_SHA1", hostkey_hash::SHA1 as i128),
         ("LIBSSH2_HOSTKEY_HASH_SHA256", hostkey_hash::SHA256 as i128),
-        (
-            "LIBSSH2_HOSTKEY_TYPE_UNKNOWN",
-            hostkey_type::UNKNOWN as i128,
-        ),
+        ("LIBSSH2_HOSTKEY_TYPE_UNKNOWN", hostkey_type::UNKNOWN as i128),
         ("LIBSSH2_HOSTKEY_TYPE_RSA", hostkey_type::RSA as i128),
         ("LIBSSH2_HOSTKEY_TYPE_DSS", hostkey_type::DSS as i128),
-        (
-            "LIBSSH2_HOSTKEY_TYPE_ECDSA_256",
-            hostkey_type::ECDSA_256 as i128,
-        ),
-        (
-            "LIBSSH2_HOSTKEY_TYPE_ECDSA_384",
-            hostkey_type::ECDSA_384 as i128,
-        ),
-        (
-            "LIBSSH2_HOSTKEY_TYPE_ECDSA_521",
-            hostkey_type::ECDSA_521 as i128,
-        ),
-        (
-            "LIBSSH2_HOSTKEY_TYPE_ED25519",
-            hostkey_type::ED25519 as i128,
-        ),
-        (
-            "SSH_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT",
-            disconnect::HOST_NOT_ALLOWED_TO_CONNECT as i128,
-        ),
-        (
-            "SSH_DISCONNECT_PROTOCOL_ERROR",
-            disconnect::PROTOCOL_ERROR as i128,
-        ),
-        (
-            "SSH_DISCONNECT_KEY_EXCHANGE_FAILED",
-            disconnect::KEY_EXCHANGE_FAILED as i128,
-        ),
+        ("LIBSSH2_HOSTKEY_TYPE_ECDSA_256", hostkey_type::ECDSA_256 as i128),
+        ("LIBSSH2_HOSTKEY_TYPE_ECDSA_384", hostkey_type::ECDSA_384 as i128),
+        ("LIBSSH2_HOSTKEY_TYPE_ECDSA_521", hostkey_type::ECDSA_521 as i128),
+        ("LIBSSH2_HOSTKEY_TYPE_ED25519", hostkey_type::ED25519 as i128),
+        ("SSH_DISCONNECT_HOST_NOT_ALLOWED_TO_CONNECT", disconnect::HOST_NOT_ALLOWED_TO_CONNECT as i128),
+        ("SSH_DISCONNECT_PROTOCOL_ERROR", disconnect::PROTOCOL_ERROR as i128),
+        ("SSH_DISCONNECT_KEY_EXCHANGE_FAILED", disconnect::KEY_EXCHANGE_FAILED as i128),
         ("SSH_DISCONNECT_RESERVED", disconnect::RESERVED as i128),
         ("SSH_DISCONNECT_MAC_ERROR", disconnect::MAC_ERROR as i128),
-        (
-            "SSH_DISCONNECT_COMPRESSION_ERROR",
-            disconnect::COMPRESSION_ERROR as i128,
-        ),
-        (
-            "SSH_DISCONNECT_SERVICE_NOT_AVAILABLE",
-            disconnect::SERVICE_NOT_AVAILABLE as i128,
-        ),
-        (
-            "SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED",
-            disconnect::PROTOCOL_VERSION_NOT_SUPPORTED as i128,
-        ),
-        (
-            "SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE",
-            disconnect::HOST_KEY_NOT_VERIFIABLE as i128,
-        ),
-        (
-            "SSH_DISCONNECT_CONNECTION_LOST",
-            disconnect::CONNECTION_LOST as i128,
-        ),
-        (
-            "SSH_DISCONNECT_BY_APPLICATION",
-            disconnect::BY_APPLICATION as i128,
-        ),
-        (
-            "SSH_DISCONNECT_TOO_MANY_CONNECTIONS",
-            disconnect::TOO_MANY_CONNECTIONS as i128,
-        ),
-        (
-            "SSH_DISCONNECT_AUTH_CANCELLED_BY_USER",
-            disconnect::AUTH_CANCELLED_BY_USER as i128,
-        ),
-        (
-            "SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE",
-            disconnect::NO_MORE_AUTH_METHODS_AVAILABLE as i128,
-        ),
-        (
-            "SSH_DISCONNECT_ILLEGAL_USER_NAME",
-            disconnect::ILLEGAL_USER_NAME as i128,
-        ),
+        ("SSH_DISCONNECT_COMPRESSION_ERROR", disconnect::COMPRESSION_ERROR as i128),
+        ("SSH_DISCONNECT_SERVICE_NOT_AVAILABLE", disconnect::SERVICE_NOT_AVAILABLE as i128),
+        ("SSH_DISCONNECT_PROTOCOL_VERSION_NOT_SUPPORTED", disconnect::PROTOCOL_VERSION_NOT_SUPPORTED as i128),
+        ("SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE", disconnect::HOST_KEY_NOT_VERIFIABLE as i128),
+        ("SSH_DISCONNECT_CONNECTION_LOST", disconnect::CONNECTION_LOST as i128),
+        ("SSH_DISCONNECT_BY_APPLICATION", disconnect::BY_APPLICATION as i128),
+        ("SSH_DISCONNECT_TOO_MANY_CONNECTIONS", disconnect::TOO_MANY_CONNECTIONS as i128),
+        ("SSH_DISCONNECT_AUTH_CANCELLED_BY_USER", disconnect::AUTH_CANCELLED_BY_USER as i128),
+        ("SSH_DISCONNECT_NO_MORE_AUTH_METHODS_AVAILABLE", disconnect::NO_MORE_AUTH_METHODS_AVAILABLE as i128),
+        ("SSH_DISCONNECT_ILLEGAL_USER_NAME", disconnect::ILLEGAL_USER_NAME as i128),
         ("LIBSSH2_ERROR_NONE", code::NONE as i128),
         ("LIBSSH2_ERROR_SOCKET_NONE", code::SOCKET_NONE as i128),
         ("LIBSSH2_ERROR_BANNER_RECV", code::BANNER_RECV as i128),
@@ -445,224 +269,86 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_ERROR_KEX_FAILURE", code::KEX_FAILURE as i128),
         ("LIBSSH2_ERROR_ALLOC", code::ALLOC as i128),
         ("LIBSSH2_ERROR_SOCKET_SEND", code::SOCKET_SEND as i128),
-        (
-            "LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE",
-            code::KEY_EXCHANGE_FAILURE as i128,
-        ),
+        ("LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE", code::KEY_EXCHANGE_FAILURE as i128),
         ("LIBSSH2_ERROR_TIMEOUT", code::TIMEOUT as i128),
         ("LIBSSH2_ERROR_HOSTKEY_INIT", code::HOSTKEY_INIT as i128),
         ("LIBSSH2_ERROR_HOSTKEY_SIGN", code::HOSTKEY_SIGN as i128),
         ("LIBSSH2_ERROR_DECRYPT", code::DECRYPT as i128),
-        (
-            "LIBSSH2_ERROR_SOCKET_DISCONNECT",
-            code::SOCKET_DISCONNECT as i128,
-        ),
+        ("LIBSSH2_ERROR_SOCKET_DISCONNECT", code::SOCKET_DISCONNECT as i128),
         ("LIBSSH2_ERROR_PROTO", code::PROTO as i128),
-        (
-            "LIBSSH2_ERROR_PASSWORD_EXPIRED",
-            code::PASSWORD_EXPIRED as i128,
-        ),
+        ("LIBSSH2_ERROR_PASSWORD_EXPIRED", code::PASSWORD_EXPIRED as i128),
         ("LIBSSH2_ERROR_FILE", code::FILE as i128),
         ("LIBSSH2_ERROR_METHOD_NONE", code::METHOD_NONE as i128),
-        (
-            "LIBSSH2_ERROR_AUTHENTICATION_FAILED",
-            code::AUTHENTICATION_FAILED as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED",
-            code::PUBLICKEY_UNRECOGNIZED as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED",
-            code::PUBLICKEY_UNVERIFIED as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_CHANNEL_OUTOFORDER",
-            code::CHANNEL_OUTOFORDER as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_CHANNEL_FAILURE",
-            code::CHANNEL_FAILURE as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED",
-            code::CHANNEL_REQUEST_DENIED as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_CHANNEL_UNKNOWN",
-            code::CHANNEL_UNKNOWN as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED",
-            code::CHANNEL_WINDOW_EXCEEDED as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED",
-            code::CHANNEL_PACKET_EXCEEDED as i128,
-        ),
+        ("LIBSSH2_ERROR_AUTHENTICATION_FAILED", code::AUTHENTICATION_FAILED as i128),
+        ("LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED", code::PUBLICKEY_UNRECOGNIZED as i128),
+        ("LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED", code::PUBLICKEY_UNVERIFIED as i128),
+        ("LIBSSH2_ERROR_CHANNEL_OUTOFORDER", code::CHANNEL_OUTOFORDER as i128),
+        ("LIBSSH2_ERROR_CHANNEL_FAILURE", code::CHANNEL_FAILURE as i128),
+        ("LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED", code::CHANNEL_REQUEST_DENIED as i128),
+        ("LIBSSH2_ERROR_CHANNEL_UNKNOWN", code::CHANNEL_UNKNOWN as i128),
+        ("LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED", code::CHANNEL_WINDOW_EXCEEDED as i128),
+        ("LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED", code::CHANNEL_PACKET_EXCEEDED as i128),
         ("LIBSSH2_ERROR_CHANNEL_CLOSED", code::CHANNEL_CLOSED as i128),
-        (
-            "LIBSSH2_ERROR_CHANNEL_EOF_SENT",
-            code::CHANNEL_EOF_SENT as i128,
-        ),
+        ("LIBSSH2_ERROR_CHANNEL_EOF_SENT", code::CHANNEL_EOF_SENT as i128),
         ("LIBSSH2_ERROR_SCP_PROTOCOL", code::SCP_PROTOCOL as i128),
         ("LIBSSH2_ERROR_ZLIB", code::ZLIB as i128),
         ("LIBSSH2_ERROR_SOCKET_TIMEOUT", code::SOCKET_TIMEOUT as i128),
         ("LIBSSH2_ERROR_SFTP_PROTOCOL", code::SFTP_PROTOCOL as i128),
         ("LIBSSH2_ERROR_REQUEST_DENIED", code::REQUEST_DENIED as i128),
-        (
-            "LIBSSH2_ERROR_METHOD_NOT_SUPPORTED",
-            code::METHOD_NOT_SUPPORTED as i128,
-        ),
+        ("LIBSSH2_ERROR_METHOD_NOT_SUPPORTED", code::METHOD_NOT_SUPPORTED as i128),
         ("LIBSSH2_ERROR_INVAL", code::INVAL as i128),
-        (
-            "LIBSSH2_ERROR_INVALID_POLL_TYPE",
-            code::INVALID_POLL_TYPE as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_PUBLICKEY_PROTOCOL",
-            code::PUBLICKEY_PROTOCOL as i128,
-        ),
+        ("LIBSSH2_ERROR_INVALID_POLL_TYPE", code::INVALID_POLL_TYPE as i128),
+        ("LIBSSH2_ERROR_PUBLICKEY_PROTOCOL", code::PUBLICKEY_PROTOCOL as i128),
         ("LIBSSH2_ERROR_EAGAIN", code::EAGAIN as i128),
-        (
-            "LIBSSH2_ERROR_BUFFER_TOO_SMALL",
-            code::BUFFER_TOO_SMALL as i128,
-        ),
+        ("LIBSSH2_ERROR_BUFFER_TOO_SMALL", code::BUFFER_TOO_SMALL as i128),
         ("LIBSSH2_ERROR_BAD_USE", code::BAD_USE as i128),
         ("LIBSSH2_ERROR_COMPRESS", code::COMPRESS as i128),
-        (
-            "LIBSSH2_ERROR_OUT_OF_BOUNDARY",
-            code::OUT_OF_BOUNDARY as i128,
-        ),
+        ("LIBSSH2_ERROR_OUT_OF_BOUNDARY", code::OUT_OF_BOUNDARY as i128),
         ("LIBSSH2_ERROR_AGENT_PROTOCOL", code::AGENT_PROTOCOL as i128),
         ("LIBSSH2_ERROR_SOCKET_RECV", code::SOCKET_RECV as i128),
         ("LIBSSH2_ERROR_ENCRYPT", code::ENCRYPT as i128),
         ("LIBSSH2_ERROR_BAD_SOCKET", code::BAD_SOCKET as i128),
         ("LIBSSH2_ERROR_KNOWN_HOSTS", code::KNOWN_HOSTS as i128),
-        (
-            "LIBSSH2_ERROR_CHANNEL_WINDOW_FULL",
-            code::CHANNEL_WINDOW_FULL as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_KEYFILE_AUTH_FAILED",
-            code::KEYFILE_AUTH_FAILED as i128,
-        ),
+        ("LIBSSH2_ERROR_CHANNEL_WINDOW_FULL", code::CHANNEL_WINDOW_FULL as i128),
+        ("LIBSSH2_ERROR_KEYFILE_AUTH_FAILED", code::KEYFILE_AUTH_FAILED as i128),
         ("LIBSSH2_ERROR_RANDGEN", code::RANDGEN as i128),
-        (
-            "LIBSSH2_ERROR_MISSING_USERAUTH_BANNER",
-            code::MISSING_USERAUTH_BANNER as i128,
-        ),
-        (
-            "LIBSSH2_ERROR_ALGO_UNSUPPORTED",
-            code::ALGO_UNSUPPORTED as i128,
-        ),
+        ("LIBSSH2_ERROR_MISSING_USERAUTH_BANNER", code::MISSING_USERAUTH_BANNER as i128),
+        ("LIBSSH2_ERROR_ALGO_UNSUPPORTED", code::ALGO_UNSUPPORTED as i128),
         ("LIBSSH2_ERROR_MAC_FAILURE", code::MAC_FAILURE as i128),
         ("LIBSSH2_ERROR_HASH_INIT", code::HASH_INIT as i128),
         ("LIBSSH2_ERROR_HASH_CALC", code::HASH_CALC as i128),
         ("LIBSSH2_INIT_NO_CRYPTO", init::NO_CRYPTO as i128),
-        (
-            "LIBSSH2_CHANNEL_WINDOW_DEFAULT",
-            channel::WINDOW_DEFAULT as i128,
-        ),
-        (
-            "LIBSSH2_CHANNEL_PACKET_DEFAULT",
-            channel::PACKET_DEFAULT as i128,
-        ),
+        ("LIBSSH2_CHANNEL_WINDOW_DEFAULT", channel::WINDOW_DEFAULT as i128),
+        ("LIBSSH2_CHANNEL_PACKET_DEFAULT", channel::PACKET_DEFAULT as i128),
         ("LIBSSH2_CHANNEL_MINADJUST", channel::MINADJUST as i128),
-        (
-            "LIBSSH2_CHANNEL_EXTENDED_DATA_NORMAL",
-            channel::EXTENDED_DATA_NORMAL as i128,
-        ),
-        (
-            "LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE",
-            channel::EXTENDED_DATA_IGNORE as i128,
-        ),
-        (
-            "LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE",
-            channel::EXTENDED_DATA_MERGE as i128,
-        ),
-        (
-            "SSH_EXTENDED_DATA_STDERR",
-            channel::SSH_EXTENDED_DATA_STDERR as i128,
-        ),
-        (
-            "LIBSSH2_CHANNEL_FLUSH_EXTENDED_DATA",
-            channel::FLUSH_EXTENDED_DATA as i128,
-        ),
+        ("LIBSSH2_CHANNEL_EXTENDED_DATA_NORMAL", channel::EXTENDED_DATA_NORMAL as i128),
+        ("LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE", channel::EXTENDED_DATA_IGNORE as i128),
+        ("LIBSSH2_CHANNEL_EXTENDED_DATA_MERGE", channel::EXTENDED_DATA_MERGE as i128),
+        ("SSH_EXTENDED_DATA_STDERR", channel::SSH_EXTENDED_DATA_STDERR as i128),
+        ("LIBSSH2_CHANNEL_FLUSH_EXTENDED_DATA", channel::FLUSH_EXTENDED_DATA as i128),
         ("LIBSSH2_CHANNEL_FLUSH_ALL", channel::FLUSH_ALL as i128),
         ("LIBSSH2_KNOWNHOST_TYPE_MASK", knownhost::TYPE_MASK as i128),
-        (
-            "LIBSSH2_KNOWNHOST_TYPE_PLAIN",
-            knownhost::TYPE_PLAIN as i128,
-        ),
+        ("LIBSSH2_KNOWNHOST_TYPE_PLAIN", knownhost::TYPE_PLAIN as i128),
         ("LIBSSH2_KNOWNHOST_TYPE_SHA1", knownhost::TYPE_SHA1 as i128),
-        (
-            "LIBSSH2_KNOWNHOST_TYPE_CUSTOM",
-            knownhost::TYPE_CUSTOM as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEYENC_MASK",
-            knownhost::KEYENC_MASK as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEYENC_RAW",
-            knownhost::KEYENC_RAW as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEYENC_BASE64",
-            knownhost::KEYENC_BASE64 as i128,
-        ),
+        ("LIBSSH2_KNOWNHOST_TYPE_CUSTOM", knownhost::TYPE_CUSTOM as i128),
+        ("LIBSSH2_KNOWNHOST_KEYENC_MASK", knownhost::KEYENC_MASK as i128),
+        ("LIBSSH2_KNOWNHOST_KEYENC_RAW", knownhost::KEYENC_RAW as i128),
+        ("LIBSSH2_KNOWNHOST_KEYENC_BASE64", knownhost::KEYENC_BASE64 as i128),
         ("LIBSSH2_KNOWNHOST_KEY_MASK", knownhost::KEY_MASK as i128),
         ("LIBSSH2_KNOWNHOST_KEY_SHIFT", knownhost::KEY_SHIFT as i128),
         ("LIBSSH2_KNOWNHOST_KEY_RSA1", knownhost::KEY_RSA1 as i128),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_SSHRSA",
-            knownhost::KEY_SSHRSA as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_SSHDSS",
-            knownhost::KEY_SSHDSS as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_ECDSA_256",
-            knownhost::KEY_ECDSA_256 as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_ECDSA_384",
-            knownhost::KEY_ECDSA_384 as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_ECDSA_521",
-            knownhost::KEY_ECDSA_521 as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_ED25519",
-            knownhost::KEY_ED25519 as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_KEY_UNKNOWN",
-            knownhost::KEY_UNKNOWN as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_CHECK_MATCH",
-            knownhost::CHECK_MATCH as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_CHECK_MISMATCH",
-            knownhost::CHECK_MISMATCH as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_CHECK_NOTFOUND",
-            knownhost::CHECK_NOTFOUND as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_CHECK_FAILURE",
-            knownhost::CHECK_FAILURE as i128,
-        ),
-        (
-            "LIBSSH2_KNOWNHOST_FILE_OPENSSH",
-            knownhost::FILE_OPENSSH as i128,
-        ),
+        ("LIBSSH2_KNOWNHOST_KEY_SSHRSA", knownhost::KEY_SSHRSA as i128),
+        ("LIBSSH2_KNOWNHOST_KEY_SSHDSS", knownhost::KEY_SSHDSS as i128),
+        ("LIBSSH2_KNOWNHOST_KEY_ECDSA_256", knownhost::KEY_ECDSA_256 as i128),
+        ("LIBSSH2_KNOWNHOST_KEY_ECDSA_384", knownhost::KEY_ECDSA_384 as i128),
+        ("LIBSSH2_KNOWNHOST_KEY_ECDSA_521", knownhost::KEY_ECDSA_521 as i128),
+        ("LIBSSH2_KNOWNHOST_KEY_ED25519", knownhost::KEY_ED25519 as i128),
+        ("LIBSSH2_KNOWNHOST_KEY_UNKNOWN", knownhost::KEY_UNKNOWN as i128),
+        ("LIBSSH2_KNOWNHOST_CHECK_MATCH", knownhost::CHECK_MATCH as i128),
+        ("LIBSSH2_KNOWNHOST_CHECK_MISMATCH", knownhost::CHECK_MISMATCH as i128),
+        ("LIBSSH2_KNOWNHOST_CHECK_NOTFOUND", knownhost::CHECK_NOTFOUND as i128),
+        ("LIBSSH2_KNOWNHOST_CHECK_FAILURE", knownhost::CHECK_FAILURE as i128),
+        ("LIBSSH2_KNOWNHOST_FILE_OPENSSH", knownhost::FILE_OPENSSH as i128),
         ("LIBSSH2_TRACE_TRANS", trace::TRANS as i128),
         ("LIBSSH2_TRACE_KEX", trace::KEX as i128),
         ("LIBSSH2_TRACE_AUTH", trace::AUTH as i128),
@@ -675,10 +361,7 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_SFTP_VERSION", sftp::VERSION as i128),
         ("LIBSSH2_SFTP_OPENFILE", sftp::OPENFILE as i128),
         ("LIBSSH2_SFTP_OPENDIR", sftp::OPENDIR as i128),
-        (
-            "LIBSSH2_SFTP_RENAME_OVERWRITE",
-            sftp_rename::OVERWRITE as i128,
-        ),
+        ("LIBSSH2_SFTP_RENAME_OVERWRITE", sftp_rename::OVERWRITE as i128),
         ("LIBSSH2_SFTP_RENAME_ATOMIC", sftp_rename::ATOMIC as i128),
         ("LIBSSH2_SFTP_RENAME_NATIVE", sftp_rename::NATIVE as i128),
         ("LIBSSH2_SFTP_STAT", sftp::STAT as i128),
@@ -690,10 +373,7 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_SFTP_DEFAULT_MODE", sftp::DEFAULT_MODE as i128),
         ("LIBSSH2_SFTP_ATTR_SIZE", sftp_attr::SIZE as i128),
         ("LIBSSH2_SFTP_ATTR_UIDGID", sftp_attr::UIDGID as i128),
-        (
-            "LIBSSH2_SFTP_ATTR_PERMISSIONS",
-            sftp_attr::PERMISSIONS as i128,
-        ),
+        ("LIBSSH2_SFTP_ATTR_PERMISSIONS", sftp_attr::PERMISSIONS as i128),
         ("LIBSSH2_SFTP_ATTR_ACMODTIME", sftp_attr::ACMODTIME as i128),
         ("LIBSSH2_SFTP_ATTR_EXTENDED", sftp_attr::EXTENDED as i128),
         ("LIBSSH2_SFTP_ST_RDONLY", sftp_st::RDONLY as i128),
@@ -704,14 +384,8 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_SFTP_TYPE_SPECIAL", sftp::TYPE_SPECIAL as i128),
         ("LIBSSH2_SFTP_TYPE_UNKNOWN", sftp::TYPE_UNKNOWN as i128),
         ("LIBSSH2_SFTP_TYPE_SOCKET", sftp::TYPE_SOCKET as i128),
-        (
-            "LIBSSH2_SFTP_TYPE_CHAR_DEVICE",
-            sftp::TYPE_CHAR_DEVICE as i128,
-        ),
-        (
-            "LIBSSH2_SFTP_TYPE_BLOCK_DEVICE",
-            sftp::TYPE_BLOCK_DEVICE as i128,
-        ),
+        ("LIBSSH2_SFTP_TYPE_CHAR_DEVICE", sftp::TYPE_CHAR_DEVICE as i128),
+        ("LIBSSH2_SFTP_TYPE_BLOCK_DEVICE", sftp::TYPE_BLOCK_DEVICE as i128),
         ("LIBSSH2_SFTP_TYPE_FIFO", sftp::TYPE_FIFO as i128),
         ("LIBSSH2_SFTP_S_IFMT", sftp_mode::S_IFMT as i128),
         ("LIBSSH2_SFTP_S_IFIFO", sftp_mode::S_IFIFO as i128),
@@ -742,10 +416,7 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_FX_OK", fx::OK as i128),
         ("LIBSSH2_FX_EOF", fx::EOF as i128),
         ("LIBSSH2_FX_NO_SUCH_FILE", fx::NO_SUCH_FILE as i128),
-        (
-            "LIBSSH2_FX_PERMISSION_DENIED",
-            fx::PERMISSION_DENIED as i128,
-        ),
+        ("LIBSSH2_FX_PERMISSION_DENIED", fx::PERMISSION_DENIED as i128),
         ("LIBSSH2_FX_FAILURE", fx::FAILURE as i128),
         ("LIBSSH2_FX_BAD_MESSAGE", fx::BAD_MESSAGE as i128),
         ("LIBSSH2_FX_NO_CONNECTION", fx::NO_CONNECTION as i128),
@@ -753,21 +424,12 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_FX_OP_UNSUPPORTED", fx::OP_UNSUPPORTED as i128),
         ("LIBSSH2_FX_INVALID_HANDLE", fx::INVALID_HANDLE as i128),
         ("LIBSSH2_FX_NO_SUCH_PATH", fx::NO_SUCH_PATH as i128),
-        (
-            "LIBSSH2_FX_FILE_ALREADY_EXISTS",
-            fx::FILE_ALREADY_EXISTS as i128,
-        ),
+        ("LIBSSH2_FX_FILE_ALREADY_EXISTS", fx::FILE_ALREADY_EXISTS as i128),
         ("LIBSSH2_FX_WRITE_PROTECT", fx::WRITE_PROTECT as i128),
         ("LIBSSH2_FX_NO_MEDIA", fx::NO_MEDIA as i128),
-        (
-            "LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM",
-            fx::NO_SPACE_ON_FILESYSTEM as i128,
-        ),
+        ("LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM", fx::NO_SPACE_ON_FILESYSTEM as i128),
         ("LIBSSH2_FX_QUOTA_EXCEEDED", fx::QUOTA_EXCEEDED as i128),
-        (
-            "LIBSSH2_FX_UNKNOWN_PRINCIPAL",
-            fx::UNKNOWN_PRINCIPAL as i128,
-        ),
+        ("LIBSSH2_FX_UNKNOWN_PRINCIPAL", fx::UNKNOWN_PRINCIPAL as i128),
         ("LIBSSH2_FX_LOCK_CONFLICT", fx::LOCK_CONFLICT as i128),
         ("LIBSSH2_FX_DIR_NOT_EMPTY", fx::DIR_NOT_EMPTY as i128),
         ("LIBSSH2_FX_NOT_A_DIRECTORY", fx::NOT_A_DIRECTORY as i128),
@@ -802,11 +464,7 @@ const MIRRORED_PREFIXES: &[&str] = &[
 ];
 
 /// Not mirrored: historic misspellings kept in the header, and an include guard.
-const NOT_MIRRORED: &[&str] = &[
-    "LIBSSH2_FX_UNKNOWN_PRINCIPLE",
-    "LIBSSH2_FX_LOCK_CONFlICT",
-    "LIBSSH2_SFTP_H",
-];
+const NOT_MIRRORED: &[&str] = &["LIBSSH2_FX_UNKNOWN_PRINCIPLE", "LIBSSH2_FX_LOCK_CONFlICT", "LIBSSH2_SFTP_H"];
 
 /// The three public headers, with line continuations joined.
 fn header_text() -> String {
@@ -825,10 +483,7 @@ fn header_defines() -> Vec<(String, bool)> {
         .filter_map(|line| {
             let rest = line.trim_start().strip_prefix('#')?.trim_start();
             let rest = rest.strip_prefix("define")?.trim_start();
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             let function_like = rest[name.len()..].starts_with('(');
             let has_value = !rest[name.len()..].trim().is_empty();
             (has_value || function_like).then_some((name, function_like))
@@ -853,10 +508,7 @@ fn constants_match_header() {
         })
         .map(|(name, _)| name)
         .collect();
-    assert!(
-        missing.is_empty(),
-        "header constants without a Rust mirror: {missing:?}"
-    );
+    assert!(missing.is_empty(), "header constants without a Rust mirror: {missing:?}");
 
     // Values: what the C compiler makes of each macro.
     let dir = tempfile::tempdir().expect("temp dir");
@@ -865,9 +517,7 @@ fn constants_match_header() {
          #include \"libssh2_publickey.h\"\nint main(void) {\n",
     );
     for (name, _) in &consts {
-        src.push_str(&format!(
-            "    printf(\"{name} %lld\\n\", (long long)({name}));\n"
-        ));
+        src.push_str(&format!("    printf(\"{name} %lld\\n\", (long long)({name}));\n"));
     }
     for name in ["LIBSSH2_VERSION", "LIBSSH2_SSH_DEFAULT_BANNER"] {
         src.push_str(&format!("    printf(\"{name} %s\\n\", {name});\n"));
@@ -882,21 +532,11 @@ fn constants_match_header() {
         let (k, v) = line.split_once(' ').expect("'name value' line");
         c.insert(k.to_string(), v.to_string());
     }
-    let mut rust: BTreeMap<String, String> = consts
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let mut rust: BTreeMap<String, String> = consts.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     rust.insert("LIBSSH2_VERSION".into(), version::VERSION.into());
-    rust.insert(
-        "LIBSSH2_SSH_DEFAULT_BANNER".into(),
-        version::SSH_BANNER.into(),
-    );
+    rust.insert("LIBSSH2_SSH_DEFAULT_BANNER".into(), version::SSH_BANNER.into());
     let diffs = differences(&c, &rust);
-    assert!(
-        diffs.is_empty(),
-        "constant mismatches:\n{}",
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "constant mismatches:\n{}", diffs.join("\n"));
 }
 
 #[test]
@@ -935,9 +575,7 @@ fn exported_prototypes() -> Vec<String> {
         let mut rest = after;
         while let Some(pos) = rest.find("libssh2_") {
             let tail = &rest[pos..];
-            let len = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(tail.len());
+            let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(tail.len());
             if tail[len..].trim_start().starts_with('(') {
                 names.push(tail[..len].to_string());
                 break;
@@ -973,32 +611,18 @@ fn headers_declare_the_exported_api() {
     let count = protos.len();
     protos.dedup();
     assert_eq!(protos.len(), count, "a function is declared twice");
-    assert_eq!(
-        protos.len(),
-        EXPORTED_FUNCTIONS,
-        "LIBSSH2_API prototypes: {protos:?}"
-    );
+    assert_eq!(protos.len(), EXPORTED_FUNCTIONS, "LIBSSH2_API prototypes: {protos:?}");
     if let Some(list) = reference_file("libssh2-1.11.1-exports.txt") {
         let mut exports: Vec<String> = list.split_whitespace().map(String::from).collect();
         exports.sort();
-        assert_eq!(
-            protos, exports,
-            "prototypes differ from the reference export list"
-        );
+        assert_eq!(protos, exports, "prototypes differ from the reference export list");
     }
-    let macros: Vec<String> = header_defines()
-        .into_iter()
-        .filter(|(_, f)| *f)
-        .map(|(n, _)| n)
-        .collect();
+    let macros: Vec<String> = header_defines().into_iter().filter(|(_, f)| *f).map(|(n, _)| n).collect();
     if let Some(list) = reference_file("docs-index-macros.txt") {
         let documented: Vec<&str> = list.split_whitespace().collect();
         assert_eq!(documented.len(), DOCUMENTED_MACROS);
         for name in documented {
-            assert!(
-                macros.iter().any(|m| m == name),
-                "documented macro {name} not defined"
-            );
+            assert!(macros.iter().any(|m| m == name), "documented macro {name} not defined");
         }
     }
 }

@@ -44,12 +44,15 @@ impl Default for Allocator {
 
 impl Allocator {
     /// Allocates `n` bytes (at least 1) through the callback; null on failure.
+    /// `abstract_` is only passed through to the application's callback.
+    #[allow(clippy::not_unsafe_ptr_arg_deref)]
     pub fn alloc(&self, n: usize, abstract_: *mut *mut c_void) -> *mut c_void {
         // SAFETY: the callback follows malloc's contract; abstract_ points at the session's slot.
         unsafe { (self.alloc)(n.max(1), abstract_) }
     }
 
     /// Frees memory from `alloc` (null is ignored).
+    #[allow(clippy::not_unsafe_ptr_arg_deref)]
     pub fn free(&self, p: *mut c_void, abstract_: *mut *mut c_void) {
         if !p.is_null() {
             // SAFETY: p came from this allocator's alloc/realloc.

@@ -180,7 +180,13 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_ex(
             } else {
                 w.string(modes);
             }
-            h.sess.channel_request(id, b"pty-req", true, &w.buf, "Unable to complete request for channel request-pty")?;
+            h.sess.channel_request(
+                id,
+                b"pty-req",
+                true,
+                &w.buf,
+                "Unable to complete request for channel request-pty",
+            )?;
             Ok(0)
         })
     }
@@ -348,7 +354,10 @@ pub unsafe extern "C" fn libssh2_channel_write_ex(
 /// # Safety
 /// `channel` live.
 #[no_mangle]
-pub unsafe extern "C" fn libssh2_channel_handle_extended_data2(channel: *mut LIBSSH2_CHANNEL, ignore_mode: c_int) -> c_int {
+pub unsafe extern "C" fn libssh2_channel_handle_extended_data2(
+    channel: *mut LIBSSH2_CHANNEL,
+    ignore_mode: c_int,
+) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_channel(channel, |h, id| {
@@ -514,11 +523,7 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_get_exit_status(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_channel(channel, |h, id| {
-            Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))
-        })
-    }
+    unsafe { with_channel(channel, |h, id| Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))) }
 }
 
 /// The exit signal, with strings from the session allocator.
@@ -678,4 +683,3 @@ pub unsafe extern "C" fn libssh2_poll_channel_read(channel: *mut LIBSSH2_CHANNEL
         })
     }
 }
-

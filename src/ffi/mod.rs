@@ -2,12 +2,12 @@
 
 pub mod alloc;
 pub mod boundary;
+pub mod channel;
 pub mod handle;
 pub mod misc;
-pub mod channel;
 pub mod session;
-pub mod userauth;
 pub mod types;
+pub mod userauth;
 
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};

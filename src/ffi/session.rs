@@ -135,7 +135,7 @@ pub unsafe extern "C" fn libssh2_session_set_timeout(session: *mut LIBSSH2_SESSI
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_session(session, |h| {
-            h.sess.timeout_ms = timeout.max(0) as i64;
+            h.sess.timeout_ms = timeout.max(0);
             Ok(())
         })
     }
@@ -148,7 +148,7 @@ pub unsafe extern "C" fn libssh2_session_set_timeout(session: *mut LIBSSH2_SESSI
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_session_get_timeout(session: *mut LIBSSH2_SESSION) -> c_long {
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_session(session, |h| Ok(h.sess.timeout_ms as i64)) as c_long }
+    unsafe { with_session(session, |h| Ok(h.sess.timeout_ms)) as c_long }
 }
 
 /// Sets the timeout for awaited replies in seconds (0 restores the default).
@@ -160,8 +160,7 @@ pub unsafe extern "C" fn libssh2_session_set_read_timeout(session: *mut LIBSSH2_
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_session(session, |h| {
-            h.sess.read_timeout_s =
-                if timeout <= 0 { crate::session::DEFAULT_READ_TIMEOUT_S } else { timeout as i64 };
+            h.sess.read_timeout_s = if timeout <= 0 { crate::session::DEFAULT_READ_TIMEOUT_S } else { timeout };
             Ok(())
         })
     }
@@ -352,7 +351,6 @@ impl SocketIo for CallbackIo {
     }
 }
 
-
 fn install_callback_closures(h: &mut SessionHandle, session: *mut LIBSSH2_SESSION) {
     let ab: *mut *mut c_void = &mut h.abstract_;
     type IgnoreFn = unsafe extern "C" fn(*mut LIBSSH2_SESSION, *const c_char, c_int, *mut *mut c_void);
@@ -373,7 +371,17 @@ fn install_callback_closures(h: &mut SessionHandle, session: *mut LIBSSH2_SESSIO
         let f: DebugFn = unsafe { std::mem::transmute::<*mut c_void, DebugFn>(p) };
         Box::new(move |always: bool, m: &[u8], l: &[u8]| {
             // SAFETY: m and l are valid for their lengths during the call.
-            unsafe { f(session, always as c_int, m.as_ptr().cast(), m.len() as c_int, l.as_ptr().cast(), l.len() as c_int, ab) }
+            unsafe {
+                f(
+                    session,
+                    always as c_int,
+                    m.as_ptr().cast(),
+                    m.len() as c_int,
+                    l.as_ptr().cast(),
+                    l.len() as c_int,
+                    ab,
+                )
+            }
         }) as Box<dyn FnMut(bool, &[u8], &[u8])>
     });
     h.sess.callbacks.disconnect = h.cbs.slots[CALLBACK_DISCONNECT].map(|p| {
@@ -381,7 +389,17 @@ fn install_callback_closures(h: &mut SessionHandle, session: *mut LIBSSH2_SESSIO
         let f: DiscFn = unsafe { std::mem::transmute::<*mut c_void, DiscFn>(p) };
         Box::new(move |reason: u32, m: &[u8], l: &[u8]| {
             // SAFETY: m and l are valid for their lengths during the call.
-            unsafe { f(session, reason as c_int, m.as_ptr().cast(), m.len() as c_int, l.as_ptr().cast(), l.len() as c_int, ab) }
+            unsafe {
+                f(
+                    session,
+                    reason as c_int,
+                    m.as_ptr().cast(),
+                    m.len() as c_int,
+                    l.as_ptr().cast(),
+                    l.len() as c_int,
+                    ab,
+                )
+            }
         }) as Box<dyn FnMut(u32, &[u8], &[u8])>
     });
     let (send, recv) = (h.cbs.slots[CALLBACK_SEND], h.cbs.slots[CALLBACK_RECV]);
@@ -579,7 +597,8 @@ pub unsafe extern "C" fn libssh2_session_method_pref(
         with_session(session, |h| {
             let Some(p) = cstr(prefs) else { return Err(Error::new(code::INVAL, "NULL preference list")) };
             let p = String::from_utf8_lossy(p).into_owned();
-            let m = usize::try_from(method_type).map_err(|_| Error::new(code::INVAL, "Invalid parameter specified for method_type"))?;
+            let m = usize::try_from(method_type)
+                .map_err(|_| Error::new(code::INVAL, "Invalid parameter specified for method_type"))?;
             h.sess.set_method_pref(m, &p)?;
             Ok(0)
         })

@@ -75,8 +75,7 @@ opaque! {
 /// `LIBSSH2_ALLOC_FUNC`: `(count, abstract) -> ptr`.
 pub type LIBSSH2_ALLOC_FUNC = Option<unsafe extern "C" fn(size_t, *mut *mut c_void) -> *mut c_void>;
 /// `LIBSSH2_REALLOC_FUNC`: `(ptr, count, abstract) -> ptr`.
-pub type LIBSSH2_REALLOC_FUNC =
-    Option<unsafe extern "C" fn(*mut c_void, size_t, *mut *mut c_void) -> *mut c_void>;
+pub type LIBSSH2_REALLOC_FUNC = Option<unsafe extern "C" fn(*mut c_void, size_t, *mut *mut c_void) -> *mut c_void>;
 /// `LIBSSH2_FREE_FUNC`: `(ptr, abstract)`.
 pub type LIBSSH2_FREE_FUNC = Option<unsafe extern "C" fn(*mut c_void, *mut *mut c_void)>;
 /// `LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC`: `(session, sig, sig_len, data, data_len, abstract)`.
@@ -123,43 +122,25 @@ pub type LIBSSH2_IGNORE_FUNC =
     Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *const c_char, c_int, *mut *mut c_void)>;
 /// `LIBSSH2_DEBUG_FUNC`: `(session, always_display, message, len, language, len, abstract)`.
 pub type LIBSSH2_DEBUG_FUNC = Option<
-    unsafe extern "C" fn(
-        *mut LIBSSH2_SESSION,
-        c_int,
-        *const c_char,
-        c_int,
-        *const c_char,
-        c_int,
-        *mut *mut c_void,
-    ),
+    unsafe extern "C" fn(*mut LIBSSH2_SESSION, c_int, *const c_char, c_int, *const c_char, c_int, *mut *mut c_void),
 >;
 /// `LIBSSH2_DISCONNECT_FUNC`: `(session, reason, message, len, language, len, abstract)`.
 pub type LIBSSH2_DISCONNECT_FUNC = LIBSSH2_DEBUG_FUNC;
 /// `LIBSSH2_PASSWD_CHANGEREQ_FUNC`: `(session, newpw, newpw_len, abstract)`.
-pub type LIBSSH2_PASSWD_CHANGEREQ_FUNC = Option<
-    unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut *mut c_char, *mut c_int, *mut *mut c_void),
->;
+pub type LIBSSH2_PASSWD_CHANGEREQ_FUNC =
+    Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut *mut c_char, *mut c_int, *mut *mut c_void)>;
 /// `LIBSSH2_MACERROR_FUNC`: `(session, packet, packet_len, abstract) -> ignore?`.
-pub type LIBSSH2_MACERROR_FUNC = Option<
-    unsafe extern "C" fn(*mut LIBSSH2_SESSION, *const c_char, c_int, *mut *mut c_void) -> c_int,
->;
+pub type LIBSSH2_MACERROR_FUNC =
+    Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *const c_char, c_int, *mut *mut c_void) -> c_int>;
 /// `LIBSSH2_X11_OPEN_FUNC`: `(session, channel, shost, sport, abstract)`.
-pub type LIBSSH2_X11_OPEN_FUNC = Option<
-    unsafe extern "C" fn(
-        *mut LIBSSH2_SESSION,
-        *mut LIBSSH2_CHANNEL,
-        *const c_char,
-        c_int,
-        *mut *mut c_void,
-    ),
->;
+pub type LIBSSH2_X11_OPEN_FUNC =
+    Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut LIBSSH2_CHANNEL, *const c_char, c_int, *mut *mut c_void)>;
 /// `LIBSSH2_AUTHAGENT_FUNC`: `(session, channel, abstract)`.
 pub type LIBSSH2_AUTHAGENT_FUNC =
     Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut LIBSSH2_CHANNEL, *mut *mut c_void)>;
 /// `LIBSSH2_ADD_IDENTITIES_FUNC`: `(session, buffer, agent_path, abstract)`.
-pub type LIBSSH2_ADD_IDENTITIES_FUNC = Option<
-    unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut c_void, *const c_char, *mut *mut c_void),
->;
+pub type LIBSSH2_ADD_IDENTITIES_FUNC =
+    Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut c_void, *const c_char, *mut *mut c_void)>;
 /// `LIBSSH2_AUTHAGENT_SIGN_FUNC`: `(session, blob, blen, data, dlen, signature, sigLen, agentPath, abstract)`.
 pub type LIBSSH2_AUTHAGENT_SIGN_FUNC = Option<
     unsafe extern "C" fn(
@@ -175,28 +156,14 @@ pub type LIBSSH2_AUTHAGENT_SIGN_FUNC = Option<
     ) -> c_int,
 >;
 /// `LIBSSH2_CHANNEL_CLOSE_FUNC`: `(session, session_abstract, channel, channel_abstract)`.
-pub type LIBSSH2_CHANNEL_CLOSE_FUNC = Option<
-    unsafe extern "C" fn(
-        *mut LIBSSH2_SESSION,
-        *mut *mut c_void,
-        *mut LIBSSH2_CHANNEL,
-        *mut *mut c_void,
-    ),
->;
+pub type LIBSSH2_CHANNEL_CLOSE_FUNC =
+    Option<unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut *mut c_void, *mut LIBSSH2_CHANNEL, *mut *mut c_void)>;
 /// `LIBSSH2_RECV_FUNC`: `(socket, buffer, length, flags, abstract) -> bytes or -errno`.
-pub type LIBSSH2_RECV_FUNC = Option<
-    unsafe extern "C" fn(libssh2_socket_t, *mut c_void, size_t, c_int, *mut *mut c_void) -> ssize_t,
->;
+pub type LIBSSH2_RECV_FUNC =
+    Option<unsafe extern "C" fn(libssh2_socket_t, *mut c_void, size_t, c_int, *mut *mut c_void) -> ssize_t>;
 /// `LIBSSH2_SEND_FUNC`: `(socket, buffer, length, flags, abstract) -> bytes or -errno`.
-pub type LIBSSH2_SEND_FUNC = Option<
-    unsafe extern "C" fn(
-        libssh2_socket_t,
-        *const c_void,
-        size_t,
-        c_int,
-        *mut *mut c_void,
-    ) -> ssize_t,
->;
+pub type LIBSSH2_SEND_FUNC =
+    Option<unsafe extern "C" fn(libssh2_socket_t, *const c_void, size_t, c_int, *mut *mut c_void) -> ssize_t>;
 
 // ---------------------------------------------------------------------------
 // Structs

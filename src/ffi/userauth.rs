@@ -122,7 +122,7 @@ pub unsafe extern "C" fn libssh2_userauth_password_ex(
                 }
                 Some(take_caller_buf(&mut *hp, p.cast(), n.max(0) as usize))
             };
-            let cb: Option<&mut dyn FnMut(&[u8]) -> Option<Vec<u8>>> =
+            let cb: Option<&mut crate::session::auth::PasswordChange<'_>> =
                 if passwd_change_cb.is_some() { Some(&mut change) } else { None };
             (*hp).sess.userauth_password(user, &pass, cb)?;
             Ok(0)
@@ -158,7 +158,8 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
                         echo: p.echo as u8,
                     })
                     .collect();
-                let mut resp = vec![LIBSSH2_USERAUTH_KBDINT_RESPONSE { text: ptr::null_mut(), length: 0 }; prompts.len()];
+                let mut resp =
+                    vec![LIBSSH2_USERAUTH_KBDINT_RESPONSE { text: ptr::null_mut(), length: 0 }; prompts.len()];
                 let ab = ptr::addr_of_mut!((*hp).abstract_);
                 f(
                     name.as_ptr().cast(),

@@ -97,18 +97,10 @@ fn key_type_for_alg(alg_name: &str) -> Option<String> {
     };
     let key = match base {
         alg::RSA_SHA2_256 | alg::RSA_SHA2_512 | alg::SSH_RSA => alg::SSH_RSA,
-        alg::SSH_ED25519
-        | alg::ECDSA_NISTP256
-        | alg::ECDSA_NISTP384
-        | alg::ECDSA_NISTP521
-        | alg::SSH_DSS => base,
+        alg::SSH_ED25519 | alg::ECDSA_NISTP256 | alg::ECDSA_NISTP384 | alg::ECDSA_NISTP521 | alg::SSH_DSS => base,
         _ => return None,
     };
-    Some(if cert {
-        format!("{key}{}", alg::CERT_SUFFIX)
-    } else {
-        key.to_owned()
-    })
+    Some(if cert { format!("{key}{}", alg::CERT_SUFFIX) } else { key.to_owned() })
 }
 
 /// Verifies a server's host key signature for the negotiated host key algorithm (e.g.
@@ -116,12 +108,7 @@ fn key_type_for_alg(alg_name: &str) -> Option<String> {
 /// negotiated one, minus any certificate suffix). A key that cannot be parsed, or whose
 /// type does not fit the algorithm, gives `LIBSSH2_ERROR_HOSTKEY_INIT`; a bad signature
 /// gives `LIBSSH2_ERROR_HOSTKEY_SIGN`.
-pub fn verify_hostkey(
-    negotiated_alg: &str,
-    host_key_blob: &[u8],
-    sig: &[u8],
-    data: &[u8],
-) -> Result<()> {
+pub fn verify_hostkey(negotiated_alg: &str, host_key_blob: &[u8], sig: &[u8], data: &[u8]) -> Result<()> {
     check_hostkey(negotiated_alg, host_key_blob, sig, data).map_err(|e| match e.code {
         code::HOSTKEY_INIT => Error::new(e.code, MSG_HOSTKEY_INIT),
         _ => Error::new(code::HOSTKEY_SIGN, MSG_HOSTKEY_SIGN),
@@ -134,19 +121,12 @@ const MSG_HOSTKEY_INIT: &str = "Unable to initialize hostkey importer";
 const MSG_HOSTKEY_SIGN: &str = "Unable to verify hostkey signature";
 
 /// `verify_hostkey` with detailed messages (which it then replaces with libssh2's).
-fn check_hostkey(
-    negotiated_alg: &str,
-    host_key_blob: &[u8],
-    sig: &[u8],
-    data: &[u8],
-) -> Result<()> {
+fn check_hostkey(negotiated_alg: &str, host_key_blob: &[u8], sig: &[u8], data: &[u8]) -> Result<()> {
     let key = PublicKey::from_blob(host_key_blob)?;
     if key_type_for_alg(negotiated_alg).as_deref() != Some(key.key_type()) {
         return Err(Error::new(code::HOSTKEY_INIT, MSG_HOSTKEY_INIT));
     }
-    let want_sig = negotiated_alg
-        .strip_suffix(alg::CERT_SUFFIX)
-        .unwrap_or(negotiated_alg);
+    let want_sig = negotiated_alg.strip_suffix(alg::CERT_SUFFIX).unwrap_or(negotiated_alg);
     let mut r = crate::proto::wire::Reader::with_code(sig, code::HOSTKEY_SIGN);
     let name = r.str()?;
     let raw = r.string()?;
@@ -164,8 +144,7 @@ pub fn parse_public_key_file(data: &[u8]) -> Result<(String, Vec<u8>)> {
     if data.len() > MAX_PUBLIC_KEY_FILE {
         return Err(Error::new(code::FILE, "Public key file too large"));
     }
-    let text =
-        std::str::from_utf8(data).map_err(|_| Error::new(code::FILE, "Invalid public key data"))?;
+    let text = std::str::from_utf8(data).map_err(|_| Error::new(code::FILE, "Invalid public key data"))?;
     // The first non-empty, non-comment line holds the key.
     let line = text
         .lines()
@@ -182,10 +161,7 @@ pub fn parse_public_key_file(data: &[u8]) -> Result<(String, Vec<u8>)> {
     // The blob must name the same type as the text in front of it, as OpenSSH requires.
     let mut r = crate::proto::wire::Reader::with_code(&blob, code::FILE);
     if r.str()? != kind {
-        return Err(Error::new(
-            code::FILE,
-            "Public key type does not match its data",
-        ));
+        return Err(Error::new(code::FILE, "Public key type does not match its data"));
     }
     Ok((kind.to_owned(), blob))
 }
@@ -207,10 +183,9 @@ pub fn choose_user_sig_alg(key_type: &str, server_sig_algs: Option<&[String]>) -
         }
         alg::SSH_RSA_CERT => {
             // Servers list either the certificate names or only the plain ones.
-            for (plain, cert) in [
-                (alg::RSA_SHA2_512, alg::RSA_SHA2_512_CERT),
-                (alg::RSA_SHA2_256, alg::RSA_SHA2_256_CERT),
-            ] {
+            for (plain, cert) in
+                [(alg::RSA_SHA2_512, alg::RSA_SHA2_512_CERT), (alg::RSA_SHA2_256, alg::RSA_SHA2_256_CERT)]
+            {
                 if listed(cert) || listed(plain) {
                     return cert.to_owned();
                 }

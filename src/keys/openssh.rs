@@ -25,10 +25,7 @@ const MAX_BLOCK: usize = 16;
 
 /// libssh2's error for a wrong or missing passphrase on an OpenSSH-format key.
 fn wrong_passphrase() -> Error {
-    Error::new(
-        code::KEYFILE_AUTH_FAILED,
-        "Private key unpack failed (correct password?)",
-    )
+    Error::new(code::KEYFILE_AUTH_FAILED, "Private key unpack failed (correct password?)")
 }
 
 /// How a cipher of the key file works.
@@ -73,15 +70,9 @@ pub(crate) fn load(body: &[u8], passphrase: Option<&[u8]>) -> Result<Secret> {
         r.finish().map_err(|_| unrecognized())?;
         Zeroizing::new(section.to_vec())
     } else {
-        let &(_, key_len, iv_len, block, mode) = CIPHERS
-            .iter()
-            .find(|c| c.0 == cipher_name)
-            .ok_or_else(unrecognized)?;
-        let tag = if matches!(mode, Mode::Gcm | Mode::ChaChaPoly) {
-            r.bytes(TAG_LEN)?
-        } else {
-            &[]
-        };
+        let &(_, key_len, iv_len, block, mode) =
+            CIPHERS.iter().find(|c| c.0 == cipher_name).ok_or_else(unrecognized)?;
+        let tag = if matches!(mode, Mode::Gcm | Mode::ChaChaPoly) { r.bytes(TAG_LEN)? } else { &[] };
         r.finish().map_err(|_| unrecognized())?;
         if kdf_name != "bcrypt" || section.len() % block != 0 {
             return Err(unrecognized());
@@ -110,25 +101,14 @@ pub(crate) fn load(body: &[u8], passphrase: Option<&[u8]>) -> Result<Secret> {
 }
 
 /// Decrypts the private section in place; a failed tag is a wrong passphrase.
-fn decrypt(
-    name: &str,
-    mode: Mode,
-    key: &[u8],
-    iv: &[u8],
-    buf: &mut [u8],
-    tag: &[u8],
-) -> Result<()> {
+fn decrypt(name: &str, mode: Mode, key: &[u8], iv: &[u8], buf: &mut [u8], tag: &[u8]) -> Result<()> {
     use cbc::cipher::{BlockDecryptMut, KeyIvInit, StreamCipher, StreamCipherSeek};
     let bad = |_| unrecognized();
     match mode {
         Mode::Ctr => {
             let mut c: Box<dyn StreamCipher> = match key.len() {
-                16 => {
-                    Box::new(ctr::Ctr128BE::<aes::Aes128>::new_from_slices(key, iv).map_err(bad)?)
-                }
-                24 => {
-                    Box::new(ctr::Ctr128BE::<aes::Aes192>::new_from_slices(key, iv).map_err(bad)?)
-                }
+                16 => Box::new(ctr::Ctr128BE::<aes::Aes128>::new_from_slices(key, iv).map_err(bad)?),
+                24 => Box::new(ctr::Ctr128BE::<aes::Aes192>::new_from_slices(key, iv).map_err(bad)?),
                 _ => Box::new(ctr::Ctr128BE::<aes::Aes256>::new_from_slices(key, iv).map_err(bad)?),
             };
             c.apply_keystream(buf);
@@ -159,19 +139,11 @@ fn decrypt(
         }
         Mode::Gcm => {
             use ring::aead;
-            let algo = if key.len() == 16 {
-                &aead::AES_128_GCM
-            } else {
-                &aead::AES_256_GCM
-            };
-            let k = aead::LessSafeKey::new(
-                aead::UnboundKey::new(algo, key).map_err(|_| unrecognized())?,
-            );
+            let algo = if key.len() == 16 { &aead::AES_128_GCM } else { &aead::AES_256_GCM };
+            let k = aead::LessSafeKey::new(aead::UnboundKey::new(algo, key).map_err(|_| unrecognized())?);
             let nonce = aead::Nonce::try_assume_unique_for_key(iv).map_err(|_| unrecognized())?;
             let mut joined = Zeroizing::new([&*buf, tag].concat());
-            let plain = k
-                .open_in_place(nonce, aead::Aad::empty(), &mut joined)
-                .map_err(|_| wrong_passphrase())?;
+            let plain = k.open_in_place(nonce, aead::Aad::empty(), &mut joined).map_err(|_| wrong_passphrase())?;
             buf.copy_from_slice(plain);
         }
         Mode::ChaChaPoly => {
@@ -182,10 +154,8 @@ fn decrypt(
             let mut c = chacha20::ChaCha20Legacy::new_from_slices(k2, &[0u8; 8]).map_err(bad)?;
             let mut poly_key = Zeroizing::new([0u8; 32]);
             c.apply_keystream(&mut *poly_key);
-            let mac = <poly1305::Poly1305 as poly1305::universal_hash::KeyInit>::new_from_slice(
-                &*poly_key,
-            )
-            .map_err(bad)?;
+            let mac =
+                <poly1305::Poly1305 as poly1305::universal_hash::KeyInit>::new_from_slice(&*poly_key).map_err(bad)?;
             let expected = mac.compute_unpadded(buf);
             if !crate::crypto::ct_eq(&expected, tag) {
                 return Err(wrong_passphrase());
@@ -203,11 +173,7 @@ fn parse_private_section(plain: &[u8], encrypted: bool) -> Result<Secret> {
     let (c1, c2) = (r.u32()?, r.u32()?);
     if c1 != c2 {
         // Garbage check integers after decryption mean the key was derived wrongly.
-        return Err(if encrypted {
-            wrong_passphrase()
-        } else {
-            unrecognized()
-        });
+        return Err(if encrypted { wrong_passphrase() } else { unrecognized() });
     }
     let kind = r.str().map_err(|_| unrecognized())?;
     let secret = match kind {
@@ -233,14 +199,7 @@ fn parse_private_section(plain: &[u8], encrypted: bool) -> Result<Secret> {
             Secret::ecdsa(curve, r.mpint()?)?
         }
         alg::SSH_RSA => {
-            let (n, e, d, _iqmp, p, q) = (
-                r.mpint()?,
-                r.mpint()?,
-                r.mpint()?,
-                r.mpint()?,
-                r.mpint()?,
-                r.mpint()?,
-            );
+            let (n, e, d, _iqmp, p, q) = (r.mpint()?, r.mpint()?, r.mpint()?, r.mpint()?, r.mpint()?, r.mpint()?);
             Secret::rsa(n, e, d, p, q)?
         }
         alg::SSH_DSS => {
@@ -252,12 +211,7 @@ fn parse_private_section(plain: &[u8], encrypted: bool) -> Result<Secret> {
     r.string()?; // comment
     let pad = r.rest();
     // Padding is 1, 2, 3, ... up to less than a cipher block.
-    if pad.len() >= MAX_BLOCK
-        || pad
-            .iter()
-            .enumerate()
-            .any(|(i, &b)| usize::from(b) != i + 1)
-    {
+    if pad.len() >= MAX_BLOCK || pad.iter().enumerate().any(|(i, &b)| usize::from(b) != i + 1) {
         return Err(unrecognized());
     }
     Ok(secret)

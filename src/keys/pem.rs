@@ -52,30 +52,19 @@ impl Armor {
                 break;
             }
             match line.split_once(':') {
-                Some((k, v)) if b64.is_empty() => {
-                    headers.push((k.trim().to_owned(), v.trim().to_owned()))
-                }
+                Some((k, v)) if b64.is_empty() => headers.push((k.trim().to_owned(), v.trim().to_owned())),
                 _ => b64.push_str(line),
             }
         }
         if !closed {
             return Err(unrecognized());
         }
-        let body = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_bytes())
-            .map_err(|_| unrecognized())?;
-        Ok(Armor {
-            label,
-            headers,
-            body: Zeroizing::new(body),
-        })
+        let body = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).map_err(|_| unrecognized())?;
+        Ok(Armor { label, headers, body: Zeroizing::new(body) })
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -86,27 +75,19 @@ pub(crate) fn load(armor: &Armor, passphrase: Option<&[u8]>) -> Result<Secret> {
         "EC PRIVATE KEY" => ec_sec1(&legacy_body(armor, passphrase)?, None),
         "DSA PRIVATE KEY" => dsa_openssl(&legacy_body(armor, passphrase)?),
         "PRIVATE KEY" => pkcs8(&armor.body),
-        "ENCRYPTED PRIVATE KEY" => pkcs8(&pkcs8_decrypt(
-            &armor.body,
-            passphrase.ok_or_else(unrecognized)?,
-        )?),
+        "ENCRYPTED PRIVATE KEY" => pkcs8(&pkcs8_decrypt(&armor.body, passphrase.ok_or_else(unrecognized)?)?),
         _ => Err(unrecognized()),
     }
 }
 
 /// The DER body of a traditional OpenSSL key, decrypted when it carries Proc-Type/DEK-Info.
 fn legacy_body(armor: &Armor, passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
-    let encrypted = armor
-        .header("Proc-Type")
-        .is_some_and(|v| v.replace(' ', "") == "4,ENCRYPTED");
+    let encrypted = armor.header("Proc-Type").is_some_and(|v| v.replace(' ', "") == "4,ENCRYPTED");
     if !encrypted {
         return Ok(armor.body.clone());
     }
     let pass = passphrase.ok_or_else(unrecognized)?;
-    let (cipher, iv_hex) = armor
-        .header("DEK-Info")
-        .and_then(|v| v.split_once(','))
-        .ok_or_else(unrecognized)?;
+    let (cipher, iv_hex) = armor.header("DEK-Info").and_then(|v| v.split_once(',')).ok_or_else(unrecognized)?;
     let iv = hex_decode(iv_hex.trim()).ok_or_else(unrecognized)?;
     let (key_len, iv_len) = match cipher.trim() {
         "AES-128-CBC" => (16, 16),
@@ -167,10 +148,7 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 || s.len() > 2 * MAX_DEK_IV {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// PKCS#1 RSAPrivateKey (RFC 8017 A.1.2); two-prime keys only.
@@ -229,13 +207,7 @@ fn dsa_openssl(der: &[u8]) -> Result<Secret> {
     if v.as_bytes().iter().any(|&b| b != 0) {
         return Err(unrecognized());
     }
-    Secret::dsa(
-        p.as_bytes(),
-        q.as_bytes(),
-        g.as_bytes(),
-        Some(y.as_bytes()),
-        x.as_bytes(),
-    )
+    Secret::dsa(p.as_bytes(), q.as_bytes(), g.as_bytes(), Some(y.as_bytes()), x.as_bytes())
 }
 
 /// PKCS#8 PrivateKeyInfo (RFC 5208) holding an RSA, EC, Ed25519 (RFC 8410) or DSA key.
@@ -243,14 +215,7 @@ fn pkcs8(der: &[u8]) -> Result<Secret> {
     let info = pkcs8::PrivateKeyInfo::from_der(der).map_err(|_| unrecognized())?;
     match info.algorithm.oid {
         OID_RSA => rsa_pkcs1(info.private_key),
-        OID_EC => ec_sec1(
-            info.private_key,
-            Some(
-                info.algorithm
-                    .parameters_oid()
-                    .map_err(|_| unrecognized())?,
-            ),
-        ),
+        OID_EC => ec_sec1(info.private_key, Some(info.algorithm.parameters_oid().map_err(|_| unrecognized())?)),
         OID_ED25519 => {
             let seed = OctetStringRef::from_der(info.private_key).map_err(|_| unrecognized())?;
             Secret::ed25519(seed.as_bytes())

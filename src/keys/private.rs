@@ -15,8 +15,7 @@ pub const MAX_PRIVATE_KEY_FILE: usize = 1024 * 1024;
 /// libssh2's message when a key file cannot be opened or read.
 pub(crate) const MSG_UNREADABLE: &str = "Unable to open private key file";
 /// libssh2's message when a key file is not understood or the passphrase is wrong.
-pub(crate) const MSG_UNRECOGNIZED: &str =
-    "Wrong passphrase or invalid/unrecognized private key file format";
+pub(crate) const MSG_UNRECOGNIZED: &str = "Wrong passphrase or invalid/unrecognized private key file format";
 
 /// `LIBSSH2_ERROR_FILE` with libssh2's "invalid/unrecognized" message.
 pub(crate) fn unrecognized() -> Error {
@@ -55,11 +54,8 @@ pub(crate) enum Secret {
 impl Secret {
     /// An Ed25519 key from its 32-byte seed.
     pub(crate) fn ed25519(seed: &[u8]) -> Result<Self> {
-        let seed: Zeroizing<[u8; 32]> =
-            Zeroizing::new(seed.try_into().map_err(|_| unrecognized())?);
-        Ok(Secret::Ed25519(ed25519_dalek::SigningKey::from_bytes(
-            &seed,
-        )))
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(seed.try_into().map_err(|_| unrecognized())?);
+        Ok(Secret::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed)))
     }
 
     /// An ECDSA key from its private scalar (big-endian, leading zeros optional).
@@ -111,9 +107,7 @@ impl Secret {
             return Err(unrecognized());
         }
         let x = Zeroizing::new(BigUint::from_bytes_be(x));
-        let computed = BigUint::from_bytes_be(g)
-            .modpow(&x, &BigUint::from_bytes_be(p))
-            .to_bytes_be();
+        let computed = BigUint::from_bytes_be(g).modpow(&x, &BigUint::from_bytes_be(p)).to_bytes_be();
         if y.is_some_and(|y| y != computed.as_slice()) {
             return Err(unrecognized());
         }
@@ -154,12 +148,8 @@ impl RngCore for SysRng {
             panic!("operating system random generator failed");
         }
     }
-    fn try_fill_bytes(
-        &mut self,
-        dest: &mut [u8],
-    ) -> std::result::Result<(), dsa::signature::rand_core::Error> {
-        crate::crypto::fill_random(dest)
-            .map_err(|_| dsa::signature::rand_core::Error::from(core::num::NonZeroU32::MIN))
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> std::result::Result<(), dsa::signature::rand_core::Error> {
+        crate::crypto::fill_random(dest).map_err(|_| dsa::signature::rand_core::Error::from(core::num::NonZeroU32::MIN))
     }
 }
 
@@ -172,9 +162,7 @@ pub struct PrivateKey {
 
 impl std::fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrivateKey")
-            .field("type", &self.key_type())
-            .finish_non_exhaustive()
+        f.debug_struct("PrivateKey").field("type", &self.key_type()).finish_non_exhaustive()
     }
 }
 
@@ -199,10 +187,7 @@ impl PrivateKey {
         file.take(MAX_PRIVATE_KEY_FILE as u64 + 1)
             .read_to_end(&mut data)
             .map_err(|_| Error::new(code::FILE, MSG_UNREADABLE))?;
-        Self::from_memory(&data, passphrase).map_err(|e| Error {
-            code: code::FILE,
-            msg: e.msg,
-        })
+        Self::from_memory(&data, passphrase).map_err(|e| Error { code: code::FILE, msg: e.msg })
     }
 
     /// Parses a key held in memory: OpenSSH (openssh-key-v1, plain or bcrypt-encrypted),
@@ -222,13 +207,7 @@ impl PrivateKey {
             _ => pem::load(&armor, passphrase),
         }
         // Inner parse errors all read as libssh2's one message; a passphrase error stays.
-        .map_err(|e| {
-            if e.code == code::KEYFILE_AUTH_FAILED {
-                e
-            } else {
-                unrecognized()
-            }
-        })?;
+        .map_err(|e| if e.code == code::KEYFILE_AUTH_FAILED { e } else { unrecognized() })?;
         Ok(PrivateKey { secret })
     }
 
@@ -246,18 +225,15 @@ impl PrivateKey {
                 w.string(k.verifying_key().as_bytes());
             }
             Secret::P256(k) => {
-                w.string(b"nistp256")
-                    .string(k.verifying_key().to_encoded_point(false).as_bytes());
+                w.string(b"nistp256").string(k.verifying_key().to_encoded_point(false).as_bytes());
             }
             Secret::P384(k) => {
-                w.string(b"nistp384")
-                    .string(k.verifying_key().to_encoded_point(false).as_bytes());
+                w.string(b"nistp384").string(k.verifying_key().to_encoded_point(false).as_bytes());
             }
             Secret::P521(k) => {
                 // p521 0.13 gates SigningKey::verifying_key behind a feature it never defines.
                 let vk = p521::ecdsa::VerifyingKey::from(k);
-                w.string(b"nistp521")
-                    .string(vk.to_encoded_point(false).as_bytes());
+                w.string(b"nistp521").string(vk.to_encoded_point(false).as_bytes());
             }
             Secret::Rsa(k) => {
                 use rsa::traits::PublicKeyParts;
@@ -298,10 +274,7 @@ impl PrivateKey {
     pub fn sign(&self, alg_name: &str, data: &[u8]) -> Result<Vec<u8>> {
         let name = alg_name.strip_suffix(alg::CERT_SUFFIX).unwrap_or(alg_name);
         if !self.signature_algs().contains(&name) {
-            return Err(Error::new(
-                code::INVAL,
-                "Signature algorithm does not suit the key",
-            ));
+            return Err(Error::new(code::INVAL, "Signature algorithm does not suit the key"));
         }
         let failed = || Error::new(code::INVAL, "Unable to sign with the private key");
         let mut raw = Writer::new();
@@ -326,15 +299,10 @@ impl PrivateKey {
             }
             Secret::Rsa(k) => {
                 let (scheme, hashed) = rsa_scheme(name, data).ok_or_else(failed)?;
-                raw.raw(
-                    &k.sign_with_rng(&mut SysRng, scheme, &hashed)
-                        .map_err(|_| failed())?,
-                );
+                raw.raw(&k.sign_with_rng(&mut SysRng, scheme, &hashed).map_err(|_| failed())?);
             }
             Secret::Dsa(k) => {
-                let s = k
-                    .try_sign_digest(Sha1::new_with_prefix(data))
-                    .map_err(|_| failed())?;
+                let s = k.try_sign_digest(Sha1::new_with_prefix(data)).map_err(|_| failed())?;
                 for v in [s.r(), s.s()] {
                     let b = v.to_bytes_be();
                     let pad = DSA_SIG_HALF.checked_sub(b.len()).ok_or_else(failed)?;

@@ -57,10 +57,7 @@ pub struct PublicKey {
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PublicKey")
-            .field("type", &self.type_name)
-            .field("blob_len", &self.blob.len())
-            .finish()
+        f.debug_struct("PublicKey").field("type", &self.type_name).field("blob_len", &self.blob.len()).finish()
     }
 }
 
@@ -79,18 +76,13 @@ pub(crate) fn rsa_public(e: &[u8], n: &[u8]) -> Result<rsa::RsaPublicKey> {
     }
     let n = rsa::BigUint::from_bytes_be(n);
     let e = rsa::BigUint::from_bytes_be(e);
-    rsa::RsaPublicKey::new_with_max_size(n, e, RSA_MAX_BITS)
-        .map_err(|_| bad_blob("Invalid RSA public key"))
+    rsa::RsaPublicKey::new_with_max_size(n, e, RSA_MAX_BITS).map_err(|_| bad_blob("Invalid RSA public key"))
 }
 
 /// Builds a DSA public key from p, q, g, y magnitudes, enforcing our size limits.
 pub(crate) fn dsa_public(p: &[u8], q: &[u8], g: &[u8], y: &[u8]) -> Result<dsa::VerifyingKey> {
     use dsa::BigUint;
-    if p.len() * 8 > DSA_MAX_P_BITS
-        || q.len() * 8 > DSA_MAX_Q_BITS
-        || g.len() > p.len()
-        || y.len() > p.len()
-    {
+    if p.len() * 8 > DSA_MAX_P_BITS || q.len() * 8 > DSA_MAX_Q_BITS || g.len() > p.len() || y.len() > p.len() {
         return Err(bad_blob("DSA key parameters out of range"));
     }
     let comps = dsa::Components::from_components(
@@ -99,8 +91,7 @@ pub(crate) fn dsa_public(p: &[u8], q: &[u8], g: &[u8], y: &[u8]) -> Result<dsa::
         BigUint::from_bytes_be(g),
     )
     .map_err(|_| bad_blob("Invalid DSA parameters"))?;
-    dsa::VerifyingKey::from_components(comps, BigUint::from_bytes_be(y))
-        .map_err(|_| bad_blob("Invalid DSA public key"))
+    dsa::VerifyingKey::from_components(comps, BigUint::from_bytes_be(y)).map_err(|_| bad_blob("Invalid DSA public key"))
 }
 
 /// Reads the type-specific public fields of a plain key of type `base` (after the type name).
@@ -108,12 +99,9 @@ fn read_key_fields(base: &str, r: &mut Reader<'_>) -> Result<Verifying> {
     Ok(match base {
         alg::SSH_ED25519 => {
             let pk = r.string()?;
-            let pk: [u8; ED25519_PUBLIC_LEN] = pk
-                .try_into()
-                .map_err(|_| bad_blob("Bad Ed25519 key length"))?;
+            let pk: [u8; ED25519_PUBLIC_LEN] = pk.try_into().map_err(|_| bad_blob("Bad Ed25519 key length"))?;
             Verifying::Ed25519(
-                ed25519_dalek::VerifyingKey::from_bytes(&pk)
-                    .map_err(|_| bad_blob("Invalid Ed25519 key"))?,
+                ed25519_dalek::VerifyingKey::from_bytes(&pk).map_err(|_| bad_blob("Invalid Ed25519 key"))?,
             )
         }
         alg::ECDSA_NISTP256 | alg::ECDSA_NISTP384 | alg::ECDSA_NISTP521 => {
@@ -124,12 +112,8 @@ fn read_key_fields(base: &str, r: &mut Reader<'_>) -> Result<Verifying> {
             let q = r.string()?;
             let bad = |_| bad_blob("Invalid ECDSA public point");
             match base {
-                alg::ECDSA_NISTP256 => {
-                    Verifying::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(q).map_err(bad)?)
-                }
-                alg::ECDSA_NISTP384 => {
-                    Verifying::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(q).map_err(bad)?)
-                }
+                alg::ECDSA_NISTP256 => Verifying::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(q).map_err(bad)?),
+                alg::ECDSA_NISTP384 => Verifying::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(q).map_err(bad)?),
                 _ => Verifying::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(q).map_err(bad)?),
             }
         }
@@ -178,12 +162,7 @@ impl PublicKey {
             r.string()?;
         }
         r.finish()?;
-        Ok(PublicKey {
-            blob: blob.to_vec(),
-            type_name: type_name.to_owned(),
-            cert,
-            key,
-        })
+        Ok(PublicKey { blob: blob.to_vec(), type_name: type_name.to_owned(), cert, key })
     }
 
     /// The key blob exactly as given.
@@ -241,28 +220,18 @@ fn ecdsa_rs(raw: &[u8], width: usize) -> Result<Vec<u8>> {
 }
 
 /// SHA-1's DigestInfo prefix for PKCS#1 v1.5 (RFC 8017 9.2 note 1).
-pub(crate) const SHA1_DIGEST_INFO: [u8; 15] = [
-    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-];
+pub(crate) const SHA1_DIGEST_INFO: [u8; 15] =
+    [0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14];
 
 /// The PKCS#1 v1.5 scheme and message digest for an RSA signature algorithm name.
 pub(crate) fn rsa_scheme(name: &str, data: &[u8]) -> Option<(rsa::Pkcs1v15Sign, Vec<u8>)> {
     Some(match name {
         alg::SSH_RSA => (
-            rsa::Pkcs1v15Sign {
-                hash_len: Some(20),
-                prefix: SHA1_DIGEST_INFO.to_vec().into_boxed_slice(),
-            },
+            rsa::Pkcs1v15Sign { hash_len: Some(20), prefix: SHA1_DIGEST_INFO.to_vec().into_boxed_slice() },
             Sha1::digest(data).to_vec(),
         ),
-        alg::RSA_SHA2_256 => (
-            rsa::Pkcs1v15Sign::new::<Sha256>(),
-            Sha256::digest(data).to_vec(),
-        ),
-        alg::RSA_SHA2_512 => (
-            rsa::Pkcs1v15Sign::new::<Sha512>(),
-            Sha512::digest(data).to_vec(),
-        ),
+        alg::RSA_SHA2_256 => (rsa::Pkcs1v15Sign::new::<Sha256>(), Sha256::digest(data).to_vec()),
+        alg::RSA_SHA2_512 => (rsa::Pkcs1v15Sign::new::<Sha512>(), Sha512::digest(data).to_vec()),
         _ => return None,
     })
 }
@@ -278,8 +247,7 @@ pub(crate) fn verify_raw(key: &Verifying, name: &str, raw: &[u8], data: &[u8]) -
     match key {
         Verifying::Ed25519(k) => {
             let s: [u8; ED25519_SIG_LEN] = raw.try_into().map_err(|_| fail())?;
-            k.verify(data, &ed25519_dalek::Signature::from_bytes(&s))
-                .map_err(|_| fail())
+            k.verify(data, &ed25519_dalek::Signature::from_bytes(&s)).map_err(|_| fail())
         }
         Verifying::P256(k) => {
             let s = p256::ecdsa::Signature::from_slice(&ecdsa_rs(raw, 32)?).map_err(|_| fail())?;
@@ -304,13 +272,9 @@ pub(crate) fn verify_raw(key: &Verifying, name: &str, raw: &[u8], data: &[u8]) -
                 return Err(fail());
             }
             let (a, b) = raw.split_at(DSA_SIG_HALF);
-            let s = dsa::Signature::from_components(
-                dsa::BigUint::from_bytes_be(a),
-                dsa::BigUint::from_bytes_be(b),
-            )
-            .map_err(|_| fail())?;
-            k.verify_digest(Sha1::new_with_prefix(data), &s)
-                .map_err(|_| fail())
+            let s = dsa::Signature::from_components(dsa::BigUint::from_bytes_be(a), dsa::BigUint::from_bytes_be(b))
+                .map_err(|_| fail())?;
+            k.verify_digest(Sha1::new_with_prefix(data), &s).map_err(|_| fail())
         }
     }
 }

@@ -43,17 +43,11 @@ fn skip_blanks(s: &[u8]) -> &[u8] {
 }
 
 fn parse_error(detail: &str) -> Error {
-    Error::with(
-        code::METHOD_NOT_SUPPORTED,
-        format!("Failed to parse known_hosts line{detail}"),
-    )
+    Error::with(code::METHOD_NOT_SUPPORTED, format!("Failed to parse known_hosts line{detail}"))
 }
 
 fn unsupported_store() -> Error {
-    Error::new(
-        code::METHOD_NOT_SUPPORTED,
-        "Unsupported type of known-host information store",
-    )
+    Error::new(code::METHOD_NOT_SUPPORTED, "Unsupported type of known-host information store")
 }
 
 /// The key part of a line after the host field.
@@ -70,24 +64,14 @@ fn parse_key_field(field: &[u8]) -> Result<KeyField<'_>> {
     }
     if field.first().is_some_and(u8::is_ascii_digit) {
         // SSH-1 `bits e n`: the whole rest is the key, with no comment.
-        return Ok(KeyField {
-            key_type: KEY_RSA1,
-            type_name: None,
-            key: field,
-            comment: None,
-        });
+        return Ok(KeyField { key_type: KEY_RSA1, type_name: None, key: field, comment: None });
     }
     let (type_name, rest) = split_field(field);
     let key_end = rest.iter().position(|&b| is_blank(b)).unwrap_or(rest.len());
     let (key, after) = rest.split_at(key_end);
     // "key" ends the line: no comment; "key " is an empty comment.
     let comment = (!after.is_empty()).then(|| skip_blanks(after));
-    Ok(KeyField {
-        key_type: super::key_type_from_name(type_name),
-        type_name: Some(type_name),
-        key,
-        comment,
-    })
+    Ok(KeyField { key_type: super::key_type_from_name(type_name), type_name: Some(type_name), key, comment })
 }
 
 impl KnownHosts {
@@ -111,11 +95,7 @@ impl KnownHosts {
         let (first, rest) = split_field(line);
         let (marker, host, rest) = match first {
             b"@cert-authority" | b"@revoked" => {
-                let marker = if first == b"@revoked" {
-                    Marker::Revoked
-                } else {
-                    Marker::CertAuthority
-                };
+                let marker = if first == b"@revoked" { Marker::Revoked } else { Marker::CertAuthority };
                 let (host, rest) = split_field(rest);
                 (marker, host, rest)
             }
@@ -155,10 +135,7 @@ impl KnownHosts {
         }
 
         // libssh2 stores `a,b` as separate entries, last name first.
-        let names: Vec<&[u8]> = host
-            .split(|&b| b == b',')
-            .filter(|n| !n.is_empty())
-            .collect();
+        let names: Vec<&[u8]> = host.split(|&b| b == b',').filter(|n| !n.is_empty()).collect();
         if names.is_empty() {
             return Err(parse_error(" (no hostnames)"));
         }
@@ -180,10 +157,7 @@ impl KnownHosts {
         let mut count = 0;
         let mut rest = data;
         while !rest.is_empty() {
-            let end = rest
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(rest.len(), |i| i + 1);
+            let end = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
             let (line, tail) = rest.split_at(end);
             rest = tail;
             let body = line.strip_suffix(b"\n").unwrap_or(line);
@@ -195,13 +169,7 @@ impl KnownHosts {
                 ));
             }
             self.readline(line, FILE_OPENSSH).map_err(|e| {
-                Error::with(
-                    code::KNOWN_HOSTS,
-                    format!(
-                        "Failed to parse known hosts file (line {line_no}: {})",
-                        e.msg
-                    ),
-                )
+                Error::with(code::KNOWN_HOSTS, format!("Failed to parse known hosts file (line {line_no}: {})", e.msg))
             })?;
             count += 1;
         }
@@ -216,8 +184,7 @@ impl KnownHosts {
         if file_type != FILE_OPENSSH {
             return Err(unsupported_store());
         }
-        let data =
-            std::fs::read(path).map_err(|_| Error::new(code::FILE, "Failed to open file"))?;
+        let data = std::fs::read(path).map_err(|_| Error::new(code::FILE, "Failed to open file"))?;
         self.read_bytes(&data)
     }
 
@@ -231,9 +198,7 @@ impl KnownHosts {
         if file_type != FILE_OPENSSH {
             return Err(unsupported_store());
         }
-        let entry = self
-            .entry(id)
-            .ok_or(Error::new(code::INVAL, "Invalid host information"))?;
+        let entry = self.entry(id).ok_or(Error::new(code::INVAL, "Invalid host information"))?;
         entry.to_line()
     }
 
@@ -255,15 +220,12 @@ impl KnownHosts {
         if file_type != FILE_OPENSSH {
             return Err(unsupported_store());
         }
-        let mut file = std::fs::File::create(path)
-            .map_err(|_| Error::new(code::FILE, "Failed to open file"))?;
+        let mut file = std::fs::File::create(path).map_err(|_| Error::new(code::FILE, "Failed to open file"))?;
         for e in &self.entries {
             let line = e.to_line()?;
-            file.write_all(&line)
-                .map_err(|_| Error::new(code::FILE, "Write failed"))?;
+            file.write_all(&line).map_err(|_| Error::new(code::FILE, "Write failed"))?;
         }
-        file.flush()
-            .map_err(|_| Error::new(code::FILE, "Write failed"))
+        file.flush().map_err(|_| Error::new(code::FILE, "Write failed"))
     }
 }
 
@@ -273,10 +235,10 @@ impl super::Entry {
         let key_bits = self.typemask & KEY_MASK;
         let type_name = match key_bits {
             KEY_RSA1 => None,
-            _ => Some(self.key_type_name().ok_or(Error::new(
-                code::METHOD_NOT_SUPPORTED,
-                "Unsupported type of known-host entry",
-            ))?),
+            _ => Some(
+                self.key_type_name()
+                    .ok_or(Error::new(code::METHOD_NOT_SUPPORTED, "Unsupported type of known-host entry"))?,
+            ),
         };
         let mut out = Vec::with_capacity(self.name.len() + self.key.len() + 64);
         if let Some(m) = self.marker.text() {

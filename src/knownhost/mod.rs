@@ -112,18 +112,12 @@ const KEY_TYPE_NAMES: [(i32, &[u8]); 6] = [
 
 /// The KEY bits for a key type name (`KEY_UNKNOWN` for names we do not know).
 pub fn key_type_from_name(name: &[u8]) -> i32 {
-    KEY_TYPE_NAMES
-        .iter()
-        .find(|(_, n)| *n == name)
-        .map_or(KEY_UNKNOWN, |(k, _)| *k)
+    KEY_TYPE_NAMES.iter().find(|(_, n)| *n == name).map_or(KEY_UNKNOWN, |(k, _)| *k)
 }
 
 /// The key type name for KEY bits, if the type has a fixed name.
 pub fn key_type_name(key_bits: i32) -> Option<&'static [u8]> {
-    KEY_TYPE_NAMES
-        .iter()
-        .find(|(k, _)| *k == key_bits & KEY_MASK)
-        .map(|(_, n)| *n)
+    KEY_TYPE_NAMES.iter().find(|(k, _)| *k == key_bits & KEY_MASK).map(|(_, n)| *n)
 }
 
 /// A stable identity for one entry; never reused within a [`KnownHosts`].
@@ -296,9 +290,7 @@ fn b64_decode(text: &[u8]) -> Option<Vec<u8>> {
 
 /// Encodes bytes as padded standard base64 (the form known_hosts uses).
 fn b64_encode(bytes: &[u8]) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .encode(bytes)
-        .into_bytes()
+    base64::engine::general_purpose::STANDARD.encode(bytes).into_bytes()
 }
 
 /// True when HMAC-SHA1(salt, host) equals `hash` (compared in constant time).
@@ -396,10 +388,7 @@ impl KnownHosts {
                 (hash, salt)
             }
             _ => {
-                return Err(Error::new(
-                    code::METHOD_NOT_SUPPORTED,
-                    "Unknown hostname type",
-                ));
+                return Err(Error::new(code::METHOD_NOT_SUPPORTED, "Unknown hostname type"));
             }
         };
         let key = if typemask & KEYENC_BASE64 != 0 {
@@ -410,16 +399,9 @@ impl KnownHosts {
             b64_encode(new.key)
         };
         // RSA1 keys are decimal text, never base64.
-        let blob = if typemask & KEY_MASK == KEY_RSA1 {
-            None
-        } else {
-            b64_decode(&key)
-        };
-        let unknown_type_name = if typemask & KEY_MASK == KEY_UNKNOWN {
-            new.unknown_type_name.map(<[u8]>::to_vec)
-        } else {
-            None
-        };
+        let blob = if typemask & KEY_MASK == KEY_RSA1 { None } else { b64_decode(&key) };
+        let unknown_type_name =
+            if typemask & KEY_MASK == KEY_UNKNOWN { new.unknown_type_name.map(<[u8]>::to_vec) } else { None };
         self.next_id += 1;
         let id = EntryId(self.next_id);
         self.entries.push(Entry {
@@ -439,9 +421,7 @@ impl KnownHosts {
 
     /// Removes an entry (`libssh2_knownhost_del`); INVAL if it is not here.
     pub fn del(&mut self, id: EntryId) -> Result<()> {
-        let i = self
-            .position(id)
-            .ok_or(Error::new(code::INVAL, "Invalid host information"))?;
+        let i = self.position(id).ok_or(Error::new(code::INVAL, "Invalid host information"))?;
         self.entries.remove(i);
         Ok(())
     }
@@ -487,10 +467,7 @@ impl KnownHosts {
             ported.extend_from_slice(host);
             ported.extend_from_slice(format!("]:{port}").as_bytes());
             if ported.len() >= CHECK_NAME_BUF {
-                return Err(Error::new(
-                    code::BUFFER_TOO_SMALL,
-                    "Known-host write buffer too small",
-                ));
+                return Err(Error::new(code::BUFFER_TOO_SMALL, "Known-host write buffer too small"));
             }
             names.push(ported);
         }
@@ -527,8 +504,8 @@ impl KnownHosts {
                 if !self.name_matches(e, name, input_type, &negated) {
                     continue;
                 }
-                let type_ok = host_key_type != KEY_UNKNOWN
-                    && (host_key_type == 0 || host_key_type == e.typemask & KEY_MASK);
+                let type_ok =
+                    host_key_type != KEY_UNKNOWN && (host_key_type == 0 || host_key_type == e.typemask & KEY_MASK);
                 if !type_ok {
                     continue;
                 }

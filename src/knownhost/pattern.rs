@@ -33,11 +33,7 @@ pub(super) fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
             },
         }
     }
-    pattern
-        .get(p..)
-        .unwrap_or_default()
-        .iter()
-        .all(|&b| b == b'*')
+    pattern.get(p..).unwrap_or_default().iter().all(|&b| b == b'*')
 }
 
 #[cfg(test)]

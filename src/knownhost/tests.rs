@@ -50,8 +50,7 @@ fn keys() -> &'static [(Key, Key)] {
 fn keygen(dir: &Path, file: &str, t: &str, bits: Option<&str>, kt: i32) -> Key {
     let path = dir.join(file);
     let mut cmd = Command::new("ssh-keygen");
-    cmd.args(["-q", "-N", "", "-C", "test", "-t", t, "-f"])
-        .arg(&path);
+    cmd.args(["-q", "-N", "", "-C", "test", "-t", t, "-f"]).arg(&path);
     if let Some(b) = bits {
         cmd.args(["-b", b]);
     }
@@ -61,15 +60,8 @@ fn keygen(dir: &Path, file: &str, t: &str, bits: Option<&str>, kt: i32) -> Key {
     let mut it = public.split_whitespace();
     let type_name = it.next().expect("type").to_string();
     let b64 = it.next().expect("key").to_string();
-    let blob = base64::engine::general_purpose::STANDARD
-        .decode(&b64)
-        .expect("base64");
-    Key {
-        type_name,
-        b64,
-        blob,
-        bits: kt,
-    }
+    let blob = base64::engine::general_purpose::STANDARD.decode(&b64).expect("base64");
+    Key { type_name, b64, blob, bits: kt }
 }
 
 fn line(host: &str, k: &Key, comment: Option<&str>) -> String {
@@ -80,9 +72,7 @@ fn line(host: &str, k: &Key, comment: Option<&str>) -> String {
 }
 
 fn check(kh: &KnownHosts, host: &str, port: Option<u32>, k: &Key, mask: i32) -> CheckResult {
-    kh.check(host.as_bytes(), port, &k.blob, mask)
-        .expect("check")
-        .0
+    kh.check(host.as_bytes(), port, &k.blob, mask).expect("check").0
 }
 
 /// The `|1|salt|hash` name for `host` with `salt`, computed independently.
@@ -95,43 +85,18 @@ fn hashed_name(salt: &[u8], host: &str) -> (String, String) {
 }
 
 fn ssh_keygen_find(file: &Path, host: &str) -> (bool, String) {
-    let out = Command::new("ssh-keygen")
-        .args(["-F", host, "-f"])
-        .arg(file)
-        .output()
-        .expect("run ssh-keygen -F");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let out = Command::new("ssh-keygen").args(["-F", host, "-f"]).arg(file).output().expect("run ssh-keygen -F");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[test]
 fn constants_match_libssh2_headers() {
-    assert_eq!(
-        (TYPE_MASK, TYPE_PLAIN, TYPE_SHA1, TYPE_CUSTOM),
-        (0xffff, 1, 2, 3)
-    );
-    assert_eq!(
-        (KEYENC_MASK, KEYENC_RAW, KEYENC_BASE64),
-        (0x30000, 0x10000, 0x20000)
-    );
-    assert_eq!(
-        (KEY_MASK, KEY_SHIFT, KEY_RSA1, KEY_SSHRSA),
-        (0x3c0000, 18, 0x40000, 0x80000)
-    );
-    assert_eq!(
-        (KEY_SSHDSS, KEY_ECDSA_256, KEY_ECDSA_384),
-        (0xc0000, 0x100000, 0x140000)
-    );
-    assert_eq!(
-        (KEY_ECDSA_521, KEY_ED25519, KEY_UNKNOWN),
-        (0x180000, 0x1c0000, 0x3c0000)
-    );
-    assert_eq!(
-        (CHECK_MATCH, CHECK_MISMATCH, CHECK_NOTFOUND, CHECK_FAILURE),
-        (0, 1, 2, 3)
-    );
+    assert_eq!((TYPE_MASK, TYPE_PLAIN, TYPE_SHA1, TYPE_CUSTOM), (0xffff, 1, 2, 3));
+    assert_eq!((KEYENC_MASK, KEYENC_RAW, KEYENC_BASE64), (0x30000, 0x10000, 0x20000));
+    assert_eq!((KEY_MASK, KEY_SHIFT, KEY_RSA1, KEY_SSHRSA), (0x3c0000, 18, 0x40000, 0x80000));
+    assert_eq!((KEY_SSHDSS, KEY_ECDSA_256, KEY_ECDSA_384), (0xc0000, 0x100000, 0x140000));
+    assert_eq!((KEY_ECDSA_521, KEY_ED25519, KEY_UNKNOWN), (0x180000, 0x1c0000, 0x3c0000));
+    assert_eq!((CHECK_MATCH, CHECK_MISMATCH, CHECK_NOTFOUND, CHECK_FAILURE), (0, 1, 2, 3));
     assert_eq!(FILE_OPENSSH, 1);
     assert_eq!(CheckResult::Mismatch.code(), 1);
     assert_eq!(CheckResult::Failure.code(), 3);
@@ -141,45 +106,19 @@ fn constants_match_libssh2_headers() {
 fn match_mismatch_notfound_for_every_key_type() {
     for (i, (a, b)) in keys().iter().enumerate() {
         let mut kh = KnownHosts::new();
-        let id = kh
-            .add(
-                b"host.example",
-                None,
-                &a.blob,
-                Some(b"c"),
-                PLAIN_RAW | a.bits,
-            )
-            .unwrap();
+        let id = kh.add(b"host.example", None, &a.blob, Some(b"c"), PLAIN_RAW | a.bits).unwrap();
         let t = &a.type_name;
-        let r = kh
-            .check(b"host.example", None, &a.blob, PLAIN_RAW | a.bits)
-            .unwrap();
+        let r = kh.check(b"host.example", None, &a.blob, PLAIN_RAW | a.bits).unwrap();
         assert_eq!(r, (CheckResult::Match, Some(id)), "{t}");
-        let r = kh
-            .check(b"host.example", None, a.b64.as_bytes(), PLAIN_B64 | a.bits)
-            .unwrap();
+        let r = kh.check(b"host.example", None, a.b64.as_bytes(), PLAIN_B64 | a.bits).unwrap();
         assert_eq!(r, (CheckResult::Match, Some(id)), "{t} base64");
-        let r = kh
-            .check(b"host.example", None, &b.blob, PLAIN_RAW | b.bits)
-            .unwrap();
+        let r = kh.check(b"host.example", None, &b.blob, PLAIN_RAW | b.bits).unwrap();
         assert_eq!(r, (CheckResult::Mismatch, Some(id)), "{t} other key");
-        assert_eq!(
-            check(&kh, "other.example", None, a, PLAIN_RAW | a.bits),
-            CheckResult::NotFound
-        );
+        assert_eq!(check(&kh, "other.example", None, a, PLAIN_RAW | a.bits), CheckResult::NotFound);
         // KEY bits 0 compare with any type; KEY_UNKNOWN never matches.
-        assert_eq!(
-            check(&kh, "host.example", None, a, PLAIN_RAW),
-            CheckResult::Match
-        );
-        assert_eq!(
-            check(&kh, "host.example", None, b, PLAIN_RAW),
-            CheckResult::Mismatch
-        );
-        assert_eq!(
-            check(&kh, "host.example", None, a, PLAIN_RAW | KEY_UNKNOWN),
-            CheckResult::NotFound
-        );
+        assert_eq!(check(&kh, "host.example", None, a, PLAIN_RAW), CheckResult::Match);
+        assert_eq!(check(&kh, "host.example", None, b, PLAIN_RAW), CheckResult::Mismatch);
+        assert_eq!(check(&kh, "host.example", None, a, PLAIN_RAW | KEY_UNKNOWN), CheckResult::NotFound);
         // A key of another type for the same host is not a mismatch.
         let (other, _) = &keys()[(i + 1) % keys().len()];
         let r = check(&kh, "host.example", None, other, PLAIN_RAW | other.bits);
@@ -198,10 +137,8 @@ fn match_mismatch_notfound_for_every_key_type() {
 fn a_later_matching_entry_wins_over_an_earlier_mismatch() {
     let (a, b) = &keys()[5];
     let mut kh = KnownHosts::new();
-    kh.readline(line("h", b, None).as_bytes(), FILE_OPENSSH)
-        .unwrap();
-    kh.readline(line("h", a, None).as_bytes(), FILE_OPENSSH)
-        .unwrap();
+    kh.readline(line("h", b, None).as_bytes(), FILE_OPENSSH).unwrap();
+    kh.readline(line("h", a, None).as_bytes(), FILE_OPENSSH).unwrap();
     let (r, id) = kh.check(b"h", None, &a.blob, PLAIN_RAW | a.bits).unwrap();
     assert_eq!(r, CheckResult::Match);
     assert_eq!(kh.entry(id.unwrap()).unwrap().key(), a.b64.as_bytes());
@@ -239,20 +176,11 @@ fn checks_against_a_file_hashed_by_ssh_keygen() {
     let path = dir.path().join("known_hosts");
     let mut text = String::new();
     for (i, (a, _)) in keys().iter().enumerate() {
-        text += &line(
-            &format!("host{i}.example,10.0.0.{i}"),
-            a,
-            Some("from keygen"),
-        );
+        text += &line(&format!("host{i}.example,10.0.0.{i}"), a, Some("from keygen"));
         text += &line(&format!("[host{i}.example]:2222"), a, None);
     }
     std::fs::write(&path, &text).unwrap();
-    assert!(Command::new("ssh-keygen")
-        .args(["-q", "-H", "-f"])
-        .arg(&path)
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("ssh-keygen").args(["-q", "-H", "-f"]).arg(&path).status().unwrap().success());
     let hashed = std::fs::read(&path).unwrap();
     assert!(hashed.starts_with(b"|1|"));
 
@@ -260,45 +188,25 @@ fn checks_against_a_file_hashed_by_ssh_keygen() {
     let lines = kh.readfile(&path, FILE_OPENSSH).unwrap();
     assert_eq!(lines, keys().len() * 3);
     assert_eq!(kh.len(), keys().len() * 3);
-    assert!(kh
-        .iter()
-        .all(|e| e.typemask() & TYPE_MASK == TYPE_SHA1 && e.external_name().is_none()));
+    assert!(kh.iter().all(|e| e.typemask() & TYPE_MASK == TYPE_SHA1 && e.external_name().is_none()));
     for (i, (a, b)) in keys().iter().enumerate() {
         let m = PLAIN_RAW | a.bits;
         for host in [format!("host{i}.example"), format!("10.0.0.{i}")] {
             assert_eq!(check(&kh, &host, None, a, m), CheckResult::Match, "{host}");
-            assert_eq!(
-                check(&kh, &host, None, b, m),
-                CheckResult::Mismatch,
-                "{host}"
-            );
+            assert_eq!(check(&kh, &host, None, b, m), CheckResult::Mismatch, "{host}");
         }
         let host = format!("host{i}.example");
         assert_eq!(check(&kh, &host, Some(2222), a, m), CheckResult::Match);
         assert_eq!(check(&kh, &host, Some(2222), b, m), CheckResult::Mismatch);
-        assert_eq!(
-            check(&kh, &format!("10.0.0.{i}"), Some(2222), a, m),
-            CheckResult::Match
-        );
+        assert_eq!(check(&kh, &format!("10.0.0.{i}"), Some(2222), a, m), CheckResult::Match);
         // A caller may pass the bracketed form itself; it hashes the same.
-        assert_eq!(
-            check(&kh, &format!("[{host}]:2222"), None, a, m),
-            CheckResult::Match
-        );
-        assert_eq!(
-            check(&kh, &format!("[{host}]:2223"), None, a, m),
-            CheckResult::NotFound
-        );
-        assert_eq!(
-            check(&kh, "nothere", Some(2222), a, m),
-            CheckResult::NotFound
-        );
+        assert_eq!(check(&kh, &format!("[{host}]:2222"), None, a, m), CheckResult::Match);
+        assert_eq!(check(&kh, &format!("[{host}]:2223"), None, a, m), CheckResult::NotFound);
+        assert_eq!(check(&kh, "nothere", Some(2222), a, m), CheckResult::NotFound);
     }
     // Hashed input is refused the way libssh2 refuses it.
     let (a, _) = &keys()[0];
-    let r = kh
-        .check(b"x", None, &a.blob, TYPE_SHA1 | KEYENC_RAW)
-        .unwrap();
+    let r = kh.check(b"x", None, &a.blob, TYPE_SHA1 | KEYENC_RAW).unwrap();
     assert_eq!(r, (CheckResult::Mismatch, None));
     // Re-written, the hashed file is byte for byte what ssh-keygen wrote.
     assert_eq!(kh.to_bytes().unwrap(), hashed);
@@ -310,12 +218,7 @@ fn add_sha1_with_salt_and_hash_from_ssh_keygen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kh");
     std::fs::write(&path, line("[db.example]:2200", a, None)).unwrap();
-    assert!(Command::new("ssh-keygen")
-        .args(["-q", "-H", "-f"])
-        .arg(&path)
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("ssh-keygen").args(["-q", "-H", "-f"]).arg(&path).status().unwrap().success());
     let hashed = std::fs::read_to_string(&path).unwrap();
     let name = hashed.split(' ').next().unwrap();
     let mut parts = name.strip_prefix("|1|").unwrap().split('|');
@@ -323,24 +226,10 @@ fn add_sha1_with_salt_and_hash_from_ssh_keygen() {
 
     let mut kh = KnownHosts::new();
     let mask = TYPE_SHA1 | KEYENC_BASE64 | a.bits;
-    let id = kh
-        .add(
-            hash.as_bytes(),
-            Some(salt.as_bytes()),
-            a.b64.as_bytes(),
-            None,
-            mask,
-        )
-        .unwrap();
+    let id = kh.add(hash.as_bytes(), Some(salt.as_bytes()), a.b64.as_bytes(), None, mask).unwrap();
     let m = PLAIN_RAW | a.bits;
-    assert_eq!(
-        kh.check(b"db.example", Some(2200), &a.blob, m).unwrap(),
-        (CheckResult::Match, Some(id))
-    );
-    assert_eq!(
-        check(&kh, "db.example", Some(2200), b, m),
-        CheckResult::Mismatch
-    );
+    assert_eq!(kh.check(b"db.example", Some(2200), &a.blob, m).unwrap(), (CheckResult::Match, Some(id)));
+    assert_eq!(check(&kh, "db.example", Some(2200), b, m), CheckResult::Mismatch);
     assert_eq!(check(&kh, "db.example", None, a, m), CheckResult::NotFound);
     assert_eq!(kh.writeline(id, FILE_OPENSSH).unwrap(), hashed.as_bytes());
     let e = kh.entry(id).unwrap();
@@ -355,35 +244,16 @@ fn written_files_are_found_by_ssh_keygen() {
     let mut kh = KnownHosts::new();
     for (i, (a, _)) in keys().iter().enumerate() {
         let plain = format!("plain{i}.example");
-        kh.add(
-            plain.as_bytes(),
-            None,
-            &a.blob,
-            Some(b"added"),
-            PLAIN_RAW | a.bits,
-        )
-        .unwrap();
+        kh.add(plain.as_bytes(), None, &a.blob, Some(b"added"), PLAIN_RAW | a.bits).unwrap();
         let ported = format!("[plain{i}.example]:2222");
-        kh.add(ported.as_bytes(), None, &a.blob, None, PLAIN_RAW | a.bits)
-            .unwrap();
+        kh.add(ported.as_bytes(), None, &a.blob, None, PLAIN_RAW | a.bits).unwrap();
         let (salt, hash) = hashed_name(&[i as u8 + 1; 20], &format!("hashed{i}.example"));
         let mask = TYPE_SHA1 | KEYENC_BASE64 | a.bits;
-        kh.add(
-            hash.as_bytes(),
-            Some(salt.as_bytes()),
-            a.b64.as_bytes(),
-            None,
-            mask,
-        )
-        .unwrap();
+        kh.add(hash.as_bytes(), Some(salt.as_bytes()), a.b64.as_bytes(), None, mask).unwrap();
     }
     kh.writefile(&path, FILE_OPENSSH).unwrap();
     for (i, (a, _)) in keys().iter().enumerate() {
-        for host in [
-            format!("plain{i}.example"),
-            format!("[plain{i}.example]:2222"),
-            format!("hashed{i}.example"),
-        ] {
+        for host in [format!("plain{i}.example"), format!("[plain{i}.example]:2222"), format!("hashed{i}.example")] {
             let (found, out) = ssh_keygen_find(&path, &host);
             assert!(found, "ssh-keygen -F {host}");
             assert!(out.contains(&a.b64), "{host}: {out}");
@@ -395,10 +265,7 @@ fn written_files_are_found_by_ssh_keygen() {
     assert_eq!(again.readfile(&path, FILE_OPENSSH).unwrap(), kh.len());
     assert_eq!(again.to_bytes().unwrap(), std::fs::read(&path).unwrap());
     let (a, _) = &keys()[0];
-    assert_eq!(
-        check(&again, "hashed0.example", None, a, PLAIN_RAW | a.bits),
-        CheckResult::Match
-    );
+    assert_eq!(check(&again, "hashed0.example", None, a, PLAIN_RAW | a.bits), CheckResult::Match);
 }
 
 #[test]
@@ -407,19 +274,12 @@ fn round_trip_is_byte_for_byte() {
     let (salt, hash) = hashed_name(b"0123456789abcdefghij", "secret.example");
     let text = [
         line("plain.example", ed, None),
-        line(
-            "[plain.example]:2222",
-            rsa,
-            Some("a comment with  two spaces"),
-        ),
+        line("[plain.example]:2222", rsa, Some("a comment with  two spaces")),
         line("10.1.2.3", p521, Some("")),
         format!("|1|{salt}|{hash} {} {} tail\n", ed.type_name, ed.b64),
         "rsa1.example 1024 65537 1234567890123456789012345 c\n".to_string(),
         format!("odd.example sk-ssh-ed25519@openssh.com {} u2f\n", ed.b64),
-        format!(
-            "@cert-authority *.example.com {} {}\n",
-            ed.type_name, ed.b64
-        ),
+        format!("@cert-authority *.example.com {} {}\n", ed.type_name, ed.b64),
         format!("@revoked |1|{salt}|{hash} {} {}\n", rsa.type_name, rsa.b64),
     ]
     .concat();
@@ -434,10 +294,7 @@ fn round_trip_is_byte_for_byte() {
     assert_eq!(e[4].key_type_name(), None);
     assert_eq!(e[4].key(), b"1024 65537 1234567890123456789012345 c");
     assert_eq!(e[5].typemask() & KEY_MASK, KEY_UNKNOWN);
-    assert_eq!(
-        e[5].key_type_name(),
-        Some(&b"sk-ssh-ed25519@openssh.com"[..])
-    );
+    assert_eq!(e[5].key_type_name(), Some(&b"sk-ssh-ed25519@openssh.com"[..]));
     assert_eq!(e[6].marker(), Marker::CertAuthority);
     assert_eq!(e[7].marker(), Marker::Revoked);
 
@@ -446,10 +303,7 @@ fn round_trip_is_byte_for_byte() {
     kh.writefile(&path, FILE_OPENSSH).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), text.as_bytes());
     let first = kh.get(None).unwrap().id();
-    assert_eq!(
-        kh.writeline(first, FILE_OPENSSH).unwrap(),
-        line("plain.example", ed, None).as_bytes()
-    );
+    assert_eq!(kh.writeline(first, FILE_OPENSSH).unwrap(), line("plain.example", ed, None).as_bytes());
 }
 
 #[test]
@@ -465,19 +319,8 @@ fn comments_blank_lines_and_name_lists_read_as_libssh2() {
     // libssh2 counts every line read, comments and blank lines included.
     assert_eq!(kh.read_bytes(text.as_bytes()).unwrap(), 5);
     let names: Vec<&[u8]> = kh.iter().map(Entry::name).collect();
-    assert_eq!(
-        names,
-        [
-            &b"c.example"[..],
-            b"b.example",
-            b"a.example",
-            b"last.example"
-        ]
-    );
-    assert!(kh
-        .iter()
-        .take(3)
-        .all(|e| e.comment() == Some(&b"shared"[..])));
+    assert_eq!(names, [&b"c.example"[..], b"b.example", b"a.example", b"last.example"]);
+    assert!(kh.iter().take(3).all(|e| e.comment() == Some(&b"shared"[..])));
     let out = String::from_utf8(kh.to_bytes().unwrap()).unwrap();
     let expect = line("c.example", a, Some("shared"))
         + &line("b.example", a, Some("shared"))
@@ -485,11 +328,7 @@ fn comments_blank_lines_and_name_lists_read_as_libssh2() {
         + &line("last.example", a, None);
     assert_eq!(out, expect);
     for h in ["a.example", "b.example", "c.example", "last.example"] {
-        assert_eq!(
-            check(&kh, h, None, a, PLAIN_RAW | a.bits),
-            CheckResult::Match,
-            "{h}"
-        );
+        assert_eq!(check(&kh, h, None, a, PLAIN_RAW | a.bits), CheckResult::Match, "{h}");
     }
     // readline ignores what follows a newline or NUL, like the C string it is.
     let mut one = KnownHosts::new();
@@ -500,10 +339,7 @@ fn comments_blank_lines_and_name_lists_read_as_libssh2() {
     nul.extend_from_slice(b"more");
     one.readline(&nul, FILE_OPENSSH).unwrap();
     assert_eq!(one.len(), 2);
-    assert_eq!(
-        one.to_bytes().unwrap(),
-        (line("n.example", a, None) + &line("z.example", a, None)).as_bytes()
-    );
+    assert_eq!(one.to_bytes().unwrap(), (line("n.example", a, None) + &line("z.example", a, None)).as_bytes());
 }
 
 #[test]
@@ -511,154 +347,65 @@ fn errors_follow_libssh2() {
     let (a, _) = &keys()[5];
     let mut kh = KnownHosts::new();
     let ok = line("h", a, None);
-    assert_eq!(
-        kh.readline(ok.as_bytes(), 2).unwrap_err().code,
-        code::METHOD_NOT_SUPPORTED
-    );
-    for bad in [
-        "hostonly\n",
-        "host \n",
-        "host ssh-ed25519 AAA\n",
-        "@revoked\n",
-        ",,, ssh-ed25519 AAAAAAAAAAAAAAAAAAAAA\n",
-    ] {
+    assert_eq!(kh.readline(ok.as_bytes(), 2).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
+    for bad in
+        ["hostonly\n", "host \n", "host ssh-ed25519 AAA\n", "@revoked\n", ",,, ssh-ed25519 AAAAAAAAAAAAAAAAAAAAA\n"]
+    {
         let err = kh.readline(bad.as_bytes(), FILE_OPENSSH).unwrap_err();
         assert_eq!(err.code, code::METHOD_NOT_SUPPORTED, "{bad:?}");
     }
     let long_name = format!("{} {} {}\n", "n".repeat(255), a.type_name, a.b64);
-    assert_eq!(
-        kh.readline(long_name.as_bytes(), FILE_OPENSSH)
-            .unwrap_err()
-            .code,
-        code::METHOD_NOT_SUPPORTED
-    );
+    assert_eq!(kh.readline(long_name.as_bytes(), FILE_OPENSSH).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
     let long_salt = format!("|1|{}|abcd {} {}\n", "s".repeat(31), a.type_name, a.b64);
-    assert_eq!(
-        kh.readline(long_salt.as_bytes(), FILE_OPENSSH)
-            .unwrap_err()
-            .code,
-        code::METHOD_NOT_SUPPORTED
-    );
+    assert_eq!(kh.readline(long_salt.as_bytes(), FILE_OPENSSH).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
     let bad_b64 = format!("|1|!!!!|@@@@ {} {}\n", a.type_name, a.b64);
-    assert_eq!(
-        kh.readline(bad_b64.as_bytes(), FILE_OPENSSH)
-            .unwrap_err()
-            .code,
-        code::INVAL
-    );
+    assert_eq!(kh.readline(bad_b64.as_bytes(), FILE_OPENSSH).unwrap_err().code, code::INVAL);
     // A `|1|` name without a hash part is skipped silently, as libssh2 does.
     let no_hash = format!("|1|abcd {} {}\n", a.type_name, a.b64);
     kh.readline(no_hash.as_bytes(), FILE_OPENSSH).unwrap();
     assert!(kh.is_empty());
 
+    assert_eq!(kh.add(b"h", None, &a.blob, None, PLAIN_RAW).unwrap_err().code, code::INVAL);
+    assert_eq!(kh.add(b"h", None, &a.blob, None, KEYENC_RAW | a.bits).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
     assert_eq!(
-        kh.add(b"h", None, &a.blob, None, PLAIN_RAW)
-            .unwrap_err()
-            .code,
-        code::INVAL
-    );
-    assert_eq!(
-        kh.add(b"h", None, &a.blob, None, KEYENC_RAW | a.bits)
-            .unwrap_err()
-            .code,
-        code::METHOD_NOT_SUPPORTED
-    );
-    assert_eq!(
-        kh.add(b"h", None, &a.blob, None, 7 | KEYENC_RAW | a.bits)
-            .unwrap_err()
-            .code,
+        kh.add(b"h", None, &a.blob, None, 7 | KEYENC_RAW | a.bits).unwrap_err().code,
         code::METHOD_NOT_SUPPORTED
     );
     let sha1 = TYPE_SHA1 | KEYENC_RAW | a.bits;
-    assert_eq!(
-        kh.add(b"AAAA", None, &a.blob, None, sha1).unwrap_err().code,
-        code::INVAL
-    );
-    assert_eq!(
-        kh.add(b"", Some(b"AAAA"), &a.blob, None, sha1)
-            .unwrap_err()
-            .code,
-        code::INVAL
-    );
-    assert_eq!(
-        kh.add(b"h", None, b"", None, PLAIN_RAW | a.bits)
-            .unwrap_err()
-            .code,
-        code::INVAL
-    );
+    assert_eq!(kh.add(b"AAAA", None, &a.blob, None, sha1).unwrap_err().code, code::INVAL);
+    assert_eq!(kh.add(b"", Some(b"AAAA"), &a.blob, None, sha1).unwrap_err().code, code::INVAL);
+    assert_eq!(kh.add(b"h", None, b"", None, PLAIN_RAW | a.bits).unwrap_err().code, code::INVAL);
     assert!(kh.is_empty());
 
     // A key type without a name cannot be written (libssh2: METHOD_NOT_SUPPORTED).
-    let id = kh
-        .add(b"h", None, &a.blob, None, PLAIN_RAW | KEY_UNKNOWN)
-        .unwrap();
-    assert_eq!(
-        kh.writeline(id, FILE_OPENSSH).unwrap_err().code,
-        code::METHOD_NOT_SUPPORTED
-    );
-    assert_eq!(
-        kh.writeline(id, 0).unwrap_err().code,
-        code::METHOD_NOT_SUPPORTED
-    );
-    assert_eq!(
-        kh.writeline(EntryId(999), FILE_OPENSSH).unwrap_err().code,
-        code::INVAL
-    );
+    let id = kh.add(b"h", None, &a.blob, None, PLAIN_RAW | KEY_UNKNOWN).unwrap();
+    assert_eq!(kh.writeline(id, FILE_OPENSSH).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
+    assert_eq!(kh.writeline(id, 0).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
+    assert_eq!(kh.writeline(EntryId(999), FILE_OPENSSH).unwrap_err().code, code::INVAL);
 
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing");
-    assert_eq!(
-        kh.readfile(&missing, FILE_OPENSSH).unwrap_err().code,
-        code::FILE
-    );
-    assert_eq!(
-        kh.readfile(&missing, 5).unwrap_err().code,
-        code::METHOD_NOT_SUPPORTED
-    );
-    assert_eq!(
-        kh.writefile(dir.path(), FILE_OPENSSH).unwrap_err().code,
-        code::FILE
-    );
-    assert_eq!(
-        kh.writefile(&missing, 0).unwrap_err().code,
-        code::METHOD_NOT_SUPPORTED
-    );
+    assert_eq!(kh.readfile(&missing, FILE_OPENSSH).unwrap_err().code, code::FILE);
+    assert_eq!(kh.readfile(&missing, 5).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
+    assert_eq!(kh.writefile(dir.path(), FILE_OPENSSH).unwrap_err().code, code::FILE);
+    assert_eq!(kh.writefile(&missing, 0).unwrap_err().code, code::METHOD_NOT_SUPPORTED);
 
     // A bad line stops readfile with KNOWN_HOSTS; earlier lines stay.
     let path = dir.path().join("bad");
     std::fs::write(&path, format!("{ok}garbage\n{}", line("after", a, None))).unwrap();
     let mut kh = KnownHosts::new();
-    assert_eq!(
-        kh.readfile(&path, FILE_OPENSSH).unwrap_err().code,
-        code::KNOWN_HOSTS
-    );
+    assert_eq!(kh.readfile(&path, FILE_OPENSSH).unwrap_err().code, code::KNOWN_HOSTS);
     assert_eq!(kh.len(), 1);
     let too_long = format!("{} {} {}\n", "h", a.type_name, "A".repeat(MAX_LINE_LEN));
-    assert_eq!(
-        KnownHosts::new()
-            .read_bytes(too_long.as_bytes())
-            .unwrap_err()
-            .code,
-        code::KNOWN_HOSTS
-    );
+    assert_eq!(KnownHosts::new().read_bytes(too_long.as_bytes()).unwrap_err().code, code::KNOWN_HOSTS);
 }
 
 #[test]
 fn get_iterates_and_del_removes() {
     let (a, _) = &keys()[5];
     let mut kh = KnownHosts::new();
-    let ids: Vec<EntryId> = (0..5)
-        .map(|i| {
-            kh.add(
-                format!("h{i}").as_bytes(),
-                None,
-                &a.blob,
-                None,
-                PLAIN_RAW | a.bits,
-            )
-            .unwrap()
-        })
-        .collect();
+    let ids: Vec<EntryId> =
+        (0..5).map(|i| kh.add(format!("h{i}").as_bytes(), None, &a.blob, None, PLAIN_RAW | a.bits).unwrap()).collect();
     let mut seen = Vec::new();
     let mut prev = None;
     while let Some(e) = kh.get(prev) {
@@ -672,18 +419,10 @@ fn get_iterates_and_del_removes() {
     // A deleted id still continues the walk after where it stood.
     assert_eq!(kh.get(Some(ids[2])).map(Entry::id), Some(ids[3]));
     assert_eq!(kh.get(Some(ids[4])).map(Entry::id), None);
-    assert_eq!(
-        check(&kh, "h2", None, a, PLAIN_RAW | a.bits),
-        CheckResult::NotFound
-    );
-    assert_eq!(
-        check(&kh, "h3", None, a, PLAIN_RAW | a.bits),
-        CheckResult::Match
-    );
+    assert_eq!(check(&kh, "h2", None, a, PLAIN_RAW | a.bits), CheckResult::NotFound);
+    assert_eq!(check(&kh, "h3", None, a, PLAIN_RAW | a.bits), CheckResult::Match);
     // Ids are never reused.
-    let new = kh
-        .add(b"h9", None, &a.blob, None, PLAIN_RAW | a.bits)
-        .unwrap();
+    let new = kh.add(b"h9", None, &a.blob, None, PLAIN_RAW | a.bits).unwrap();
     assert!(new > ids[4]);
     assert_eq!(kh.len(), 5);
 }
@@ -692,29 +431,11 @@ fn get_iterates_and_del_removes() {
 fn custom_names_match_only_custom_input() {
     let (a, _) = &keys()[5];
     let mut kh = KnownHosts::new();
-    let id = kh
-        .add(
-            b"opaque-token",
-            None,
-            &a.blob,
-            None,
-            TYPE_CUSTOM | KEYENC_RAW | a.bits,
-        )
-        .unwrap();
+    let id = kh.add(b"opaque-token", None, &a.blob, None, TYPE_CUSTOM | KEYENC_RAW | a.bits).unwrap();
     assert!(kh.entry(id).unwrap().external_name().is_none());
-    let r = kh
-        .check(
-            b"opaque-token",
-            None,
-            &a.blob,
-            TYPE_CUSTOM | KEYENC_RAW | a.bits,
-        )
-        .unwrap();
+    let r = kh.check(b"opaque-token", None, &a.blob, TYPE_CUSTOM | KEYENC_RAW | a.bits).unwrap();
     assert_eq!(r, (CheckResult::Match, Some(id)));
-    assert_eq!(
-        check(&kh, "opaque-token", None, a, PLAIN_RAW | a.bits),
-        CheckResult::NotFound
-    );
+    assert_eq!(check(&kh, "opaque-token", None, a, PLAIN_RAW | a.bits), CheckResult::NotFound);
 }
 
 #[test]
@@ -736,14 +457,10 @@ fn markers_are_kept_and_revoked_keys_never_match() {
     assert_eq!(check(&kh, "z.example", None, b, m), CheckResult::NotFound);
     // The CA entry for h.example does not count as its host key either.
     assert_eq!(check(&kh, "h.example", None, b, m), CheckResult::Mismatch);
-    assert_eq!(
-        check(&kh, "h.example", None, b, PLAIN_RAW | KEY_SSHRSA),
-        CheckResult::NotFound
-    );
+    assert_eq!(check(&kh, "h.example", None, b, PLAIN_RAW | KEY_SSHRSA), CheckResult::NotFound);
     // A revoked entry for another key does not disturb a good match.
     let mut kh = KnownHosts::new();
-    kh.read_bytes((line("h", a, None) + &line("@revoked h", b, None)).as_bytes())
-        .unwrap();
+    kh.read_bytes((line("h", a, None) + &line("@revoked h", b, None)).as_bytes()).unwrap();
     assert_eq!(check(&kh, "h", None, a, m), CheckResult::Match);
     assert_eq!(check(&kh, "h", None, b, m), CheckResult::Mismatch);
 }
@@ -757,48 +474,20 @@ fn wildcards_and_negation_follow_openssh() {
         + &line("[*.corp.example]:2222", b, None);
     kh.read_bytes(text.as_bytes()).unwrap();
     let m = PLAIN_RAW | a.bits;
-    assert_eq!(
-        check(&kh, "db.corp.example", None, a, m),
-        CheckResult::Match
-    );
-    assert_eq!(
-        check(&kh, "DB.Corp.Example", None, a, m),
-        CheckResult::Match
-    );
-    assert_eq!(
-        check(&kh, "db.corp.example", None, b, m),
-        CheckResult::Mismatch
-    );
-    assert_eq!(
-        check(&kh, "bad.corp.example", None, a, m),
-        CheckResult::NotFound
-    );
-    assert_eq!(
-        check(&kh, "corp.example", None, a, m),
-        CheckResult::NotFound
-    );
+    assert_eq!(check(&kh, "db.corp.example", None, a, m), CheckResult::Match);
+    assert_eq!(check(&kh, "DB.Corp.Example", None, a, m), CheckResult::Match);
+    assert_eq!(check(&kh, "db.corp.example", None, b, m), CheckResult::Mismatch);
+    assert_eq!(check(&kh, "bad.corp.example", None, a, m), CheckResult::NotFound);
+    assert_eq!(check(&kh, "corp.example", None, a, m), CheckResult::NotFound);
     assert_eq!(check(&kh, "web1.example", None, a, m), CheckResult::Match);
-    assert_eq!(
-        check(&kh, "web10.example", None, a, m),
-        CheckResult::NotFound
-    );
-    assert_eq!(
-        check(&kh, "db.corp.example", Some(2222), b, m),
-        CheckResult::Match
-    );
+    assert_eq!(check(&kh, "web10.example", None, a, m), CheckResult::NotFound);
+    assert_eq!(check(&kh, "db.corp.example", Some(2222), b, m), CheckResult::Match);
     // The plain-name fallback still applies with a port.
-    assert_eq!(
-        check(&kh, "db.corp.example", Some(2222), a, m),
-        CheckResult::Match
-    );
+    assert_eq!(check(&kh, "db.corp.example", Some(2222), a, m), CheckResult::Match);
     // A literal name compares byte for byte, as in libssh2.
     let mut lit = KnownHosts::new();
-    lit.readline(line("Host.Example", a, None).as_bytes(), FILE_OPENSSH)
-        .unwrap();
-    assert_eq!(
-        check(&lit, "host.example", None, a, m),
-        CheckResult::NotFound
-    );
+    lit.readline(line("Host.Example", a, None).as_bytes(), FILE_OPENSSH).unwrap();
+    assert_eq!(check(&lit, "host.example", None, a, m), CheckResult::NotFound);
     assert_eq!(check(&lit, "Host.Example", None, a, m), CheckResult::Match);
 }
 
@@ -886,13 +575,8 @@ fn start_sshd(dir: &Path, host_keys: &[std::path::PathBuf]) -> Option<(Sshd, u16
     if !sshd.exists() || !Path::new("/run/sshd").is_dir() {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let mut cfg =
-        format!("Port {port}\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let mut cfg = format!("Port {port}\nListenAddress 127.0.0.1\nPidFile none\nUsePAM no\nStrictModes no\n");
     for k in host_keys {
         cfg += &format!("HostKey {}\n", k.display());
     }
@@ -930,9 +614,7 @@ fn reads_ssh_keyscan_output_from_a_real_sshd() {
         .enumerate()
         .map(|(i, &(t, bits, kt))| keygen(dir.path(), &format!("host_{i}"), t, bits, kt))
         .collect();
-    let paths: Vec<_> = (0..kinds.len())
-        .map(|i| dir.path().join(format!("host_{i}")))
-        .collect();
+    let paths: Vec<_> = (0..kinds.len()).map(|i| dir.path().join(format!("host_{i}"))).collect();
     let Some((_sshd, port)) = start_sshd(dir.path(), &paths) else {
         eprintln!("skipped: no usable /usr/sbin/sshd here");
         return;
@@ -943,11 +625,7 @@ fn reads_ssh_keyscan_output_from_a_real_sshd() {
         if hashed {
             cmd.arg("-H");
         }
-        let out = cmd
-            .arg("127.0.0.1")
-            .stderr(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let out = cmd.arg("127.0.0.1").stderr(std::process::Stdio::null()).output().unwrap();
         let mut kh = KnownHosts::new();
         kh.read_bytes(&out.stdout).unwrap();
         assert!(!kh.is_empty(), "ssh-keyscan found no keys");
@@ -961,26 +639,14 @@ fn reads_ssh_keyscan_output_from_a_real_sshd() {
                 other => panic!("{}: {other:?}", k.type_name),
             }
             assert_eq!(check(&kh, "127.0.0.1", None, k, m), CheckResult::NotFound);
-            assert_eq!(
-                check(&kh, "127.0.0.2", Some(u32::from(port)), k, m),
-                CheckResult::NotFound
-            );
+            assert_eq!(check(&kh, "127.0.0.2", Some(u32::from(port)), k, m), CheckResult::NotFound);
         }
         // sshd offers its RSA, Ed25519 and at least one ECDSA key.
         assert!(matched.iter().any(|t| t == "ssh-rsa"), "{matched:?}");
         assert!(matched.iter().any(|t| t == "ssh-ed25519"), "{matched:?}");
-        assert!(
-            matched.iter().any(|t| t.starts_with("ecdsa")),
-            "{matched:?}"
-        );
+        assert!(matched.iter().any(|t| t.starts_with("ecdsa")), "{matched:?}");
         let (_, other) = &keys()[5];
-        let r = check(
-            &kh,
-            "127.0.0.1",
-            Some(u32::from(port)),
-            other,
-            PLAIN_RAW | KEY_ED25519,
-        );
+        let r = check(&kh, "127.0.0.1", Some(u32::from(port)), other, PLAIN_RAW | KEY_ED25519);
         assert_eq!(r, CheckResult::Mismatch);
         // keyscan output has no comments or lists, so it round-trips exactly.
         assert_eq!(kh.to_bytes().unwrap(), out.stdout);

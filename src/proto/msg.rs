@@ -9,7 +9,7 @@ pub const DEBUG: u8 = 4;
 pub const SERVICE_REQUEST: u8 = 5;
 pub const SERVICE_ACCEPT: u8 = 6;
 pub const EXT_INFO: u8 = 7; // RFC 8308
-// Algorithm negotiation (RFC 4253)
+                            // Algorithm negotiation (RFC 4253)
 pub const KEXINIT: u8 = 20;
 pub const NEWKEYS: u8 = 21;
 // Key exchange method specific (30..49)

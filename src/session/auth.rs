@@ -35,6 +35,9 @@ pub struct Prompt {
     pub echo: bool,
 }
 
+/// Supplies a new password given the server's change prompt (None: give up).
+pub type PasswordChange<'a> = dyn FnMut(&[u8]) -> Option<Vec<u8>> + 'a;
+
 /// Result of `userauth_list`: the methods, or None if "none" authenticated us.
 pub type MethodList = Option<String>;
 
@@ -121,7 +124,7 @@ impl Session {
         &mut self,
         user: &[u8],
         password: &[u8],
-        mut change: Option<&mut dyn FnMut(&[u8]) -> Option<Vec<u8>>>,
+        mut change: Option<&mut PasswordChange<'_>>,
     ) -> Result<()> {
         self.require_handshake()?;
         drive(self, |s| {
@@ -172,7 +175,11 @@ impl Session {
             loop {
                 let p = s.auth_reply()?;
                 if p[0] != msg::USERAUTH_INFO_REQUEST {
-                    return s.auth_done(&p, code::AUTHENTICATION_FAILED, "Authentication failed (keyboard-interactive)");
+                    return s.auth_done(
+                        &p,
+                        code::AUTHENTICATION_FAILED,
+                        "Authentication failed (keyboard-interactive)",
+                    );
                 }
                 let mut r = Reader::new(&p[1..]);
                 let name = r.string()?.to_vec();
@@ -281,4 +288,3 @@ impl Session {
         Ok(r.string()?.to_vec())
     }
 }
-

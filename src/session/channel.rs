@@ -183,7 +183,7 @@ impl Session {
                 ch.remote_window = ch
                     .remote_window
                     .checked_add(n)
-                    .filter(|w| *w <= MAX_WINDOW.saturating_mul(2) - 1)
+                    .filter(|w| *w < MAX_WINDOW.saturating_mul(2))
                     .ok_or(Error::proto("Window adjust overflows the window"))?;
             }
             msg::CHANNEL_DATA | msg::CHANNEL_EXTENDED_DATA => {
@@ -307,7 +307,14 @@ impl Session {
     }
 
     /// Sends a channel request and, if `want_reply`, waits for its answer.
-    pub fn channel_request(&mut self, id: u32, req: &[u8], want_reply: bool, extra: &[u8], fail: &'static str) -> Result<()> {
+    pub fn channel_request(
+        &mut self,
+        id: u32,
+        req: &[u8],
+        want_reply: bool,
+        extra: &[u8],
+        fail: &'static str,
+    ) -> Result<()> {
         drive(self, |s| {
             let ch = s.chan(id)?;
             if ch.op == ChanOp::Idle {
@@ -361,29 +368,27 @@ impl Session {
 
     /// Reads from stream 0 or 1 (stderr) into `buf`; 0 means EOF.
     pub fn channel_read(&mut self, id: u32, stream: i32, buf: &mut [u8]) -> Result<usize> {
-        drive(self, |s| {
-            loop {
-                let ch = s.chan(id)?;
-                let q = if stream == 0 { &mut ch.data } else { &mut ch.ext_data };
-                if !q.is_empty() {
-                    let n = buf.len().min(q.len());
-                    let (a, b) = q.as_slices();
-                    let k = n.min(a.len());
-                    buf[..k].copy_from_slice(&a[..k]);
-                    buf[k..n].copy_from_slice(&b[..n - k]);
-                    q.drain(..n);
-                    s.auto_adjust(id)?;
-                    return Ok(n);
-                }
-                if buf.is_empty() {
-                    return Ok(0);
-                }
-                if ch.eof_received || ch.close_received {
-                    return Ok(0);
-                }
-                if !s.pump()? {
-                    return Err(EAGAIN);
-                }
+        drive(self, |s| loop {
+            let ch = s.chan(id)?;
+            let q = if stream == 0 { &mut ch.data } else { &mut ch.ext_data };
+            if !q.is_empty() {
+                let n = buf.len().min(q.len());
+                let (a, b) = q.as_slices();
+                let k = n.min(a.len());
+                buf[..k].copy_from_slice(&a[..k]);
+                buf[k..n].copy_from_slice(&b[..n - k]);
+                q.drain(..n);
+                s.auto_adjust(id)?;
+                return Ok(n);
+            }
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            if ch.eof_received || ch.close_received {
+                return Ok(0);
+            }
+            if !s.pump()? {
+                return Err(EAGAIN);
             }
         })
     }

@@ -78,9 +78,7 @@ impl Session {
                     self.block_dirs |= dir::OUTBOUND;
                     return Ok(false);
                 }
-                IoStatus::Closed => {
-                    return Err(Error::new(code::SOCKET_DISCONNECT, "The socket was disconnected"))
-                }
+                IoStatus::Closed => return Err(Error::new(code::SOCKET_DISCONNECT, "The socket was disconnected")),
                 IoStatus::Failed(e) => {
                     let e = Error::with(code::SOCKET_SEND, format!("Unable to send data on socket (errno {e})"));
                     return Err(self.fail(e));

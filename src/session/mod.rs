@@ -293,7 +293,9 @@ impl Session {
                 return Err(EAGAIN);
             }
             let neg = self.conn.as_ref().and_then(|c| c.negotiated().cloned()).unwrap_or_default();
-            self.trace(TRACE_KEX, || format!("Agreed on {} / {} / {} / {}", neg.kex, neg.hostkey, neg.crypt_cs, neg.mac_cs));
+            self.trace(TRACE_KEX, || {
+                format!("Agreed on {} / {} / {} / {}", neg.kex, neg.hostkey, neg.crypt_cs, neg.mac_cs)
+            });
             let mut w = Writer::msg(msg::SERVICE_REQUEST);
             w.string(b"ssh-userauth");
             self.send(&w.buf)?;

@@ -46,38 +46,18 @@ fn corrupt_key_files_never_panic() {
     // unoptimised in test builds); the P-521 decoding has its own test above.
     let ec = lab.keygen("ec", "", &["-t", "ecdsa", "-b", "256"]);
     hammer(&std::fs::read(&ec).unwrap(), None, 1);
-    let enc = lab.keygen(
-        "ed_enc",
-        PW,
-        &["-t", "ed25519", "-a", "1", "-Z", "aes256-gcm@openssh.com"],
-    );
+    let enc = lab.keygen("ed_enc", PW, &["-t", "ed25519", "-a", "1", "-Z", "aes256-gcm@openssh.com"]);
     hammer(&std::fs::read(&enc).unwrap(), Some(PW.as_bytes()), 19);
     let dsa = lab.keygen("dsa", "", &["-t", "dsa", "-m", "PEM"]);
     hammer(&std::fs::read(&dsa).unwrap(), None, 3);
     let rsa = lab.keygen("rsa", "", &["-t", "rsa", "-b", "1024", "-m", "PEM"]);
     hammer(&std::fs::read(&rsa).unwrap(), None, 5);
-    let rsa_enc = lab.openssl(
-        "rsa_enc",
-        &[
-            "rsa",
-            "-in",
-            "rsa",
-            "-aes128",
-            "-traditional",
-            "-passout",
-            &pin,
-        ],
-    );
+    let rsa_enc = lab.openssl("rsa_enc", &["rsa", "-in", "rsa", "-aes128", "-traditional", "-passout", &pin]);
     hammer(&std::fs::read(&rsa_enc).unwrap(), Some(PW.as_bytes()), 5);
     lab.keygen("ec_pem", "", &["-t", "ecdsa", "-b", "384", "-m", "PEM"]);
     let ec8 = lab.openssl("ec8", &["pkcs8", "-topk8", "-in", "ec_pem", "-nocrypt"]);
     hammer(&std::fs::read(&ec8).unwrap(), None, 2);
-    let ec8e = lab.openssl(
-        "ec8e",
-        &[
-            "pkcs8", "-topk8", "-in", "ec_pem", "-passout", &pin, "-iter", "16",
-        ],
-    );
+    let ec8e = lab.openssl("ec8e", &["pkcs8", "-topk8", "-in", "ec_pem", "-passout", &pin, "-iter", "16"]);
     hammer(&std::fs::read(&ec8e).unwrap(), Some(PW.as_bytes()), 2);
 }
 

@@ -10,17 +10,10 @@ fn openssh_format_plain_and_encrypted_every_type() {
         let blob = lab.ssh_blob(&plain, None);
         let key = check_key(&plain, None, &blob);
         // An empty passphrase is the same as none.
-        assert_eq!(
-            PrivateKey::from_file(&plain, Some(b""))
-                .unwrap()
-                .public_blob(),
-            blob
-        );
+        assert_eq!(PrivateKey::from_file(&plain, Some(b"")).unwrap().public_blob(), blob);
         assert_eq!(
             key.public_blob(),
-            parse_public_key_file(&std::fs::read(plain.with_extension("pub")).unwrap())
-                .unwrap()
-                .1
+            parse_public_key_file(&std::fs::read(plain.with_extension("pub")).unwrap()).unwrap().1
         );
         let enc_name = format!("{name}_enc");
         let enc = lab.keygen(&enc_name, PW, &[args, &["-a", "4"][..]].concat());
@@ -86,47 +79,24 @@ fn traditional_pem_plain_and_every_dek_cipher() {
             "dsa" => "DSA PRIVATE KEY",
             _ => "EC PRIVATE KEY",
         };
-        assert!(String::from_utf8(std::fs::read(&plain).unwrap())
-            .unwrap()
-            .contains(label));
+        assert!(String::from_utf8(std::fs::read(&plain).unwrap()).unwrap().contains(label));
         let blob = lab.ssh_blob(&plain, None);
         check_key(&plain, None, &blob);
         // ssh-keygen's own encrypted PEM is AES-128-CBC.
-        let enc = lab.keygen(
-            &format!("{name}_enc"),
-            PW,
-            &[args, &["-m", "PEM"][..]].concat(),
-        );
+        let enc = lab.keygen(&format!("{name}_enc"), PW, &[args, &["-m", "PEM"][..]].concat());
         let enc_blob = lab.ssh_blob(&enc, Some(PW));
         check_key(&enc, Some(PW), &enc_blob);
-        assert!(std::fs::read_to_string(&enc)
-            .unwrap()
-            .contains("DEK-Info: AES-128-CBC,"));
+        assert!(std::fs::read_to_string(&enc).unwrap().contains("DEK-Info: AES-128-CBC,"));
         let e = PrivateKey::from_file(&enc, Some(b"wrong-pw")).unwrap_err();
-        assert_eq!(
-            (e.code, &*e.msg),
-            (
-                code::FILE,
-                "Wrong passphrase or invalid/unrecognized private key file format"
-            )
-        );
-        assert_eq!(
-            PrivateKey::from_memory(&std::fs::read(&enc).unwrap(), None)
-                .unwrap_err()
-                .code,
-            code::FILE
-        );
+        assert_eq!((e.code, &*e.msg), (code::FILE, "Wrong passphrase or invalid/unrecognized private key file format"));
+        assert_eq!(PrivateKey::from_memory(&std::fs::read(&enc).unwrap(), None).unwrap_err().code, code::FILE);
         // OpenSSL re-encrypts with the other DEK-Info ciphers.
         let tool = match *name {
             "rsa" => "rsa",
             "dsa" => "dsa",
             _ => "ec",
         };
-        for (flag, dek) in [
-            ("-aes192", "AES-192-CBC"),
-            ("-aes256", "AES-256-CBC"),
-            ("-des3", "DES-EDE3-CBC"),
-        ] {
+        for (flag, dek) in [("-aes192", "AES-192-CBC"), ("-aes256", "AES-256-CBC"), ("-des3", "DES-EDE3-CBC")] {
             let out = format!("{name}{flag}");
             let pin = format!("pass:{PW}");
             let mut a = vec![tool, "-in", plain.to_str().unwrap(), flag, "-passout", &pin];
@@ -134,12 +104,7 @@ fn traditional_pem_plain_and_every_dek_cipher() {
                 a.push("-traditional");
             }
             let p = lab.openssl(&out, &a);
-            assert!(
-                std::fs::read_to_string(&p)
-                    .unwrap()
-                    .contains(&format!("DEK-Info: {dek},")),
-                "{out}"
-            );
+            assert!(std::fs::read_to_string(&p).unwrap().contains(&format!("DEK-Info: {dek},")), "{out}");
             check_key(&p, Some(PW), &blob);
         }
     }
@@ -148,19 +113,8 @@ fn traditional_pem_plain_and_every_dek_cipher() {
 /// The ssh-ed25519 blob for an Ed25519 PKCS#8 file (OpenSSH 9.2 cannot read those itself).
 fn ed25519_blob_via_openssl(lab: &Lab, path: &Path, pass: Option<&str>) -> Vec<u8> {
     let pin = format!("pass:{}", pass.unwrap_or(""));
-    let der = lab.run(
-        "openssl",
-        &[
-            "pkey",
-            "-in",
-            path.to_str().unwrap(),
-            "-passin",
-            &pin,
-            "-pubout",
-            "-outform",
-            "DER",
-        ],
-    );
+    let der =
+        lab.run("openssl", &["pkey", "-in", path.to_str().unwrap(), "-passin", &pin, "-pubout", "-outform", "DER"]);
     let raw = &der[der.len() - 32..];
     let mut w = Writer::new();
     w.string(b"ssh-ed25519").string(raw);
@@ -171,10 +125,8 @@ fn ed25519_blob_via_openssl(lab: &Lab, path: &Path, pass: Option<&str>) -> Vec<u
 fn pkcs8_plain_and_pbes2_encrypted() {
     let lab = Lab::new();
     let pin = format!("pass:{PW}");
-    let encryptions: [&[&str]; 2] = [
-        &["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256"],
-        &["-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA1"],
-    ];
+    let encryptions: [&[&str]; 2] =
+        [&["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA256"], &["-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA1"]];
     for (name, args) in TYPES {
         let (src, blob) = if *name == "ed25519" {
             let p = lab.openssl("ed.pem", &["genpkey", "-algorithm", "ed25519"]);
@@ -186,13 +138,8 @@ fn pkcs8_plain_and_pbes2_encrypted() {
             (p, b)
         };
         let src = src.to_str().unwrap().to_owned();
-        let plain = lab.openssl(
-            &format!("{name}.p8"),
-            &["pkcs8", "-topk8", "-nocrypt", "-in", &src],
-        );
-        assert!(std::fs::read_to_string(&plain)
-            .unwrap()
-            .starts_with("-----BEGIN PRIVATE KEY-----"));
+        let plain = lab.openssl(&format!("{name}.p8"), &["pkcs8", "-topk8", "-nocrypt", "-in", &src]);
+        assert!(std::fs::read_to_string(&plain).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
         check_key(&plain, None, &blob);
         if *name == "dsa" {
             continue; // encrypted PKCS#8 is required for rsa/ec/ed25519 only
@@ -202,19 +149,14 @@ fn pkcs8_plain_and_pbes2_encrypted() {
             let mut a = vec!["pkcs8", "-topk8", "-in", &src, "-passout", &pin];
             a.extend_from_slice(enc_args);
             let p = lab.openssl(&out, &a);
-            assert!(std::fs::read_to_string(&p)
-                .unwrap()
-                .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+            assert!(std::fs::read_to_string(&p).unwrap().starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
             check_key(&p, Some(PW), &blob);
             if *name != "ed25519" {
                 assert_eq!(lab.ssh_blob(&p, Some(PW)), blob);
             }
             let e = PrivateKey::from_file(&p, Some(b"wrong-pw")).unwrap_err();
             assert_eq!(e.code, code::FILE);
-            assert_eq!(
-                PrivateKey::from_file(&p, None).unwrap_err().code,
-                code::FILE
-            );
+            assert_eq!(PrivateKey::from_file(&p, None).unwrap_err().code, code::FILE);
         }
     }
 }
@@ -223,10 +165,7 @@ fn pkcs8_plain_and_pbes2_encrypted() {
 fn unreadable_and_unrecognized_files() {
     let lab = Lab::new();
     let e = PrivateKey::from_file(&lab.path("missing"), None).unwrap_err();
-    assert_eq!(
-        (e.code, &*e.msg),
-        (code::FILE, "Unable to open private key file")
-    );
+    assert_eq!((e.code, &*e.msg), (code::FILE, "Unable to open private key file"));
     let e = PrivateKey::from_file(lab.dir.path(), None).unwrap_err();
     assert_eq!(e.code, code::FILE);
     for junk in [

@@ -26,9 +26,7 @@ struct Lab {
 
 impl Lab {
     fn new() -> Self {
-        Lab {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Lab { dir: tempfile::tempdir().unwrap() }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -37,17 +35,8 @@ impl Lab {
 
     /// Runs a tool in the lab directory, asserting success, and returns its stdout.
     fn run(&self, prog: &str, args: &[&str]) -> Vec<u8> {
-        let out = Command::new(prog)
-            .args(args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{prog} {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new(prog).args(args).current_dir(self.dir.path()).stdin(Stdio::null()).output().unwrap();
+        assert!(out.status.success(), "{prog} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         out.stdout
     }
 
@@ -94,14 +83,8 @@ fn check_key(path: &Path, pass: Option<&str>, expected_blob: &[u8]) -> PrivateKe
     for a in key.signature_algs() {
         let sig = key.sign(a, MSG).unwrap();
         assert_eq!(Reader::new(&sig).str().unwrap(), *a);
-        public
-            .verify(&sig, MSG)
-            .unwrap_or_else(|e| panic!("{a}: {e}"));
-        assert_eq!(
-            public.verify(&sig, b"other data").unwrap_err().code,
-            code::HOSTKEY_SIGN,
-            "{a}"
-        );
+        public.verify(&sig, MSG).unwrap_or_else(|e| panic!("{a}: {e}"));
+        assert_eq!(public.verify(&sig, b"other data").unwrap_err().code, code::HOSTKEY_SIGN, "{a}");
     }
     key
 }
@@ -117,7 +100,5 @@ const TYPES: &[(&str, &[&str])] = &[
 ];
 
 fn blob_of(lab: &Lab, name: &str) -> Vec<u8> {
-    parse_public_key_file(&std::fs::read(lab.path(&format!("{name}.pub"))).unwrap())
-        .unwrap()
-        .1
+    parse_public_key_file(&std::fs::read(lab.path(&format!("{name}.pub"))).unwrap()).unwrap().1
 }

@@ -60,9 +60,9 @@ enum KexState {
     /// Our KEXINIT is sent; waiting for the server's.
     SentInit,
     /// Both KEXINITs seen; the method is exchanging messages.
-    Running { machine: Box<dyn Kex>, neg: Negotiated, skip_guess: bool },
+    Running { machine: Box<dyn Kex>, neg: Box<Negotiated>, skip_guess: bool },
     /// We sent NEWKEYS; waiting for the server's, with its keys ready.
-    AwaitNewKeys { opener: Opener, neg: Negotiated },
+    AwaitNewKeys { opener: Box<Opener>, neg: Box<Negotiated> },
 }
 
 /// Ten algorithm lists, in preference order (the LIBSSH2_METHOD_* slots).
@@ -456,7 +456,7 @@ impl Conn {
         let first = machine.start()?;
         self.seal(&first)?;
         let skip_guess = neg.server_guess_wrong;
-        self.kex = KexState::Running { machine, neg, skip_guess };
+        self.kex = KexState::Running { machine, neg: Box::new(neg), skip_guess };
         Ok(())
     }
 
@@ -474,7 +474,7 @@ impl Conn {
                 let KexState::Running { neg, .. } = std::mem::replace(&mut self.kex, KexState::Idle) else {
                     return Err(Error::proto("Key exchange state lost"));
                 };
-                self.finish_kex(out, neg)
+                self.finish_kex(out, *neg)
             }
         }
     }
@@ -531,7 +531,7 @@ impl Conn {
             _ => self.compress = None,
         }
         self.negotiated = Some(neg.clone());
-        self.kex = KexState::AwaitNewKeys { opener, neg };
+        self.kex = KexState::AwaitNewKeys { opener: Box::new(opener), neg: Box::new(neg) };
         while let Some(p) = self.deferred.pop_front() {
             self.seal(&p)?;
         }
@@ -542,7 +542,7 @@ impl Conn {
         let KexState::AwaitNewKeys { opener, neg } = std::mem::replace(&mut self.kex, KexState::Idle) else {
             return Err(Error::proto("Unexpected NEWKEYS"));
         };
-        self.opener = opener;
+        self.opener = *opener;
         if self.strict {
             self.seq_in = 0;
         }

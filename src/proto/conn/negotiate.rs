@@ -142,8 +142,8 @@ pub fn negotiate(
     let lang_sc = pick(&ours[idx::LANG_SC], &t[idx::LANG_SC]).unwrap_or_default();
     let strict = ours[idx::KEX].iter().any(|a| a == STRICT_KEX_C) && t[idx::KEX].iter().any(|a| a == STRICT_KEX_S);
     // A guessed packet follows and is wrong unless both first choices agree (RFC 4253 7).
-    let server_guess_wrong = theirs.first_kex_follows
-        && (t[idx::KEX].first() != Some(&kex) || t[idx::HOSTKEY].first() != Some(&hostkey));
+    let server_guess_wrong =
+        theirs.first_kex_follows && (t[idx::KEX].first() != Some(&kex) || t[idx::HOSTKEY].first() != Some(&hostkey));
     Ok(Negotiated {
         kex,
         hostkey,
@@ -175,9 +175,15 @@ mod tests {
     #[test]
     fn picks_first_of_ours_and_skips_macs_for_aead() {
         let ours = lists("a,b,ext-info-c,kex-strict-c-v00@openssh.com", "h1,h2", "aead,ctr", "m1,m2", "none");
-        let theirs = KexInit { lists: lists("b,a,kex-strict-s-v00@openssh.com", "h2", "ctr,aead", "m2", "none").to_vec(), first_kex_follows: false };
+        let theirs = KexInit {
+            lists: lists("b,a,kex-strict-s-v00@openssh.com", "h2", "ctr,aead", "m2", "none").to_vec(),
+            first_kex_follows: false,
+        };
         let n = negotiate(&ours, &theirs, |c| c == "aead").unwrap();
-        assert_eq!((n.kex.as_str(), n.hostkey.as_str(), n.crypt_cs.as_str(), n.mac_cs.as_str()), ("a", "h2", "aead", ""));
+        assert_eq!(
+            (n.kex.as_str(), n.hostkey.as_str(), n.crypt_cs.as_str(), n.mac_cs.as_str()),
+            ("a", "h2", "aead", "")
+        );
         assert!(n.strict);
     }
 

@@ -100,8 +100,7 @@ impl Gcm {
     /// Verifies `tag` over `len || body` and decrypts `body` in place.
     pub(crate) fn open(&mut self, len: &[u8; 4], body: &mut [u8], tag: &[u8]) -> Result<()> {
         let nonce = self.next_nonce();
-        let tag =
-            Tag::try_from(tag).map_err(|_| Error::new(code::DECRYPT, "bad AES-GCM tag length"))?;
+        let tag = Tag::try_from(tag).map_err(|_| Error::new(code::DECRYPT, "bad AES-GCM tag length"))?;
         self.key
             .open_in_place_separate_tag(nonce, Aad::from(len), tag, body, 0..)
             .map(|_| ())
@@ -133,17 +132,11 @@ pub(crate) enum Dir {
 }
 
 fn unsupported(name: &str) -> Error {
-    Error::with(
-        code::METHOD_NOT_SUPPORTED,
-        format!("Unsupported cipher {name}"),
-    )
+    Error::with(code::METHOD_NOT_SUPPORTED, format!("Unsupported cipher {name}"))
 }
 
 fn short_key() -> Error {
-    Error::new(
-        code::INVAL,
-        "cipher key or IV shorter than the algorithm needs",
-    )
+    Error::new(code::INVAL, "cipher key or IV shorter than the algorithm needs")
 }
 
 fn block<M: BlockMode + 'static>(m: M) -> Engine {
@@ -153,22 +146,14 @@ fn block<M: BlockMode + 'static>(m: M) -> Engine {
 macro_rules! cbc_engine {
     ($c:ty, $dir:expr, $k:expr, $iv:expr) => {
         match $dir {
-            Dir::Encrypt => {
-                cbc::Encryptor::<$c>::new_from_slices($k, $iv).map(|m| block(CbcEnc(m)))
-            }
-            Dir::Decrypt => {
-                cbc::Decryptor::<$c>::new_from_slices($k, $iv).map(|m| block(CbcDec(m)))
-            }
+            Dir::Encrypt => cbc::Encryptor::<$c>::new_from_slices($k, $iv).map(|m| block(CbcEnc(m))),
+            Dir::Decrypt => cbc::Decryptor::<$c>::new_from_slices($k, $iv).map(|m| block(CbcDec(m))),
         }
     };
 }
 
 /// Builds the engine for `name` from `keys` (only the prefixes the spec names are used).
-pub(crate) fn engine(
-    name: &str,
-    keys: &DirectionKeys,
-    dir: Dir,
-) -> Result<(Engine, &'static CipherSpec)> {
+pub(crate) fn engine(name: &str, keys: &DirectionKeys, dir: Dir) -> Result<(Engine, &'static CipherSpec)> {
     let spec = cipher_spec(name).ok_or_else(|| unsupported(name))?;
     let k = keys.key.get(..spec.key_len).ok_or_else(short_key)?;
     let iv = keys.iv.get(..spec.iv_len).ok_or_else(short_key)?;
@@ -182,36 +167,20 @@ pub(crate) fn engine(
             }
         }
         "aes128-gcm@openssh.com" | "aes256-gcm@openssh.com" => {
-            let alg = if spec.key_len == 16 {
-                &aead::AES_128_GCM
-            } else {
-                &aead::AES_256_GCM
-            };
+            let alg = if spec.key_len == 16 { &aead::AES_128_GCM } else { &aead::AES_256_GCM };
             let key = UnboundKey::new(alg, k).map_err(|_| short_key())?;
             let mut fixed = [0u8; 4];
             fixed.copy_from_slice(iv.get(..4).ok_or_else(short_key)?);
             let mut ctr = [0u8; 8];
             ctr.copy_from_slice(iv.get(4..12).ok_or_else(short_key)?);
-            Engine::Gcm(Box::new(Gcm {
-                key: LessSafeKey::new(key),
-                fixed,
-                counter: u64::from_be_bytes(ctr),
-            }))
+            Engine::Gcm(Box::new(Gcm { key: LessSafeKey::new(key), fixed, counter: u64::from_be_bytes(ctr) }))
         }
-        "aes128-ctr" => block(CtrMode(
-            ctr::Ctr128BE::<Aes128>::new_from_slices(k, iv).map_err(bad)?,
-        )),
-        "aes192-ctr" => block(CtrMode(
-            ctr::Ctr128BE::<Aes192>::new_from_slices(k, iv).map_err(bad)?,
-        )),
-        "aes256-ctr" => block(CtrMode(
-            ctr::Ctr128BE::<Aes256>::new_from_slices(k, iv).map_err(bad)?,
-        )),
+        "aes128-ctr" => block(CtrMode(ctr::Ctr128BE::<Aes128>::new_from_slices(k, iv).map_err(bad)?)),
+        "aes192-ctr" => block(CtrMode(ctr::Ctr128BE::<Aes192>::new_from_slices(k, iv).map_err(bad)?)),
+        "aes256-ctr" => block(CtrMode(ctr::Ctr128BE::<Aes256>::new_from_slices(k, iv).map_err(bad)?)),
         "aes128-cbc" => cbc_engine!(Aes128, dir, k, iv).map_err(bad)?,
         "aes192-cbc" => cbc_engine!(Aes192, dir, k, iv).map_err(bad)?,
-        "aes256-cbc" | "rijndael-cbc@lysator.liu.se" => {
-            cbc_engine!(Aes256, dir, k, iv).map_err(bad)?
-        }
+        "aes256-cbc" | "rijndael-cbc@lysator.liu.se" => cbc_engine!(Aes256, dir, k, iv).map_err(bad)?,
         "3des-cbc" => cbc_engine!(TdesEde3, dir, k, iv).map_err(bad)?,
         _ => return Err(unsupported(name)),
     };
@@ -226,9 +195,7 @@ mod tests {
     fn keys(key_len: usize, iv_len: usize) -> DirectionKeys {
         DirectionKeys {
             key: (0..key_len as u8).collect(),
-            iv: (0..iv_len as u8)
-                .map(|b| b.wrapping_mul(17).wrapping_add(1))
-                .collect(),
+            iv: (0..iv_len as u8).map(|b| b.wrapping_mul(17).wrapping_add(1)).collect(),
             mac_key: Vec::new(),
         }
     }
@@ -236,9 +203,7 @@ mod tests {
     fn run(name: &str, dir: Dir, data: &mut [u8]) {
         let spec = cipher_spec(name).unwrap();
         let (e, _) = engine(name, &keys(spec.key_len, spec.iv_len), dir).unwrap();
-        let Engine::Block(mut m) = e else {
-            panic!("not a block mode")
-        };
+        let Engine::Block(mut m) = e else { panic!("not a block mode") };
         // Two calls: the chaining state must carry over between packets.
         let half = data.len() / 2 / spec.block_size * spec.block_size;
         let (a, b) = data.split_at_mut(half);
@@ -256,10 +221,7 @@ mod tests {
         ("aes128-cbc", include_str!("testdata/aes128-cbc.hex")),
         ("aes192-cbc", include_str!("testdata/aes192-cbc.hex")),
         ("aes256-cbc", include_str!("testdata/aes256-cbc.hex")),
-        (
-            "rijndael-cbc@lysator.liu.se",
-            include_str!("testdata/aes256-cbc.hex"),
-        ),
+        ("rijndael-cbc@lysator.liu.se", include_str!("testdata/aes256-cbc.hex")),
         ("3des-cbc", include_str!("testdata/3des-cbc.hex")),
     ];
 
@@ -317,9 +279,7 @@ mod tests {
             let mut body = [round; 32];
             let mut body2 = body;
             let tag = g.seal(&len, &mut body).unwrap();
-            let tag2 = other
-                .encrypt_in_place_detached(aes_gcm::Nonce::from_slice(&nonce), &len, &mut body2)
-                .unwrap();
+            let tag2 = other.encrypt_in_place_detached(aes_gcm::Nonce::from_slice(&nonce), &len, &mut body2).unwrap();
             assert_eq!(body, body2);
             assert_eq!(&tag[..], &tag2[..]);
             // The invocation counter is the low 8 bytes, big-endian.
@@ -331,14 +291,8 @@ mod tests {
     #[test]
     fn rejects_unknown_and_short_keys() {
         let k = keys(15, 16);
-        assert_eq!(
-            engine("aes128-ctr", &k, Dir::Encrypt).err().unwrap().code,
-            code::INVAL
-        );
-        assert_eq!(
-            engine("blowfish-cbc", &k, Dir::Encrypt).err().unwrap().code,
-            code::METHOD_NOT_SUPPORTED
-        );
+        assert_eq!(engine("aes128-ctr", &k, Dir::Encrypt).err().unwrap().code, code::INVAL);
+        assert_eq!(engine("blowfish-cbc", &k, Dir::Encrypt).err().unwrap().code, code::METHOD_NOT_SUPPORTED);
         let k = keys(64, 0);
         assert!(engine("chacha20-poly1305@openssh.com", &k, Dir::Decrypt).is_ok());
         assert!(engine("aes256-gcm@openssh.com", &keys(32, 11), Dir::Decrypt).is_err());

@@ -9,9 +9,7 @@
 
 use super::cipher::{engine, Dir, Engine, AEAD_TAG_LEN};
 use super::mac::PacketMac;
-use super::{
-    DirectionKeys, MAX_OUT_PACKET_LEN, MAX_PACKET_LEN, MIN_ALIGN, MIN_PACKET_LEN, MIN_PADDING,
-};
+use super::{DirectionKeys, MAX_OUT_PACKET_LEN, MAX_PACKET_LEN, MIN_ALIGN, MIN_PACKET_LEN, MIN_PADDING};
 use crate::crypto::fill_random;
 use crate::error::{code, Error, Result};
 use std::ops::Range;
@@ -57,14 +55,13 @@ impl Layout {
 
 fn pick_layout(engine: &Engine, mac: Option<&PacketMac>) -> Result<Layout> {
     let need_mac = |m: Option<&PacketMac>| {
-        m.ok_or(Error::new(code::INVAL, "this cipher needs a MAC"))
-            .map(|m| {
-                if m.etm() {
-                    Layout::EncryptThenMac
-                } else {
-                    Layout::EncryptAndMac
-                }
-            })
+        m.ok_or(Error::new(code::INVAL, "this cipher needs a MAC")).map(|m| {
+            if m.etm() {
+                Layout::EncryptThenMac
+            } else {
+                Layout::EncryptAndMac
+            }
+        })
     };
     match engine {
         Engine::Plain => Ok(Layout::Plain),
@@ -87,13 +84,7 @@ fn build(cipher: &str, mac: Option<&str>, keys: &DirectionKeys, dir: Dir) -> Res
         Layout::Gcm | Layout::Chacha => AEAD_TAG_LEN,
         _ => mac.as_ref().map_or(0, PacketMac::out_len),
     };
-    Ok(Parts {
-        engine,
-        mac,
-        layout,
-        block: spec.block_size.max(MIN_ALIGN),
-        auth_len,
-    })
+    Ok(Parts { engine, mac, layout, block: spec.block_size.max(MIN_ALIGN), auth_len })
 }
 
 /// Everything one direction's codec needs.
@@ -109,13 +100,7 @@ struct Parts {
 
 impl Parts {
     fn plaintext() -> Self {
-        Parts {
-            engine: Engine::Plain,
-            mac: None,
-            layout: Layout::Plain,
-            block: MIN_ALIGN,
-            auth_len: 0,
-        }
+        Parts { engine: Engine::Plain, mac: None, layout: Layout::Plain, block: MIN_ALIGN, auth_len: 0 }
     }
 }
 
@@ -194,11 +179,7 @@ impl Sealer {
         let block = self.p.block;
         // Bytes that must come out block-aligned: the length field counts
         // unless it travels outside the ciphertext.
-        let head = if self.p.layout.len_outside() {
-            0
-        } else {
-            LEN_FIELD
-        };
+        let head = if self.p.layout.len_outside() { 0 } else { LEN_FIELD };
         let unpadded = head + 1 + payload.len();
         let mut pad = block - unpadded % block;
         if pad < MIN_PADDING {
@@ -206,10 +187,7 @@ impl Sealer {
         }
         let packet_len = 1 + payload.len() + pad;
         if packet_len > MAX_OUT_PACKET_LEN {
-            return Err(Error::new(
-                code::OUT_OF_BOUNDARY,
-                "payload too large for one packet",
-            ));
+            return Err(Error::new(code::OUT_OF_BOUNDARY, "payload too large for one packet"));
         }
         let start = out.len();
         out.reserve(LEN_FIELD + packet_len + self.p.auth_len);
@@ -253,9 +231,7 @@ impl Sealer {
                 }
                 out.extend_from_slice(&tag);
             }
-            (Engine::ChachaOpen(_), _) => {
-                return Err(Error::new(code::ENCRYPT, "opening key used to seal"))
-            }
+            (Engine::ChachaOpen(_), _) => return Err(Error::new(code::ENCRYPT, "opening key used to seal")),
         }
         Ok(())
     }
@@ -300,18 +276,12 @@ pub struct Opener {
 impl Opener {
     /// No encryption: used before the first NEWKEYS.
     pub fn plaintext() -> Self {
-        Opener {
-            p: Parts::plaintext(),
-            pending: None,
-        }
+        Opener { p: Parts::plaintext(), pending: None }
     }
 
     /// Keys the opener for `cipher` with `mac` (`None` for an AEAD).
     pub fn new(cipher: &str, mac: Option<&str>, keys: &DirectionKeys) -> Result<Self> {
-        Ok(Opener {
-            p: build(cipher, mac, keys, Dir::Decrypt)?,
-            pending: None,
-        })
+        Ok(Opener { p: build(cipher, mac, keys, Dir::Decrypt)?, pending: None })
     }
 
     /// Bytes of MAC or AEAD tag after each packet.
@@ -337,27 +307,14 @@ impl Opener {
     fn check_len(&self, len: u32) -> Result<usize> {
         let len = len as usize;
         if len > MAX_PACKET_LEN {
-            return Err(Error::with(
-                code::OUT_OF_BOUNDARY,
-                format!("packet length {len} exceeds {MAX_PACKET_LEN}"),
-            ));
+            return Err(Error::with(code::OUT_OF_BOUNDARY, format!("packet length {len} exceeds {MAX_PACKET_LEN}")));
         }
         if len < MIN_PACKET_LEN {
-            return Err(Error::with(
-                code::PROTO,
-                format!("packet length {len} too small"),
-            ));
+            return Err(Error::with(code::PROTO, format!("packet length {len} too small")));
         }
-        let aligned = if self.p.layout.len_outside() {
-            len
-        } else {
-            LEN_FIELD + len
-        };
+        let aligned = if self.p.layout.len_outside() { len } else { LEN_FIELD + len };
         if aligned % self.p.block != 0 {
-            return Err(Error::with(
-                code::PROTO,
-                format!("packet length {len} not a multiple of the block size"),
-            ));
+            return Err(Error::with(code::PROTO, format!("packet length {len} not a multiple of the block size")));
         }
         Ok(len)
     }
@@ -405,14 +362,10 @@ impl Opener {
         }
         // The packet is complete: whatever happens next, the state is consumed.
         self.pending = None;
-        let pkt = buf
-            .get_mut(..total)
-            .ok_or(Error::proto("packet out of range"))?;
+        let pkt = buf.get_mut(..total).ok_or(Error::proto("packet out of range"))?;
         let (body, auth) = pkt.split_at_mut(body_end);
         let layout = self.p.layout;
-        let Parts {
-            engine, mac, block, ..
-        } = &mut self.p;
+        let Parts { engine, mac, block, .. } = &mut self.p;
         match (engine, layout) {
             (Engine::Plain, _) => {}
             (Engine::Block(m), Layout::EncryptAndMac) => {
@@ -436,29 +389,19 @@ impl Opener {
                 g.open(&l, rest, auth)?;
             }
             (Engine::ChachaOpen(k), _) => {
-                let tag: &[u8; AEAD_TAG_LEN] = (&*auth)
-                    .try_into()
-                    .map_err(|_| Error::new(code::DECRYPT, "bad tag length"))?;
-                k.open_in_place(seq, body, tag).map_err(|_| {
-                    Error::new(code::DECRYPT, "chacha20-poly1305 authentication failed")
-                })?;
+                let tag: &[u8; AEAD_TAG_LEN] =
+                    (&*auth).try_into().map_err(|_| Error::new(code::DECRYPT, "bad tag length"))?;
+                k.open_in_place(seq, body, tag)
+                    .map_err(|_| Error::new(code::DECRYPT, "chacha20-poly1305 authentication failed"))?;
             }
-            (Engine::ChachaSeal(_), _) => {
-                return Err(Error::new(code::DECRYPT, "sealing key used to open"))
-            }
+            (Engine::ChachaSeal(_), _) => return Err(Error::new(code::DECRYPT, "sealing key used to open")),
         }
         let padlen = usize::from(*body.get(LEN_FIELD).ok_or(Error::proto("empty packet"))?);
         if padlen < MIN_PADDING || padlen >= len {
-            return Err(Error::with(
-                code::DECRYPT,
-                format!("invalid padding length {padlen} for packet length {len}"),
-            ));
+            return Err(Error::with(code::DECRYPT, format!("invalid padding length {padlen} for packet length {len}")));
         }
         let payload = LEN_FIELD + 1..body_end - padlen;
-        Ok(Some(Opened {
-            payload,
-            consumed: total,
-        }))
+        Ok(Some(Opened { payload, consumed: total }))
     }
 }
 

@@ -10,16 +10,8 @@ const SIZES: &[usize] = &[0, 1, 15, 16, 17, 100, 32768];
 fn keys_for(cipher: &str, mac: Option<&str>, salt: u8) -> DirectionKeys {
     let c = cipher_spec(cipher).unwrap();
     let m = mac.map_or(0, |m| mac_spec(m).unwrap().key_len);
-    let gen = |n: usize, k: u8| {
-        (0..n)
-            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(k ^ salt))
-            .collect()
-    };
-    DirectionKeys {
-        iv: gen(c.iv_len, 3),
-        key: gen(c.key_len, 7),
-        mac_key: gen(m, 11),
-    }
+    let gen = |n: usize, k: u8| (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(k ^ salt)).collect();
+    DirectionKeys { iv: gen(c.iv_len, 3), key: gen(c.key_len, 7), mac_key: gen(m, 11) }
 }
 
 /// Every (cipher, mac) pair: each block cipher with each MAC, each AEAD alone.
@@ -39,10 +31,7 @@ fn combos() -> Vec<(&'static str, Option<&'static str>)> {
 
 fn pair(cipher: &str, mac: Option<&str>) -> (Sealer, Opener) {
     let k = keys_for(cipher, mac, 0);
-    (
-        Sealer::new(cipher, mac, &k).unwrap(),
-        Opener::new(cipher, mac, &k).unwrap(),
-    )
+    (Sealer::new(cipher, mac, &k).unwrap(), Opener::new(cipher, mac, &k).unwrap())
 }
 
 fn payload(n: usize, tag: u8) -> Vec<u8> {
@@ -64,10 +53,7 @@ fn seal_all(s: &mut Sealer, seq0: u32, payloads: &[Vec<u8>]) -> Vec<u8> {
 fn open_all(o: &mut Opener, seq0: u32, wire: &mut [u8], payloads: &[Vec<u8>]) {
     let mut off = 0;
     for (i, p) in payloads.iter().enumerate() {
-        let got = o
-            .open(seq0.wrapping_add(i as u32), &mut wire[off..])
-            .unwrap()
-            .expect("complete packet");
+        let got = o.open(seq0.wrapping_add(i as u32), &mut wire[off..]).unwrap().expect("complete packet");
         assert_eq!(&wire[off..][got.payload.clone()], &p[..]);
         off += got.consumed;
     }
@@ -76,19 +62,11 @@ fn open_all(o: &mut Opener, seq0: u32, wire: &mut [u8], payloads: &[Vec<u8>]) {
 
 #[test]
 fn round_trip_every_combination() {
-    let payloads: Vec<Vec<u8>> = SIZES
-        .iter()
-        .enumerate()
-        .map(|(i, n)| payload(*n, i as u8))
-        .collect();
+    let payloads: Vec<Vec<u8>> = SIZES.iter().enumerate().map(|(i, n)| payload(*n, i as u8)).collect();
     let mut all = combos();
     all.push(("plain", None));
     for (c, m) in all {
-        let (mut s, mut o) = if c == "plain" {
-            (Sealer::plaintext(), Opener::plaintext())
-        } else {
-            pair(c, m)
-        };
+        let (mut s, mut o) = if c == "plain" { (Sealer::plaintext(), Opener::plaintext()) } else { pair(c, m) };
         // Sequence numbers wrap at 2^32 (RFC 4253 6.4); start just before.
         let seq0 = 0xFFFF_FFFD;
         let mut wire = seal_all(&mut s, seq0, &payloads);
@@ -111,11 +89,7 @@ fn padding_rules_and_sizes() {
             let mut w = Vec::new();
             s.seal(0, &payload(n, 0), &mut w).unwrap();
             let packet_len = w.len() - 4 - s.mac_len();
-            let aligned = if len_outside {
-                packet_len
-            } else {
-                packet_len + 4
-            };
+            let aligned = if len_outside { packet_len } else { packet_len + 4 };
             assert_eq!(aligned % block, 0, "{c} {m:?} n={n}");
             let pad = packet_len - 1 - n;
             assert!((4..4 + block).contains(&pad), "{c} {m:?} n={n} pad={pad}");
@@ -127,28 +101,16 @@ fn padding_rules_and_sizes() {
     assert_eq!(&w[..5], &[0, 0, 0, 12, 8]);
     assert_eq!(&w[5..8], b"abc");
     assert_eq!(w.len(), 16);
-    assert_eq!(
-        s.seal(0, &vec![0; MAX_OUT_PACKET_LEN], &mut w)
-            .unwrap_err()
-            .code,
-        code::OUT_OF_BOUNDARY
-    );
+    assert_eq!(s.seal(0, &vec![0; MAX_OUT_PACKET_LEN], &mut w).unwrap_err().code, code::OUT_OF_BOUNDARY);
 }
 
 #[test]
 fn byte_by_byte_feeding() {
-    let payloads: Vec<Vec<u8>> = [0usize, 1, 17, 100, 2000]
-        .iter()
-        .map(|n| payload(*n, 0x5a))
-        .collect();
+    let payloads: Vec<Vec<u8>> = [0usize, 1, 17, 100, 2000].iter().map(|n| payload(*n, 0x5a)).collect();
     let mut all = combos();
     all.push(("plain", None));
     for (c, m) in all {
-        let (mut s, mut o) = if c == "plain" {
-            (Sealer::plaintext(), Opener::plaintext())
-        } else {
-            pair(c, m)
-        };
+        let (mut s, mut o) = if c == "plain" { (Sealer::plaintext(), Opener::plaintext()) } else { pair(c, m) };
         let wire = seal_all(&mut s, 42, &payloads);
         let mut rx: Vec<u8> = Vec::new();
         let mut got = Vec::new();
@@ -158,11 +120,7 @@ fn byte_by_byte_feeding() {
             match o.open(seq, &mut rx).unwrap() {
                 None => {}
                 Some(opened) => {
-                    assert_eq!(
-                        opened.consumed,
-                        rx.len(),
-                        "{c} {m:?}: complete exactly at the last byte"
-                    );
+                    assert_eq!(opened.consumed, rx.len(), "{c} {m:?}: complete exactly at the last byte");
                     got.push(rx[opened.payload].to_vec());
                     rx.clear();
                     seq += 1;
@@ -186,8 +144,7 @@ fn open_tampered(c: &str, m: Option<&str>, seq: u32, wire: &[u8]) -> Result<Open
         return Ok(r);
     }
     buf.resize(4 + MAX_PACKET_LEN + 64 + 64, 0);
-    o.open(seq, &mut buf)?
-        .ok_or_else(|| Error::new(0, "still incomplete"))
+    o.open(seq, &mut buf)?.ok_or_else(|| Error::new(0, "still incomplete"))
 }
 
 #[test]
@@ -213,12 +170,7 @@ fn every_tampered_byte_is_rejected() {
                         &[code::INVALID_MAC]
                     }
                 } else {
-                    &[
-                        code::INVALID_MAC,
-                        code::DECRYPT,
-                        code::PROTO,
-                        code::OUT_OF_BOUNDARY,
-                    ]
+                    &[code::INVALID_MAC, code::DECRYPT, code::PROTO, code::OUT_OF_BOUNDARY]
                 };
                 assert!(allowed.contains(&e.code), "{c} {m:?} byte {i}: {e:?}");
             }
@@ -226,10 +178,7 @@ fn every_tampered_byte_is_rejected() {
         // Wrong sequence number: also rejected (AES-GCM does not use it: its
         // nonce is its own per-packet counter, kept in step on both sides).
         if !c.contains("gcm") {
-            assert!(
-                open_tampered(c, m, 6, &wire).is_err(),
-                "{c} {m:?} wrong seq"
-            );
+            assert!(open_tampered(c, m, 6, &wire).is_err(), "{c} {m:?} wrong seq");
         }
     }
 }
@@ -255,25 +204,13 @@ fn hostile_lengths_plaintext() {
     assert_eq!(o.open(0, &mut buf).unwrap(), None);
     assert_eq!(o.pending_wire_len(), Some(40000));
     // Fewer than four bytes: nothing to judge yet.
-    assert_eq!(
-        Opener::plaintext()
-            .open(0, &mut [0xff, 0xff, 0xff])
-            .unwrap(),
-        None
-    );
+    assert_eq!(Opener::plaintext().open(0, &mut [0xff, 0xff, 0xff]).unwrap(), None);
 }
 
 #[test]
 fn bad_padding_plaintext() {
     // packet_length 12: padlen must be 4..=11.
-    for (padlen, ok) in [
-        (3u8, false),
-        (4, true),
-        (11, true),
-        (12, false),
-        (255, false),
-        (0, false),
-    ] {
+    for (padlen, ok) in [(3u8, false), (4, true), (11, true), (12, false), (255, false), (0, false)] {
         let mut buf = vec![0, 0, 0, 12, padlen];
         buf.resize(16, 0);
         let r = Opener::plaintext().open(0, &mut buf);
@@ -408,13 +345,9 @@ fn gcm_matches_rustcrypto() {
             let nn = aes_gcm::Nonce::from_slice(&nonce);
             let tag = aes_gcm::Tag::from_slice(tag);
             if name.starts_with("aes128") {
-                aes_gcm::Aes128Gcm::new_from_slice(&k.key)
-                    .unwrap()
-                    .decrypt_in_place_detached(nn, len, &mut body, tag)
+                aes_gcm::Aes128Gcm::new_from_slice(&k.key).unwrap().decrypt_in_place_detached(nn, len, &mut body, tag)
             } else {
-                aes_gcm::Aes256Gcm::new_from_slice(&k.key)
-                    .unwrap()
-                    .decrypt_in_place_detached(nn, len, &mut body, tag)
+                aes_gcm::Aes256Gcm::new_from_slice(&k.key).unwrap().decrypt_in_place_detached(nn, len, &mut body, tag)
             }
             .expect("independent GCM open");
             assert_eq!(&body[1..1 + n], &p[..]);
@@ -433,19 +366,14 @@ fn gcm_matches_rustcrypto() {
 fn mac_layouts_match_rfc4253_and_etm() {
     use crate::proto::transport::cipher::{engine, Dir, Engine};
     use hmac::{Hmac, Mac};
-    for (c, m) in [
-        ("aes128-ctr", "hmac-sha2-256"),
-        ("aes256-cbc", "hmac-sha2-256-etm@openssh.com"),
-    ] {
+    for (c, m) in [("aes128-ctr", "hmac-sha2-256"), ("aes256-cbc", "hmac-sha2-256-etm@openssh.com")] {
         let k = keys_for(c, Some(m), 0);
         let (mut s, _) = pair(c, Some(m));
         let p = payload(50, 2);
         let mut w = Vec::new();
         s.seal(77, &p, &mut w).unwrap();
         let (pkt, mac) = w.split_at(w.len() - 32);
-        let Ok((Engine::Block(mut dec), _)) = engine(c, &k, Dir::Decrypt) else {
-            panic!()
-        };
+        let Ok((Engine::Block(mut dec), _)) = engine(c, &k, Dir::Decrypt) else { panic!() };
         let mut h = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&k.mac_key).unwrap();
         h.update(&77u32.to_be_bytes());
         let mut plain = pkt.to_vec();
@@ -457,10 +385,7 @@ fn mac_layouts_match_rfc4253_and_etm() {
             h.update(&plain); // MAC over the plaintext packet
         }
         assert_eq!(h.finalize().into_bytes().as_slice(), mac, "{c} {m}");
-        assert_eq!(
-            u32::from_be_bytes(plain[..4].try_into().unwrap()) as usize,
-            plain.len() - 4
-        );
+        assert_eq!(u32::from_be_bytes(plain[..4].try_into().unwrap()) as usize, plain.len() - 4);
         assert_eq!(&plain[5..55], &p[..]);
     }
 }
@@ -468,24 +393,9 @@ fn mac_layouts_match_rfc4253_and_etm() {
 #[test]
 fn construction_errors() {
     let k = keys_for("aes128-ctr", Some("hmac-sha1"), 0);
-    assert_eq!(
-        Sealer::new("aes128-ctr", None, &k).err().unwrap().code,
-        code::INVAL
-    );
-    assert_eq!(
-        Opener::new("nope", Some("hmac-sha1"), &k)
-            .err()
-            .unwrap()
-            .code,
-        code::METHOD_NOT_SUPPORTED
-    );
-    assert_eq!(
-        Opener::new("aes128-ctr", Some("nope"), &k)
-            .err()
-            .unwrap()
-            .code,
-        code::METHOD_NOT_SUPPORTED
-    );
+    assert_eq!(Sealer::new("aes128-ctr", None, &k).err().unwrap().code, code::INVAL);
+    assert_eq!(Opener::new("nope", Some("hmac-sha1"), &k).err().unwrap().code, code::METHOD_NOT_SUPPORTED);
+    assert_eq!(Opener::new("aes128-ctr", Some("nope"), &k).err().unwrap().code, code::METHOD_NOT_SUPPORTED);
     // An AEAD ignores a MAC name.
     let k = keys_for("aes256-gcm@openssh.com", None, 0);
     assert!(Sealer::new("aes256-gcm@openssh.com", Some("hmac-sha1"), &k).is_ok());
@@ -498,9 +408,7 @@ fn cpu_ns() -> u64 {
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
         .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
         })
 }
 
@@ -522,21 +430,13 @@ fn throughput() {
             cases.push((c, Some("hmac-sha2-256-etm@openssh.com")));
         }
     }
-    for m in [
-        "hmac-sha2-256",
-        "hmac-sha1-etm@openssh.com",
-        "hmac-sha1",
-        "hmac-sha2-512-etm@openssh.com",
-        "hmac-md5",
-    ] {
+    for m in ["hmac-sha2-256", "hmac-sha1-etm@openssh.com", "hmac-sha1", "hmac-sha2-512-etm@openssh.com", "hmac-md5"] {
         cases.push(("aes128-ctr", Some(m)));
     }
     for (c, m) in cases {
         let (mut s, mut o) = pair(c, m);
         let batches = if c == "3des-cbc" { TOTAL / 64 } else { TOTAL } / PAYLOAD / BATCH;
-        let mut bufs: Vec<Vec<u8>> = (0..BATCH)
-            .map(|_| Vec::with_capacity(PAYLOAD + 256))
-            .collect();
+        let mut bufs: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(PAYLOAD + 256)).collect();
         let (mut ts, mut to) = (0u64, 0u64);
         let mut seq = 0u32;
         for _ in 0..batches {
@@ -590,13 +490,8 @@ fn primitive_throughput() {
     for c in ["aes128-ctr", "aes256-ctr", "aes128-cbc"] {
         let k = keys_for(c, None, 0);
         for d in [Dir::Encrypt, Dir::Decrypt] {
-            let Ok((Engine::Block(mut m), _)) = engine(c, &k, d) else {
-                panic!()
-            };
-            time(
-                &format!("{c} {}", if d == Dir::Encrypt { "enc" } else { "dec" }),
-                &mut |b| m.apply(b),
-            );
+            let Ok((Engine::Block(mut m), _)) = engine(c, &k, d) else { panic!() };
+            time(&format!("{c} {}", if d == Dir::Encrypt { "enc" } else { "dec" }), &mut |b| m.apply(b));
         }
     }
     for (n, a) in [
@@ -669,11 +564,7 @@ fn random_input_never_panics() {
     all.push(("plain", None));
     for (c, m) in all {
         for _ in 0..50 {
-            let mut o = if c == "plain" {
-                Opener::plaintext()
-            } else {
-                pair(c, m).1
-            };
+            let mut o = if c == "plain" { Opener::plaintext() } else { pair(c, m).1 };
             let n = (rnd() % 300) as usize;
             let mut buf: Vec<u8> = (0..n).map(|_| rnd() as u8).collect();
             if n >= 4 && rnd() % 2 == 0 {

@@ -27,9 +27,7 @@ impl Default for Compressor {
 impl Compressor {
     /// Starts a zlib (RFC 1950) stream at the default level, as libssh2 and OpenSSH do.
     pub fn new() -> Self {
-        Compressor {
-            z: Compress::new(Compression::default(), true),
-        }
+        Compressor { z: Compress::new(Compression::default(), true) }
     }
 
     /// Compresses `payload` and appends it, sync-flushed, to `out`.
@@ -68,9 +66,7 @@ impl Default for Decompressor {
 impl Decompressor {
     /// Starts a zlib (RFC 1950) inflate stream.
     pub fn new() -> Self {
-        Decompressor {
-            z: Decompress::new(true),
-        }
+        Decompressor { z: Decompress::new(true) }
     }
 
     /// Inflates one packet's `payload` and appends it to `out`. More than
@@ -99,8 +95,7 @@ impl Decompressor {
             let window_end = out.capacity().min(limit_end);
             let (in_before, out_before) = (self.z.total_in(), self.z.total_out());
             let rest = payload.get(done..).unwrap_or_default();
-            let status = decompress_bounded(&mut self.z, rest, out, window_end)
-                .map_err(|_| zerr("inflate failed"))?;
+            let status = decompress_bounded(&mut self.z, rest, out, window_end).map_err(|_| zerr("inflate failed"))?;
             done += (self.z.total_in() - in_before) as usize;
             if out.len() >= limit_end {
                 return Err(zerr("decompressed payload exceeds the limit"));
@@ -131,11 +126,7 @@ fn decompress_bounded(
     let len = out.len();
     out.resize(limit, 0);
     let before = z.total_out();
-    let r = z.decompress(
-        input,
-        out.get_mut(len..).unwrap_or_default(),
-        FlushDecompress::Sync,
-    );
+    let r = z.decompress(input, out.get_mut(len..).unwrap_or_default(), FlushDecompress::Sync);
     let produced = (z.total_out() - before) as usize;
     out.truncate(len + produced);
     r
@@ -154,9 +145,7 @@ mod tests {
             Vec::new(),
             (0..5000u32).map(|i| (i % 7) as u8).collect(),
             b"hello hello hello hello".to_vec(),
-            (0..30000u32)
-                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
-                .collect(),
+            (0..30000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect(),
         ];
         let mut sizes = Vec::new();
         for m in &msgs {
@@ -179,10 +168,7 @@ mod tests {
 
     #[test]
     fn limit_is_exact() {
-        for (n, ok) in [
-            (MAX_INFLATED_PAYLOAD, true),
-            (MAX_INFLATED_PAYLOAD + 1, false),
-        ] {
+        for (n, ok) in [(MAX_INFLATED_PAYLOAD, true), (MAX_INFLATED_PAYLOAD + 1, false)] {
             let mut c = Compressor::new();
             let mut z = Vec::new();
             c.compress(&vec![b'A'; n], &mut z).unwrap();
@@ -214,10 +200,7 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         let mut d = Decompressor::new();
-        assert_eq!(
-            d.decompress(&[0xff; 64], &mut Vec::new()).unwrap_err().code,
-            code::ZLIB
-        );
+        assert_eq!(d.decompress(&[0xff; 64], &mut Vec::new()).unwrap_err().code, code::ZLIB);
         let mut d = Decompressor::new();
         // A zlib header alone: valid, just nothing yet.
         d.decompress(&[0x78, 0x9c], &mut Vec::new()).unwrap();

@@ -32,16 +32,9 @@ pub(crate) struct PacketMac {
 impl PacketMac {
     /// Keys the MAC named `name` with the first `key_len` bytes of `key`.
     pub(crate) fn new(name: &str, key: &[u8]) -> Result<Self> {
-        let spec = mac_spec(name).ok_or_else(|| {
-            Error::with(
-                code::METHOD_NOT_SUPPORTED,
-                format!("Unsupported MAC {name}"),
-            )
-        })?;
-        let key = key.get(..spec.key_len).ok_or(Error::new(
-            code::INVAL,
-            "MAC key shorter than the algorithm needs",
-        ))?;
+        let spec =
+            mac_spec(name).ok_or_else(|| Error::with(code::METHOD_NOT_SUPPORTED, format!("Unsupported MAC {name}")))?;
+        let key = key.get(..spec.key_len).ok_or(Error::new(code::INVAL, "MAC key shorter than the algorithm needs"))?;
         let bad = |_| Error::new(code::INVAL, "bad MAC key");
         let engine = if name.starts_with("hmac-sha2-256") {
             Engine::Ring(rh::Key::new(rh::HMAC_SHA256, key))
@@ -148,10 +141,8 @@ mod tests {
         );
         assert_eq!(
             mac_of("hmac-sha2-512-etm@openssh.com", &k64, msg),
-            hex(
-                "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554
-                 9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
-            )
+            hex("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554
+                 9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737")
         );
     }
 
@@ -172,29 +163,14 @@ mod tests {
         let mut k20 = b"Jefe".to_vec();
         k20.resize(20, 0);
         let msg = b"what do ya want for nothing?";
-        assert_eq!(
-            mac_of("hmac-sha1", &k20, msg),
-            hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
-        );
-        assert_eq!(
-            mac_of("hmac-sha1-96", &k20, msg),
-            hex("effcdf6ae5eb2fa2d27416d5")
-        );
+        assert_eq!(mac_of("hmac-sha1", &k20, msg), hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"));
+        assert_eq!(mac_of("hmac-sha1-96", &k20, msg), hex("effcdf6ae5eb2fa2d27416d5"));
         let mut k16 = b"Jefe".to_vec();
         k16.resize(16, 0);
-        assert_eq!(
-            mac_of("hmac-md5", &k16, msg),
-            hex("750c783e6ab0b503eaa86e310a5db738")
-        );
-        assert_eq!(
-            mac_of("hmac-md5-96-etm@openssh.com", &k16, msg),
-            hex("750c783e6ab0b503eaa86e31")
-        );
+        assert_eq!(mac_of("hmac-md5", &k16, msg), hex("750c783e6ab0b503eaa86e310a5db738"));
+        assert_eq!(mac_of("hmac-md5-96-etm@openssh.com", &k16, msg), hex("750c783e6ab0b503eaa86e31"));
         // Test case 1: key 16 x 0x0b, "Hi There".
-        assert_eq!(
-            mac_of("hmac-md5", &[0x0b; 16], b"Hi There"),
-            hex("9294727a3638bb1c13f48ef8158bfc9d")
-        );
+        assert_eq!(mac_of("hmac-md5", &[0x0b; 16], b"Hi There"), hex("9294727a3638bb1c13f48ef8158bfc9d"));
         let mut k = vec![0x0b; 20];
         k.resize(20, 0);
         assert_eq!(
@@ -209,32 +185,14 @@ mod tests {
         let mut tag = [0u8; MAX_MAC_LEN];
         let n = m.sign(9, b"payload", &mut tag);
         assert!(m.verify(9, b"payload", &tag[..n]).is_ok());
-        assert_eq!(
-            m.verify(10, b"payload", &tag[..n]).unwrap_err().code,
-            code::INVALID_MAC
-        );
+        assert_eq!(m.verify(10, b"payload", &tag[..n]).unwrap_err().code, code::INVALID_MAC);
         for i in 0..n {
             let mut t = tag;
             t[i] ^= 1;
-            assert_eq!(
-                m.verify(9, b"payload", &t[..n]).unwrap_err().code,
-                code::INVALID_MAC
-            );
+            assert_eq!(m.verify(9, b"payload", &t[..n]).unwrap_err().code, code::INVALID_MAC);
         }
         assert!(m.verify(9, b"payload", &tag[..n - 1]).is_err());
-        assert_eq!(
-            PacketMac::new("hmac-sha2-256", &[7; 31])
-                .err()
-                .unwrap()
-                .code,
-            code::INVAL
-        );
-        assert_eq!(
-            PacketMac::new("umac-64@openssh.com", &[7; 32])
-                .err()
-                .unwrap()
-                .code,
-            code::METHOD_NOT_SUPPORTED
-        );
+        assert_eq!(PacketMac::new("hmac-sha2-256", &[7; 31]).err().unwrap().code, code::INVAL);
+        assert_eq!(PacketMac::new("umac-64@openssh.com", &[7; 32]).err().unwrap().code, code::METHOD_NOT_SUPPORTED);
     }
 }

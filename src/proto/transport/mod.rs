@@ -186,10 +186,7 @@ impl std::fmt::Debug for DirectionKeys {
 #[cfg(test)]
 pub(crate) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 #[cfg(test)]
@@ -207,11 +204,7 @@ mod tests {
         assert_eq!(SUPPORTED_CIPHERS.len(), CIPHERS.len());
         for c in SUPPORTED_CIPHERS {
             let spec = cipher_spec(c).unwrap();
-            assert_eq!(
-                spec.aead,
-                c.contains("gcm") || c.starts_with("chacha"),
-                "{c}"
-            );
+            assert_eq!(spec.aead, c.contains("gcm") || c.starts_with("chacha"), "{c}");
         }
         assert!(cipher_spec("none").is_none() && mac_spec("none").is_none());
     }
