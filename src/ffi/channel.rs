@@ -43,9 +43,12 @@ pub unsafe fn with_channel<R: super::boundary::FfiRet>(
     unsafe { with_session(c.session, |h| f(h, id)) }
 }
 
-/// Wraps a new channel id in a C handle.
-pub fn new_handle(session: *mut SessionHandle, id: u32) -> *mut LIBSSH2_CHANNEL {
-    Box::into_raw(Box::new(ChannelHandle { session, id }))
+/// Wraps a new channel id in a C handle. The session owns the handle, so
+/// `libssh2_session_free` releases channels the application did not free.
+pub fn new_handle(h: &mut SessionHandle, id: u32) -> *mut LIBSSH2_CHANNEL {
+    let session: *mut SessionHandle = h;
+    let b = h.channel_handles.entry(id).or_insert_with(|| Box::new(ChannelHandle { session, id }));
+    &mut **b
 }
 
 /// Opens a channel of any type.
@@ -70,7 +73,7 @@ pub unsafe extern "C" fn libssh2_channel_open_ex(
             let w = if window_size == 0 { WINDOW_DEFAULT } else { window_size };
             let p = if packet_size == 0 { PACKET_DEFAULT } else { packet_size };
             let id = h.sess.channel_open(kind, w, p, extra)?;
-            Ok(new_handle(session, id))
+            Ok(new_handle(h, id))
         })
     }
 }
@@ -95,7 +98,7 @@ pub unsafe extern "C" fn libssh2_channel_direct_tcpip_ex(
             let mut w = Writer::new();
             w.string(host).u32(port as u32).string(shost).u32(sport as u32);
             let id = h.sess.channel_open(b"direct-tcpip", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)?;
-            Ok(new_handle(session, id))
+            Ok(new_handle(h, id))
         })
     }
 }
@@ -119,7 +122,7 @@ pub unsafe extern "C" fn libssh2_channel_direct_streamlocal_ex(
             let mut w = Writer::new();
             w.string(path).string(shost).u32(sport as u32);
             let id = h.sess.channel_open(b"direct-streamlocal@openssh.com", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)?;
-            Ok(new_handle(session, id))
+            Ok(new_handle(h, id))
         })
     }
 }
@@ -506,8 +509,12 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
         })
     };
     if rc != code::EAGAIN && !channel.is_null() {
-        // SAFETY: the handle came from Box::into_raw and is released once.
-        drop(unsafe { Box::from_raw(channel) });
+        // SAFETY: a live channel handle points at its live session; dropping the table
+        // entry frees the handle, which is not touched afterwards.
+        unsafe {
+            let (session, id) = ((*channel).session, (*channel).id);
+            (*session).channel_handles.remove(&id);
+        }
     }
     if rc == code::EAGAIN {
         rc

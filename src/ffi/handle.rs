@@ -37,6 +37,8 @@ pub struct SessionHandle {
     pub poisoned: bool,
     /// LIBSSH2_FLAG_QUOTE_PATHS (SCP path quoting), on by default.
     pub quote_paths: bool,
+    /// C handles of this session's channels, owned here (freed with the session).
+    pub channel_handles: HashMap<u32, Box<super::channel::ChannelHandle>>,
     /// MD5, SHA1 and SHA256 of the host key, kept for `libssh2_hostkey_hash`.
     pub hostkey_hashes: [Vec<u8>; 3],
 }

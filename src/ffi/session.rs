@@ -48,6 +48,7 @@ pub extern "C" fn libssh2_session_init_ex(
             poisoned: false,
             quote_paths: true,
             hostkey_hashes: Default::default(),
+            channel_handles: Default::default(),
         };
         Box::into_raw(Box::new(h))
     })
