@@ -19,6 +19,8 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
     let mut last_rx = sess.rx_bytes;
     loop {
         sess.block_dirs = 0;
+        // Each step says again whether it awaits a reply (the read timeout applies).
+        sess.awaiting_reply = false;
         match op(sess) {
             Err(e) if e.code == code::EAGAIN => {
                 if sess.block_dirs == 0 {
@@ -46,6 +48,10 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
                         return Err(Error::new(code::TIMEOUT, "Timed out waiting for response"));
                     }
                     wait = wait.min(left);
+                }
+                // libssh2 keeps the connection alive while a blocking call waits.
+                if sess.keepalive_interval > 0 {
+                    sess.keepalive_send()?;
                 }
                 let Some(fd) = sess.socket else {
                     return Err(Error::new(code::SOCKET_NONE, "No socket to wait on"));
