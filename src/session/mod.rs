@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod channel;
 pub mod driver;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod io;
 
 use std::collections::VecDeque;

@@ -2,6 +2,8 @@
 //! key exchange and re-exchange with strict-kex rules. Sans-IO: the session
 //! hands it received bytes and sends what `pending_output` holds.
 
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod negotiate;
 
 use std::collections::VecDeque;
