@@ -268,6 +268,7 @@ pub unsafe extern "C" fn libssh2_channel_request_auth_agent(channel: *mut LIBSSH
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_channel(channel, |h, id| {
+            // The hooks capture the session pointer, which outlives its channels.
             let session = (*channel).session;
             super::forward::install_open_hooks(h, session);
             h.sess.channel_request(id, b"auth-agent-req@openssh.com", true, &[], "Unable to request auth agent")?;
@@ -291,6 +292,7 @@ pub unsafe extern "C" fn libssh2_channel_x11_req_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_channel(channel, |h, id| {
+            // The hooks capture the session pointer, which outlives its channels.
             let session = (*channel).session;
             super::forward::install_open_hooks(h, session);
             let proto = cstr(auth_proto).unwrap_or(b"MIT-MAGIC-COOKIE-1");

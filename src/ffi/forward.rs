@@ -28,7 +28,10 @@ type AgentFn = unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut LIBSSH2_CHANNEL, 
 
 /// Points the session's inbound-open hooks at the application's X11 and
 /// AUTHAGENT callbacks as installed right now (None clears a hook).
-pub fn install_open_hooks(h: &mut SessionHandle, session: *mut LIBSSH2_SESSION) {
+///
+/// # Safety
+/// `session` must be the pointer of `h`, live for as long as the hooks may run.
+pub unsafe fn install_open_hooks(h: &mut SessionHandle, session: *mut LIBSSH2_SESSION) {
     let ab: *mut *mut c_void = h.abstract_ptr();
     h.sess.fwd.x11_hook = callback_ptr(h, callback::X11 as usize).map(|p| {
         // SAFETY: registered by the application as LIBSSH2_X11_OPEN_FUNC.

@@ -23,7 +23,7 @@ unsafe fn fill_stat(sb: *mut libc::stat, st: &ScpStat) {
     sb.st_atime = st.atime as libc::time_t;
 }
 
-fn path_arg<'a>(p: Option<&'a [u8]>) -> Result<&'a [u8]> {
+fn path_arg(p: Option<&[u8]>) -> Result<&[u8]> {
     p.ok_or(Error::new(code::INVAL, "NULL path"))
 }
 

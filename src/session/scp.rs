@@ -5,7 +5,7 @@
 //! the final status byte before our EOF.
 
 use super::channel::{PACKET_DEFAULT, WINDOW_DEFAULT};
-use super::driver::drive;
+use super::driver::{drive, EAGAIN};
 use super::Session;
 use crate::error::{code, Error, Result};
 use crate::proto::msg;
@@ -391,12 +391,30 @@ impl Session {
 
     /// Before our EOF on an SCP channel: the final status byte, once all file
     /// bytes went through (upload: "file done"; download: ack of the file).
+    /// EAGAIN while the peer's window is shut (callers are resumable steps).
     pub(crate) fn scp_trailer(&mut self, id: u32) -> Result<()> {
+        let due = |s: &mut Session| {
+            let ch = s.channels.map.get(&id)?;
+            let tail = ch.scp.as_ref()?;
+            (!tail.trailer_done && tail.remaining == 0 && !ch.close_received).then_some(ch.remote_window)
+        };
+        match due(self) {
+            None => return Ok(()),
+            Some(0) => {
+                // The byte needs window: take in adjustments, else wait for them.
+                self.pump()?;
+                if due(self) == Some(0) {
+                    self.block_dirs |= super::io::dir::INBOUND;
+                    return Err(EAGAIN);
+                }
+                if due(self).is_none() {
+                    return Ok(());
+                }
+            }
+            Some(_) => {}
+        }
         let Some(ch) = self.channels.map.get_mut(&id) else { return Ok(()) };
         let Some(tail) = ch.scp.as_mut() else { return Ok(()) };
-        if tail.trailer_done || tail.remaining != 0 || ch.remote_window == 0 || ch.close_received {
-            return Ok(());
-        }
         tail.trailer_done = true;
         ch.remote_window -= 1;
         let mut w = Writer::msg(msg::CHANNEL_DATA);
