@@ -399,3 +399,149 @@ fn agent_transact(sock: &mut UnixStream, request: &[u8]) -> std::io::Result<Vec<
     sock.read_exact(&mut reply[4..])?;
     Ok(reply)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::proto::conn::Conn;
+    use crate::session::io::{IoStatus, SocketIo};
+
+    /// Captures what the session sends (plaintext: no keys before kex).
+    struct Capture(Rc<RefCell<Vec<u8>>>);
+
+    impl SocketIo for Capture {
+        fn send(&mut self, buf: &[u8]) -> IoStatus {
+            self.0.borrow_mut().extend_from_slice(buf);
+            IoStatus::Moved(buf.len())
+        }
+        fn recv(&mut self, _: &mut [u8]) -> IoStatus {
+            IoStatus::WouldBlock
+        }
+    }
+
+    fn session() -> (Session, Rc<RefCell<Vec<u8>>>) {
+        let mut s = Session::new();
+        let out = Rc::new(RefCell::new(Vec::new()));
+        s.io = Some(Box::new(Capture(out.clone())));
+        s.conn = Some(Conn::new(None, s.prefs(), s.gex));
+        (s, out)
+    }
+
+    /// Payloads of the plaintext packets sent so far (and clears the capture).
+    fn sent(out: &Rc<RefCell<Vec<u8>>>) -> Vec<Vec<u8>> {
+        let bytes = std::mem::take(&mut *out.borrow_mut());
+        let mut r = Reader::new(&bytes);
+        let mut v = Vec::new();
+        while !r.is_empty() {
+            let len = r.u32().unwrap() as usize;
+            let pkt = r.bytes(len).unwrap();
+            let pad = pkt[0] as usize;
+            v.push(pkt[1..len - pad].to_vec());
+        }
+        v
+    }
+
+    fn open_msg(kind: &[u8], sender: u32, extra: &[u8]) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.string(kind).u32(sender).u32(65536).u32(16384).raw(extra);
+        w.buf
+    }
+
+    /// (recipient, reason) of an OPEN_FAILURE.
+    fn failure(p: &[u8]) -> (u32, u32) {
+        assert_eq!(p[0], msg::CHANNEL_OPEN_FAILURE, "{p:?}");
+        let mut r = Reader::new(&p[1..]);
+        (r.u32().unwrap(), r.u32().unwrap())
+    }
+
+    #[test]
+    fn unknown_and_truncated_opens_are_refused() {
+        let (mut s, out) = session();
+        s.inbound_channel_open(&open_msg(b"session", 7, b"")).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (7, OPEN_ADMINISTRATIVELY_PROHIBITED));
+        // forwarded-tcpip missing its originator port; x11 missing its port.
+        let mut w = Writer::new();
+        w.string(b"127.0.0.1").u32(80).string(b"1.2.3.4");
+        s.inbound_channel_open(&open_msg(b"forwarded-tcpip", 8, &w.buf)).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (8, OPEN_CONNECT_FAILED));
+        s.inbound_channel_open(&open_msg(b"x11", 9, &[0, 0, 0, 9, b'a'])).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (9, OPEN_CONNECT_FAILED));
+        // Window and packet fields cut off.
+        let mut w = Writer::new();
+        w.string(b"x11").u32(10).u32(5);
+        s.inbound_channel_open(&w.buf).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (10, OPEN_CONNECT_FAILED));
+        // No sender channel (or a type length past the end): nobody to answer.
+        s.inbound_channel_open(&[0, 0, 0, 3, b'x', b'1', b'1', 0, 0]).unwrap();
+        s.inbound_channel_open(&[0xff, 0xff, 0xff, 0xff, b'x']).unwrap();
+        assert!(sent(&out).is_empty());
+        assert!(s.channels.map.is_empty());
+    }
+
+    #[test]
+    fn forwarded_tcpip_goes_to_the_matching_listener_queue() {
+        let (mut s, out) = session();
+        s.fwd
+            .listeners
+            .insert(3, Listener { host: b"127.0.0.1".to_vec(), port: 4444, queue_max: 1, ..Default::default() });
+        let conn = |port: u32| {
+            let mut w = Writer::new();
+            w.string(b"127.0.0.1").u32(port).string(b"10.0.0.1").u32(5555);
+            w.buf
+        };
+        s.inbound_channel_open(&open_msg(b"forwarded-tcpip", 20, &conn(4444))).unwrap();
+        let p = sent(&out);
+        assert_eq!(p[0][0], msg::CHANNEL_OPEN_CONFIRMATION);
+        let id = s.fwd.listeners[&3].queue[0];
+        let ch = &s.channels.map[&id];
+        assert_eq!((ch.remote_id, ch.remote_window, ch.remote_max_packet, ch.open), (20, 65536, 16384, true));
+        // The queue is full: resource shortage. Another port: not requested.
+        s.inbound_channel_open(&open_msg(b"forwarded-tcpip", 21, &conn(4444))).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (21, OPEN_RESOURCE_SHORTAGE));
+        s.inbound_channel_open(&open_msg(b"forwarded-tcpip", 22, &conn(4445))).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (22, OPEN_ADMINISTRATIVELY_PROHIBITED));
+        assert_eq!(s.listener_queued(3), 1);
+    }
+
+    #[test]
+    fn x11_needs_a_hook_and_agent_needs_an_agent() {
+        let (mut s, out) = session();
+        let mut w = Writer::new();
+        w.string(b"127.0.0.1").u32(40000);
+        s.inbound_channel_open(&open_msg(b"x11", 30, &w.buf)).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (30, OPEN_RESOURCE_SHORTAGE));
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let seen2 = seen.clone();
+        s.fwd.x11_hook = Some(Box::new(move |id, host, port| seen2.borrow_mut().push((id, host.to_vec(), port))));
+        s.inbound_channel_open(&open_msg(b"x11", 31, &w.buf)).unwrap();
+        assert_eq!(sent(&out)[0][0], msg::CHANNEL_OPEN_CONFIRMATION);
+        let (id, host, port) = seen.borrow()[0].clone();
+        assert_eq!((host.as_slice(), port), (&b"127.0.0.1"[..], 40000));
+        assert_eq!(s.channels.map[&id].kind, b"x11");
+
+        s.fwd.agent_socket = Some(PathBuf::from("/nonexistent/agent.sock"));
+        s.inbound_channel_open(&open_msg(b"auth-agent@openssh.com", 32, b"")).unwrap();
+        assert_eq!(failure(&sent(&out)[0]), (32, OPEN_CONNECT_FAILED));
+    }
+
+    #[test]
+    fn free_answers_a_close_that_came_first() {
+        let (mut s, out) = session();
+        let mut w = Writer::new();
+        w.string(b"127.0.0.1").u32(40000);
+        s.fwd.x11_hook = Some(Box::new(|_, _, _| {}));
+        s.inbound_channel_open(&open_msg(b"x11", 40, &w.buf)).unwrap();
+        sent(&out);
+        let id = *s.channels.map.keys().next().unwrap();
+        let mut close = Writer::msg(msg::CHANNEL_CLOSE);
+        close.u32(id);
+        s.channel_message(&close.buf).unwrap();
+        s.channel_free(id).unwrap();
+        // Only CLOSE: no EOF after the peer's CLOSE.
+        assert_eq!(sent(&out), vec![vec![msg::CHANNEL_CLOSE, 0, 0, 0, 40]]);
+        assert!(s.channels.map.is_empty());
+    }
+}
