@@ -271,6 +271,9 @@ pub unsafe extern "C" fn libssh2_channel_request_auth_agent(channel: *mut LIBSSH
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_channel(channel, |h, id| {
+            // The hooks capture the session pointer, which outlives its channels.
+            let session = (*channel).session;
+            super::forward::install_open_hooks(h, session);
             h.sess.channel_request(id, b"auth-agent-req@openssh.com", true, &[], "Unable to request auth agent")?;
             Ok(0)
         })
@@ -292,6 +295,9 @@ pub unsafe extern "C" fn libssh2_channel_x11_req_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_channel(channel, |h, id| {
+            // The hooks capture the session pointer, which outlives its channels.
+            let session = (*channel).session;
+            super::forward::install_open_hooks(h, session);
             let proto = cstr(auth_proto).unwrap_or(b"MIT-MAGIC-COOKIE-1");
             let cookie = match cstr(auth_cookie) {
                 Some(c) => c.to_vec(),
@@ -676,7 +682,7 @@ pub unsafe extern "C" fn libssh2_channel_set_blocking(channel: *mut LIBSSH2_CHAN
     }
 }
 
-/// 1 if data is buffered on stream 0 (or stderr when `extended`).
+/// 1 if data is waiting: on stream 0 (`extended` 0) or on any stream (`extended` 1).
 ///
 /// # Safety
 /// `channel` live.
@@ -685,8 +691,14 @@ pub unsafe extern "C" fn libssh2_poll_channel_read(channel: *mut LIBSSH2_CHANNEL
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_channel(channel, |h, id| {
+            // Take in what already arrived; errors surface on the next real call.
+            let _ = h.sess.pump();
             let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
-            Ok(if extended != 0 { !ch.ext_data.is_empty() } else { !ch.data.is_empty() } as c_int)
+            Ok(match extended {
+                0 => !ch.data.is_empty(),
+                1 => !ch.data.is_empty() || !ch.ext_data.is_empty(),
+                _ => false,
+            } as c_int)
         })
     }
 }

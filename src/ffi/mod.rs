@@ -3,8 +3,11 @@
 pub mod alloc;
 pub mod boundary;
 pub mod channel;
+pub mod forward;
 pub mod handle;
 pub mod misc;
+pub mod poll;
+pub mod scp;
 pub mod session;
 pub mod types;
 pub mod userauth;

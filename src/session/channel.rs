@@ -108,6 +108,8 @@ pub struct Channel {
     pub open: bool,
     /// Window adjustment queued below MIN_ADJUST.
     pub pending_adjust: u32,
+    /// SCP file bookkeeping (set by `scp_recv`/`scp_send`).
+    pub scp: Option<super::scp::ScpTail>,
 }
 
 impl Channel {
@@ -125,7 +127,8 @@ pub struct Channels {
 }
 
 impl Channels {
-    fn alloc_id(&mut self) -> u32 {
+    /// A channel number not in use.
+    pub(crate) fn alloc_id(&mut self) -> u32 {
         loop {
             let id = self.next_id;
             self.next_id = self.next_id.wrapping_add(1);
@@ -150,7 +153,7 @@ impl Session {
         let t = p[0];
         let mut r = Reader::new(&p[1..]);
         if t == msg::CHANNEL_OPEN {
-            return self.refuse_channel_open(&mut r);
+            return self.inbound_channel_open(r.rest());
         }
         let id = r.u32()?;
         let Some(ch) = self.channels.map.get_mut(&id) else {
@@ -239,15 +242,6 @@ impl Session {
             _ => {}
         }
         Ok(())
-    }
-
-    fn refuse_channel_open(&mut self, r: &mut Reader) -> Result<()> {
-        let _kind = r.string()?;
-        let sender = r.u32()?;
-        let mut w = Writer::msg(msg::CHANNEL_OPEN_FAILURE);
-        // SSH_OPEN_ADMINISTRATIVELY_PROHIBITED
-        w.u32(sender).u32(1).string(b"Channel type not accepted").string(b"");
-        self.send(&w.buf)
     }
 
     /// Opens a channel of `kind` with the given window and packet sizes and
@@ -352,7 +346,7 @@ impl Session {
     }
 
     /// Grants the peer more window for data the application has consumed.
-    fn auto_adjust(&mut self, id: u32) -> Result<()> {
+    pub(crate) fn auto_adjust(&mut self, id: u32) -> Result<()> {
         let ch = self.chan(id)?;
         let used = ch.local_window_initial.saturating_sub(ch.local_window).saturating_sub(ch.unread());
         let grant = used.saturating_add(ch.pending_adjust).min(ch.local_window_initial - ch.local_window);
@@ -370,9 +364,17 @@ impl Session {
     pub fn channel_read(&mut self, id: u32, stream: i32, buf: &mut [u8]) -> Result<usize> {
         drive(self, |s| loop {
             let ch = s.chan(id)?;
+            // An SCP download ends at the file size; the status byte after it is ours.
+            let limit = if stream == 0 { super::scp::read_limit(&ch.scp) } else { None };
+            if limit == Some(0) {
+                return Ok(0);
+            }
             let q = if stream == 0 { &mut ch.data } else { &mut ch.ext_data };
             if !q.is_empty() {
-                let n = buf.len().min(q.len());
+                let n = buf.len().min(q.len()).min(limit.map_or(usize::MAX, |l| l.min(usize::MAX as u64) as usize));
+                if let Some(t) = ch.scp.as_mut().filter(|_| limit.is_some()) {
+                    t.remaining -= n as u64;
+                }
                 let (a, b) = q.as_slices();
                 let k = n.min(a.len());
                 buf[..k].copy_from_slice(&a[..k]);
@@ -398,6 +400,9 @@ impl Session {
         drive(self, |s| {
             let ch = s.chan(id)?;
             if let ChanOp::Writing(n) = ch.op {
+                // Keep reading while our output drains, so the peer never
+                // waits on us (window adjusts, its own output).
+                s.pump()?;
                 if s.flush()? {
                     s.chan(id)?.op = ChanOp::Idle;
                     return Ok(n);
@@ -426,6 +431,11 @@ impl Session {
             let total = buf.len().min(ch.remote_window as usize).min(max_pkt * MAX_PACKETS_PER_WRITE);
             let rid = ch.remote_id;
             ch.remote_window -= total as u32;
+            if let Some(t) = ch.scp.as_mut().filter(|t| t.upload && stream == 0) {
+                // Writing past the size means the app sends the status byte itself.
+                t.trailer_done |= total as u64 > t.remaining;
+                t.remaining = t.remaining.saturating_sub(total as u64);
+            }
             let mut off = 0;
             let mut w = Writer::new();
             while off < total {
@@ -456,6 +466,8 @@ impl Session {
                 if ch.close_received {
                     return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
                 }
+                s.scp_trailer(id)?;
+                let ch = s.chan(id)?;
                 let mut w = Writer::msg(msg::CHANNEL_EOF);
                 w.u32(ch.remote_id);
                 ch.eof_sent = true;
@@ -478,6 +490,9 @@ impl Session {
             Err(e) => return Err(e),
         }
         let ch = self.chan(id)?;
+        if super::scp::read_limit(&ch.scp) == Some(0) {
+            return Ok(true);
+        }
         Ok((ch.eof_received || ch.close_received) && ch.data.is_empty())
     }
 
@@ -498,10 +513,14 @@ impl Session {
     /// Sends CLOSE (after EOF) and waits for the peer's CLOSE.
     pub fn channel_close(&mut self, id: u32) -> Result<()> {
         drive(self, |s| {
-            let ch = s.chan(id)?;
-            if !ch.close_sent {
+            if !s.chan(id)?.close_sent {
+                if !s.chan(id)?.eof_sent {
+                    s.scp_trailer(id)?;
+                }
+                let ch = s.chan(id)?;
                 let rid = ch.remote_id;
-                let need_eof = !ch.eof_sent;
+                // No EOF after the peer's CLOSE: the channel is gone for it.
+                let need_eof = !ch.eof_sent && !ch.close_received;
                 ch.close_sent = true;
                 ch.eof_sent = true;
                 if need_eof {
@@ -537,7 +556,8 @@ impl Session {
     pub fn channel_free(&mut self, id: u32) -> Result<()> {
         let needs_close = match self.channels.map.get(&id) {
             None => return Ok(()),
-            Some(ch) => ch.open && !ch.close_received && self.dead.is_none(),
+            // The peer's CLOSE must be answered with ours even if it came first.
+            Some(ch) => ch.open && !ch.close_sent && self.dead.is_none(),
         };
         if needs_close {
             self.channel_close(id)?;

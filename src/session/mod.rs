@@ -4,9 +4,11 @@
 pub mod auth;
 pub mod channel;
 pub mod driver;
+pub mod forward;
 #[cfg(fuzzing)]
 pub mod fuzzing;
 pub mod io;
+pub mod scp;
 
 use std::collections::VecDeque;
 
@@ -112,6 +114,10 @@ pub struct Session {
     pub opening_channel: Option<u32>,
     /// For each global request sent with want_reply, whether its reply is ours to drop.
     pub global_replies: VecDeque<bool>,
+    /// Remote forwarding listeners, inbound-open hooks, agent relays.
+    pub fwd: forward::Forwarding,
+    /// The SCP start-up in flight.
+    pub scp: scp::ScpState,
 }
 
 impl Default for Session {
@@ -154,6 +160,8 @@ impl Session {
             channels: Default::default(),
             opening_channel: None,
             auth: Default::default(),
+            fwd: Default::default(),
+            scp: Default::default(),
             authenticated: false,
             auth_methods: None,
             userauth_banner: None,
@@ -361,6 +369,9 @@ impl Session {
                     }
                 }
             }
+        }
+        if self.has_relays() {
+            self.service_relays()?;
         }
         self.flush()?;
         Ok(progress)
