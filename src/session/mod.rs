@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channel;
 pub mod driver;
 pub mod io;
+pub mod sk;
 
 use std::collections::VecDeque;
 
