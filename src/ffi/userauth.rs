@@ -197,14 +197,27 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
     }
 }
 
-fn load_key_error(e: Error) -> Error {
-    if e.code == code::EAGAIN {
-        e
+/// libssh2's prefix for a private key that yields no public key.
+const NO_PUBLIC_KEY: &str = "Unable to extract public key from private key file: ";
+
+/// libssh2's error for a key file it cannot derive the public key from: unopenable,
+/// or anything else (wrong passphrase included) as one message.
+fn file_key_error(e: Error) -> Error {
+    let why = if e.msg == "Unable to open private key file" {
+        "Unable to open private key file"
     } else {
-        Error::with(
-            if e.code == code::FILE || e.code == code::KEYFILE_AUTH_FAILED { e.code } else { code::FILE },
-            format!("Unable to extract public key from private key file: {}", e.msg),
-        )
+        "Wrong passphrase or invalid/unrecognized private key file format"
+    };
+    Error::with(code::FILE, format!("{NO_PUBLIC_KEY}{why}"))
+}
+
+/// libssh2's error for in-memory key data it cannot derive the public key from: a
+/// known wrong passphrase is KEYFILE_AUTH_FAILED, anything else FILE.
+fn memory_key_error(e: Error) -> Error {
+    if e.code == code::KEYFILE_AUTH_FAILED {
+        Error::new(code::KEYFILE_AUTH_FAILED, "Wrong passphrase for private key")
+    } else {
+        Error::with(code::FILE, format!("{NO_PUBLIC_KEY}Unsupported private key file format"))
     }
 }
 
@@ -274,7 +287,7 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_fromfile_ex(
                     auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
                 }
                 None => {
-                    let key = PrivateKey::from_file(path, pass).map_err(load_key_error)?;
+                    let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
                     auth_with_key(h, user, key.public_blob(), KeySource::Loaded(key))?;
                 }
             }
@@ -313,7 +326,7 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_frommemory(
                 let blob = keys::parse_public_key_file(pubdata)?.1;
                 auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
             } else if !privdata.is_empty() {
-                let key = PrivateKey::from_memory(privdata, pass).map_err(load_key_error)?;
+                let key = PrivateKey::from_memory(privdata, pass).map_err(memory_key_error)?;
                 auth_with_key(h, user, key.public_blob(), KeySource::Loaded(key))?;
             } else {
                 return Err(Error::new(code::FILE, "Invalid data in public and private key."));
@@ -353,12 +366,13 @@ pub unsafe extern "C" fn libssh2_userauth_hostbased_fromfile_ex(
             let path = std::path::Path::new(std::ffi::OsStr::from_bytes(privpath));
             let pass = cstr(passphrase).filter(|p| !p.is_empty());
             // libssh2 reads both files before sending anything.
-            let key = PrivateKey::from_file(path, pass).map_err(load_key_error)?;
+            let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
             let blob = match cstr(publickey) {
                 Some(p) => read_public_key_file(p)?,
                 None => key.public_blob(),
             };
-            h.sess.userauth_hostbased(user, &blob, host, local, &mut |alg, data| Session::sign_with(&key, alg, data))?;
+            h.sess
+                .userauth_hostbased(user, &blob, host, local, &mut |alg, data| Session::sign_with(&key, alg, data))?;
             Ok(0)
         })
     }
