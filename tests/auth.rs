@@ -747,13 +747,16 @@ fn password_success_and_failure() {
     }
 }
 
+/// One keyboard-interactive round: (name, instruction, [(prompt, echo)]).
+type Round = (String, String, Vec<(String, bool)>);
+
 /// What the keyboard-interactive callback answers and records.
 #[derive(Default)]
 struct Kbd {
     /// (prompt substring, answer), first match wins; no match answers "".
     answers: Vec<(String, String)>,
     /// Every round: (name, instruction, [(prompt, echo)]).
-    rounds: Vec<(String, String, Vec<(String, bool)>)>,
+    rounds: Vec<Round>,
 }
 
 /// A LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC answering from the `Kbd` in `*abstract`.

@@ -226,7 +226,7 @@ fn memory_key_error(e: Error) -> Error {
 /// bad private key then fails the signing step ("Callback returned error").
 enum KeySource<'a> {
     /// Already loaded (no public key was given: the blob came from the private key).
-    Loaded(PrivateKey),
+    Loaded(Box<PrivateKey>),
     /// Read on first use.
     Deferred(&'a dyn Fn() -> Result<PrivateKey>),
 }
@@ -234,7 +234,7 @@ enum KeySource<'a> {
 fn auth_with_key(h: &mut SessionHandle, user: &[u8], blob: Vec<u8>, mut key: KeySource<'_>) -> Result<()> {
     h.sess.userauth_publickey(user, &blob, &mut |alg, data| {
         if let KeySource::Deferred(load) = key {
-            key = KeySource::Loaded(load()?);
+            key = KeySource::Loaded(Box::new(load()?));
         }
         match &key {
             KeySource::Loaded(k) => Session::sign_with(k, alg, data),
@@ -288,7 +288,7 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_fromfile_ex(
                 }
                 None => {
                     let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
-                    auth_with_key(h, user, key.public_blob(), KeySource::Loaded(key))?;
+                    auth_with_key(h, user, key.public_blob(), KeySource::Loaded(Box::new(key)))?;
                 }
             }
             Ok(0)
@@ -327,7 +327,7 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_frommemory(
                 auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
             } else if !privdata.is_empty() {
                 let key = PrivateKey::from_memory(privdata, pass).map_err(memory_key_error)?;
-                auth_with_key(h, user, key.public_blob(), KeySource::Loaded(key))?;
+                auth_with_key(h, user, key.public_blob(), KeySource::Loaded(Box::new(key)))?;
             } else {
                 return Err(Error::new(code::FILE, "Invalid data in public and private key."));
             }
