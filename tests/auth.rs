@@ -809,6 +809,10 @@ fn keyboard_interactive_with_pam() {
         assert_eq!(first.len(), 1, "PAM asks one question first");
         assert!(first[0].0.contains("assword"), "{first:?}");
         assert!(!first[0].1, "a password prompt must not echo");
+        // OpenSSH ends a PAM conversation with an INFO_REQUEST of zero prompts; the
+        // callback sees it too (num_prompts 0), as with libssh2.
+        assert_eq!(kb.rounds.len(), 2, "{:?}", kb.rounds);
+        assert!(kb.rounds[1].2.is_empty(), "zero-prompt final round");
 
         let mut kb = Kbd { answers: vec![("assword".into(), "wrong".into())], ..Kbd::default() };
         let mut c = Conn::new(&sshd, nb);
@@ -864,7 +868,9 @@ fn keyboard_interactive_several_rounds_change_an_expired_password() {
         let rc = c.kbdint(EXPIRED_USER, &mut kb);
         eprintln!("expired-password rounds: {:?}", kb.rounds);
         c.expect_ok(rc, "keyboard-interactive password change");
-        assert!(kb.rounds.len() >= 3, "several rounds: {:?}", kb.rounds);
+        // Password, current password, new, retype, then the zero-prompt end.
+        assert_eq!(kb.rounds.len(), 5, "several rounds: {:?}", kb.rounds);
+        assert!(kb.rounds[4].2.is_empty(), "zero-prompt final round");
         let prompts: Vec<&(String, bool)> = kb.rounds.iter().flat_map(|r| &r.2).collect();
         assert!(prompts.iter().all(|(_, echo)| !echo), "no password prompt echoes");
         assert!(prompts.iter().any(|(t, _)| t.contains("New") || t.contains("new")), "{prompts:?}");
