@@ -60,8 +60,8 @@ impl Agent {
             Some(p) => std::ffi::OsStr::from_bytes(p).to_owned(),
             None => std::env::var_os(AUTH_SOCK_ENV).ok_or(Error::new(code::BAD_USE, "no auth sock variable"))?,
         };
-        let stream = UnixStream::connect(&path)
-            .map_err(|_| Error::new(code::AGENT_PROTOCOL, "failed connecting with agent"))?;
+        let stream =
+            UnixStream::connect(&path).map_err(|_| Error::new(code::AGENT_PROTOCOL, "failed connecting with agent"))?;
         // Timeouts cannot fail for a non-zero duration.
         let _ = stream.set_read_timeout(Some(AGENT_IO_TIMEOUT));
         let _ = stream.set_write_timeout(Some(AGENT_IO_TIMEOUT));

@@ -317,7 +317,11 @@ impl Session {
                         Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
                         Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, ""),
                         _ => {
-                            return s.auth_done(&p, code::AUTHENTICATION_FAILED, "Username/PublicKey combination invalid")
+                            return s.auth_done(
+                                &p,
+                                code::AUTHENTICATION_FAILED,
+                                "Username/PublicKey combination invalid",
+                            )
                         }
                     }
                 }
