@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_int, c_uint, CString};
 use std::ptr;
 
 use super::boundary::guard_plain;
-use super::handle::{cstr, slice, with_session, LIBSSH2_SESSION};
+use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::types::libssh2_agent_publickey;
 use crate::agent::Agent;
 use crate::error::{code, Error, Result};
@@ -19,7 +19,9 @@ pub const AGENT_PUBLICKEY_MAGIC: c_uint = 0x3bde_fed2;
 struct CIdentity {
     /// What the application receives a pointer to (boxed: its address must not move).
     ext: Box<libssh2_agent_publickey>,
-    _blob: Box<[u8]>,
+    /// The key blob `ext.blob` points into.
+    blob: Box<[u8]>,
+    /// The comment `ext.comment` points at.
     _comment: CString,
 }
 
@@ -53,7 +55,7 @@ impl AgentHandle {
                     blob_len: blob.len(),
                     comment: comment.as_ptr() as *mut c_char,
                 });
-                CIdentity { ext, _blob: blob, _comment: comment }
+                CIdentity { ext, blob, _comment: comment }
             })
             .collect();
         for c in &mut self.identities {
@@ -74,7 +76,7 @@ impl AgentHandle {
 /// `agent` null or from `libssh2_agent_init` and not freed; its session live.
 unsafe fn with_agent<R: super::boundary::FfiRet>(
     agent: *mut LIBSSH2_AGENT,
-    f: impl FnOnce(&mut AgentHandle, *mut LIBSSH2_SESSION) -> Result<R>,
+    f: impl FnOnce(&mut AgentHandle, &mut SessionHandle) -> Result<R>,
 ) -> R {
     // SAFETY: guaranteed by the caller.
     let Some(a) = (unsafe { agent.as_mut() }) else {
@@ -82,7 +84,7 @@ unsafe fn with_agent<R: super::boundary::FfiRet>(
     };
     let session = a.session;
     // SAFETY: the agent's session outlives it (libssh2's rule).
-    unsafe { with_session(session, |_| f(a, session)) }
+    unsafe { with_session(session, |h| f(a, h)) }
 }
 
 /// Creates an agent handle for `session`.
@@ -181,12 +183,11 @@ pub unsafe extern "C" fn libssh2_agent_userauth(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_agent(agent, |a, session| {
+        with_agent(agent, |a, h| {
             let user = cstr(username).ok_or(Error::new(code::INVAL, "NULL username"))?;
             let i = a.index_of(identity).ok_or(Error::new(code::BAD_USE, "Unknown agent identity"))?;
-            let blob = a.identities[i]._blob.to_vec();
-            let sess = &mut (*session).sess;
-            a.agent.userauth(sess, user, &blob)?;
+            let blob = a.identities[i].blob.to_vec();
+            a.agent.userauth(&mut h.sess, user, &blob)?;
             Ok(0)
         })
     }
@@ -210,12 +211,12 @@ pub unsafe extern "C" fn libssh2_agent_sign(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_agent(agent, |a, session| {
+        with_agent(agent, |a, h| {
             if sig.is_null() || s_len.is_null() {
                 return Err(Error::new(code::INVAL, "NULL signature pointer"));
             }
             let i = a.index_of(identity).ok_or(Error::new(code::BAD_USE, "Unknown agent identity"))?;
-            let blob = a.identities[i]._blob.to_vec();
+            let blob = a.identities[i].blob.to_vec();
             if blob.len() < 4 {
                 return Err(Error::new(code::BUFFER_TOO_SMALL, "Identity blob too short"));
             }
@@ -223,7 +224,7 @@ pub unsafe extern "C" fn libssh2_agent_sign(
             let method =
                 std::str::from_utf8(method).map_err(|_| Error::new(code::INVAL, "Signature method is not text"))?;
             let raw = a.agent.sign(&blob, slice(data.cast(), d_len)?, method)?;
-            *sig = (*session).alloc_copy(&raw)?.cast();
+            *sig = h.alloc_copy(&raw)?.cast();
             *s_len = raw.len();
             Ok(0)
         })
