@@ -8,6 +8,7 @@
 // Callback-holding fields are boxed closures; naming each type adds nothing.
 #![allow(clippy::type_complexity)]
 
+pub mod agent;
 pub mod crypto;
 pub mod error;
 pub mod ffi;

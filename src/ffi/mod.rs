@@ -1,5 +1,6 @@
 //! The C ABI: the only code that touches raw pointers and `extern "C"`.
 
+pub mod agent;
 pub mod alloc;
 pub mod boundary;
 pub mod channel;

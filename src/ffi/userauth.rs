@@ -1,14 +1,17 @@
 //! `libssh2_userauth_*`.
 
 use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::os::unix::ffi::OsStrExt;
 use std::ptr;
 
 use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
-use super::types::{LIBSSH2_USERAUTH_KBDINT_PROMPT, LIBSSH2_USERAUTH_KBDINT_RESPONSE};
+use super::types::{LIBSSH2_SK_SIG_INFO, LIBSSH2_USERAUTH_KBDINT_PROMPT, LIBSSH2_USERAUTH_KBDINT_RESPONSE};
 use crate::error::{code, Error, Result};
 use crate::keys::{self, PrivateKey};
 use crate::session::auth::Prompt;
+use crate::session::sk::{self, SkKey};
 use crate::session::Session;
+use zeroize::{Zeroize, Zeroizing};
 
 /// `LIBSSH2_PASSWD_CHANGEREQ_FUNC`.
 type PasswdChangeFn = unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut *mut c_char, *mut c_int, *mut *mut c_void);
@@ -34,6 +37,21 @@ fn take_caller_buf(h: &mut SessionHandle, p: *mut c_void, len: usize) -> Vec<u8>
     }
     // SAFETY: the application promises p holds len bytes from the session allocator.
     let v = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }.to_vec();
+    let ab = h.abstract_ptr();
+    h.alloc.free(p, ab);
+    v
+}
+
+/// Like `take_caller_buf` for secrets (passwords, answers): the application's copy is
+/// wiped before it is freed and ours is zeroized on drop.
+fn take_caller_secret(h: &mut SessionHandle, p: *mut c_void, len: usize) -> Zeroizing<Vec<u8>> {
+    if p.is_null() {
+        return Zeroizing::new(Vec::new());
+    }
+    // SAFETY: the application promises p holds len writable bytes from the session allocator.
+    let buf = unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) };
+    let v = Zeroizing::new(buf.to_vec());
+    buf.zeroize();
     let ab = h.abstract_ptr();
     h.alloc.free(p, ab);
     v
@@ -120,7 +138,7 @@ pub unsafe extern "C" fn libssh2_userauth_password_ex(
                 if p.is_null() {
                     return None;
                 }
-                Some(take_caller_buf(&mut *hp, p.cast(), n.max(0) as usize))
+                Some(take_caller_secret(&mut *hp, p.cast(), n.max(0) as usize).to_vec())
             };
             let cb: Option<&mut crate::session::auth::PasswordChange<'_>> =
                 if passwd_change_cb.is_some() { Some(&mut change) } else { None };
@@ -171,7 +189,7 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
                     resp.as_mut_ptr(),
                     ab,
                 );
-                resp.iter().map(|r| take_caller_buf(&mut *hp, r.text.cast(), r.length as usize)).collect()
+                resp.iter().map(|r| take_caller_secret(&mut *hp, r.text.cast(), r.length as usize).to_vec()).collect()
             };
             (*hp).sess.userauth_keyboard_interactive(user, &mut respond)?;
             Ok(0)
@@ -179,20 +197,62 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
     }
 }
 
-fn load_key_error(e: Error) -> Error {
-    if e.code == code::EAGAIN {
-        e
+/// libssh2's prefix for a private key that yields no public key.
+const NO_PUBLIC_KEY: &str = "Unable to extract public key from private key file: ";
+
+/// libssh2's error for a key file it cannot derive the public key from: unopenable,
+/// or anything else (wrong passphrase included) as one message.
+fn file_key_error(e: Error) -> Error {
+    let why = if e.msg == "Unable to open private key file" {
+        "Unable to open private key file"
     } else {
-        Error::with(
-            if e.code == code::FILE || e.code == code::KEYFILE_AUTH_FAILED { e.code } else { code::FILE },
-            format!("Unable to extract public key from private key file: {}", e.msg),
-        )
+        "Wrong passphrase or invalid/unrecognized private key file format"
+    };
+    Error::with(code::FILE, format!("{NO_PUBLIC_KEY}{why}"))
+}
+
+/// libssh2's error for in-memory key data it cannot derive the public key from: a
+/// known wrong passphrase is KEYFILE_AUTH_FAILED, anything else FILE.
+fn memory_key_error(e: Error) -> Error {
+    if e.code == code::KEYFILE_AUTH_FAILED {
+        Error::new(code::KEYFILE_AUTH_FAILED, "Wrong passphrase for private key")
+    } else {
+        Error::with(code::FILE, format!("{NO_PUBLIC_KEY}Unsupported private key file format"))
     }
 }
 
-fn auth_with_key(h: &mut SessionHandle, user: &[u8], blob: Option<Vec<u8>>, key: &PrivateKey) -> Result<()> {
-    let blob = blob.unwrap_or_else(|| key.public_blob());
-    h.sess.userauth_publickey(user, &blob, &mut |alg, data| Session::sign_with(key, alg, data))
+/// Where the private key comes from and when it is read: with a public key given,
+/// libssh2 reads the private key only when the server accepted the public one, so a
+/// bad private key then fails the signing step ("Callback returned error").
+enum KeySource<'a> {
+    /// Already loaded (no public key was given: the blob came from the private key).
+    Loaded(Box<PrivateKey>),
+    /// Read on first use.
+    Deferred(&'a dyn Fn() -> Result<PrivateKey>),
+}
+
+fn auth_with_key(h: &mut SessionHandle, user: &[u8], blob: Vec<u8>, mut key: KeySource<'_>) -> Result<()> {
+    h.sess.userauth_publickey(user, &blob, &mut |alg, data| {
+        if let KeySource::Deferred(load) = key {
+            key = KeySource::Loaded(Box::new(load()?));
+        }
+        match &key {
+            KeySource::Loaded(k) => Session::sign_with(k, alg, data),
+            KeySource::Deferred(_) => Err(Error::new(code::FILE, "Unable to initialize private key")),
+        }
+    })
+}
+
+/// Reads and parses a public key file (libssh2's errors and messages).
+fn read_public_key_file(path: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
+    let file = std::fs::File::open(path).map_err(|_| Error::new(code::FILE, "Unable to open public key file"))?;
+    let mut data = Vec::new();
+    file.take(keys::MAX_PUBLIC_KEY_FILE as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(|_| Error::new(code::FILE, "Unable to read public key from file"))?;
+    Ok(keys::parse_public_key_file(&data)?.1)
 }
 
 /// Public key authentication from key files (public key file optional).
@@ -213,20 +273,24 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_fromfile_ex(
         with_session(session, |h| {
             let user = slice(username, username_len as usize)?;
             let Some(privpath) = cstr(privatekey) else {
-                return Err(Error::new(code::FILE, "No private key file given"));
+                return Err(Error::new(code::FILE, "Unable to open private key file"));
             };
-            let path = std::path::Path::new(std::ffi::OsStr::from_encoded_bytes_unchecked(privpath));
+            let path = std::path::Path::new(std::ffi::OsStr::from_bytes(privpath));
             let pass = cstr(passphrase).filter(|p| !p.is_empty());
-            let key = PrivateKey::from_file(path, pass).map_err(load_key_error)?;
-            let blob = match cstr(publickey) {
-                Some(p) => {
-                    let data = std::fs::read(std::ffi::OsStr::from_encoded_bytes_unchecked(p))
-                        .map_err(|_| Error::new(code::FILE, "Unable to open public key file"))?;
-                    Some(keys::parse_public_key_file(&data)?.1)
-                }
-                None => None,
+            let load = || {
+                PrivateKey::from_file(path, pass)
+                    .map_err(|_| Error::new(code::FILE, "Unable to initialize private key from file"))
             };
-            auth_with_key(h, user, blob, &key)?;
+            match cstr(publickey) {
+                Some(p) => {
+                    let blob = read_public_key_file(p)?;
+                    auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
+                }
+                None => {
+                    let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
+                    auth_with_key(h, user, key.public_blob(), KeySource::Loaded(Box::new(key)))?;
+                }
+            }
             Ok(0)
         })
     }
@@ -253,10 +317,62 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_frommemory(
             let user = slice(username, username_len)?;
             let privdata = slice(privatekeyfiledata, privatekeyfiledata_len)?;
             let pass = cstr(passphrase).filter(|p| !p.is_empty());
-            let key = PrivateKey::from_memory(privdata, pass).map_err(load_key_error)?;
             let pubdata = slice(publickeyfiledata, publickeyfiledata_len)?;
-            let blob = if pubdata.is_empty() { None } else { Some(keys::parse_public_key_file(pubdata)?.1) };
-            auth_with_key(h, user, blob, &key)?;
+            let load = || {
+                PrivateKey::from_memory(privdata, pass)
+                    .map_err(|_| Error::new(code::FILE, "Unable to initialize private key from memory"))
+            };
+            if !pubdata.is_empty() {
+                let blob = keys::parse_public_key_file(pubdata)?.1;
+                auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
+            } else if !privdata.is_empty() {
+                let key = PrivateKey::from_memory(privdata, pass).map_err(memory_key_error)?;
+                auth_with_key(h, user, key.public_blob(), KeySource::Loaded(Box::new(key)))?;
+            } else {
+                return Err(Error::new(code::FILE, "Invalid data in public and private key."));
+            }
+            Ok(0)
+        })
+    }
+}
+
+/// Host-based authentication with the client host's key files (public key file
+/// optional), claiming `hostname` and the client-side user `local_username`.
+///
+/// # Safety
+/// `session` live; strings readable for their lengths; paths NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_userauth_hostbased_fromfile_ex(
+    session: *mut LIBSSH2_SESSION,
+    username: *const c_char,
+    username_len: c_uint,
+    publickey: *const c_char,
+    privatekey: *const c_char,
+    passphrase: *const c_char,
+    hostname: *const c_char,
+    hostname_len: c_uint,
+    local_username: *const c_char,
+    local_username_len: c_uint,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_session(session, |h| {
+            let user = slice(username, username_len as usize)?;
+            let host = slice(hostname, hostname_len as usize)?;
+            let local = slice(local_username, local_username_len as usize)?;
+            let Some(privpath) = cstr(privatekey) else {
+                return Err(Error::new(code::FILE, "Unable to open private key file"));
+            };
+            let path = std::path::Path::new(std::ffi::OsStr::from_bytes(privpath));
+            let pass = cstr(passphrase).filter(|p| !p.is_empty());
+            // libssh2 reads both files before sending anything.
+            let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
+            let blob = match cstr(publickey) {
+                Some(p) => read_public_key_file(p)?,
+                None => key.public_blob(),
+            };
+            h.sess
+                .userauth_hostbased(user, &blob, host, local, &mut |alg, data| Session::sign_with(&key, alg, data))?;
             Ok(0)
         })
     }
@@ -290,6 +406,110 @@ pub unsafe extern "C" fn libssh2_userauth_publickey(
                 }
                 Ok(take_caller_buf(&mut *hp, sig.cast(), len))
             };
+            (*hp).sess.userauth_publickey(user, &blob, &mut sign)?;
+            Ok(0)
+        })
+    }
+}
+
+/// Calls the application's security-key callback and builds the signature from its
+/// answer. The callback allocates `sig_r`/`sig_s` with the session allocator; we free them.
+///
+/// # Safety
+/// `hp` live; `f` a valid callback; `abstract_` as the application passed it.
+unsafe fn sk_sign(
+    hp: *mut SessionHandle,
+    f: SkSignFn,
+    key: &SkKey,
+    app: &std::ffi::CStr,
+    data: &[u8],
+    abstract_: *mut *mut c_void,
+) -> Result<Vec<u8>> {
+    if key.key_handle.is_empty() {
+        return Err(Error::new(code::DECRYPT, "No security key handle"));
+    }
+    let mut info = LIBSSH2_SK_SIG_INFO {
+        flags: 0,
+        counter: 0,
+        sig_r: ptr::null_mut(),
+        sig_r_len: 0,
+        sig_s: ptr::null_mut(),
+        sig_s_len: 0,
+    };
+    // SAFETY: every pointer is live for the call; the callback fills `info`.
+    let rc = unsafe {
+        f(
+            hp,
+            &mut info,
+            data.as_ptr(),
+            data.len(),
+            key.algorithm,
+            key.flags,
+            app.as_ptr(),
+            key.key_handle.as_ptr(),
+            key.key_handle.len(),
+            abstract_,
+        )
+    };
+    // SAFETY: hp is live; the buffers came from the session allocator (or are null).
+    let h = unsafe { &mut *hp };
+    let r = take_caller_buf(h, info.sig_r.cast(), info.sig_r_len);
+    let s = take_caller_buf(h, info.sig_s.cast(), info.sig_s_len);
+    if rc != 0 || r.is_empty() {
+        return Err(Error::new(code::DECRYPT, "sign_callback failed or returned invalid signature."));
+    }
+    Ok(sk::sk_signature(&r, (!s.is_empty()).then_some(&s[..]), info.flags, info.counter))
+}
+
+/// `LIBSSH2_USERAUTH_SK_SIGN_FUNC`, non-optional.
+type SkSignFn = unsafe extern "C" fn(
+    *mut LIBSSH2_SESSION,
+    *mut LIBSSH2_SK_SIG_INFO,
+    *const u8,
+    usize,
+    c_int,
+    u8,
+    *const c_char,
+    *const u8,
+    usize,
+    *mut *mut c_void,
+) -> c_int;
+
+/// Public key authentication with a FIDO security key (sk-ssh-ed25519@openssh.com or
+/// sk-ecdsa-sha2-nistp256@openssh.com) whose OpenSSH key file is in memory; the
+/// application's `sign_callback` talks to the authenticator.
+///
+/// # Safety
+/// `session` live; buffers readable for their lengths; `sign_callback` valid.
+#[no_mangle]
+pub unsafe extern "C" fn libssh2_userauth_publickey_sk(
+    session: *mut LIBSSH2_SESSION,
+    username: *const c_char,
+    username_len: usize,
+    pubkeydata: *const u8,
+    pubkeydata_len: usize,
+    privatekeydata: *const c_char,
+    privatekeydata_len: usize,
+    _passphrase: *const c_char,
+    sign_callback: Option<SkSignFn>,
+    abstract_: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: the caller guarantees the pointers.
+    unsafe {
+        with_session(session, |h| {
+            let user = slice(username, username_len)?;
+            let privdata = slice(privatekeydata, privatekeydata_len)?;
+            if privdata.is_empty() {
+                return Err(Error::new(code::FILE, "Invalid data in public and private key."));
+            }
+            let key = sk::parse_sk_private_key(privdata)?;
+            let pubdata = slice(pubkeydata.cast(), pubkeydata_len)?;
+            let blob = if pubdata.is_empty() { key.blob.clone() } else { keys::parse_public_key_file(pubdata)?.1 };
+            let Some(f) = sign_callback else { return Err(Error::new(code::INVAL, "No sign callback")) };
+            let app = std::ffi::CString::new(key.application.clone())
+                .map_err(|_| Error::new(code::FILE, "Unable to extract public key from private key."))?;
+            let hp: *mut SessionHandle = h;
+            let mut sign = |_alg: &str, data: &[u8]| sk_sign(hp, f, &key, &app, data, abstract_);
             (*hp).sess.userauth_publickey(user, &blob, &mut sign)?;
             Ok(0)
         })

@@ -5,8 +5,10 @@
 use super::driver::drive;
 use super::Session;
 use crate::error::{code, Error, Result};
+use crate::keys::alg;
 use crate::proto::msg;
 use crate::proto::wire::{Reader, Writer};
+use zeroize::{Zeroize, Zeroizing};
 
 /// The service every request names.
 const SERVICE: &[u8] = b"ssh-connection";
@@ -19,12 +21,64 @@ pub enum AuthState {
     /// Nothing sent.
     #[default]
     Idle,
-    /// A request is out; waiting for its reply.
+    /// A request is out; waiting for its (final) reply.
     Sent,
+    /// Public key: the query with signature algorithm `alg` is out; `first` is
+    /// false once we fell back to the key type's own algorithm.
+    PkQuery {
+        /// The signature algorithm named in the query.
+        alg: String,
+        /// Whether this is the first algorithm tried.
+        first: bool,
+    },
     /// Public key: the query was accepted (PK_OK); the signed request is next.
-    PkAccepted,
-    /// Public key: the signed request is out.
-    PkSigned,
+    PkAccepted {
+        /// The signature algorithm the server accepted.
+        alg: String,
+        /// Whether this is the first algorithm tried.
+        first: bool,
+    },
+}
+
+/// Suffix of the OpenSSH names of security-key (FIDO) algorithms.
+const OPENSSH_SUFFIX: &str = "@openssh.com";
+
+/// Whether `alg` is a security-key algorithm (sk-ssh-ed25519@openssh.com,
+/// sk-ecdsa-sha2-nistp256@openssh.com and their certificates).
+pub fn is_sk_alg(alg: &str) -> bool {
+    alg.starts_with("sk-")
+}
+
+/// The algorithm name inside a signature made for `alg`: certificates sign with the
+/// certified key's algorithm (sk certificates keep the "@openssh.com" suffix).
+pub fn signature_alg_name(alg: &str) -> String {
+    match alg.strip_suffix(alg::CERT_SUFFIX) {
+        Some(base) if is_sk_alg(alg) => format!("{base}{OPENSSH_SUFFIX}"),
+        Some(base) => base.to_owned(),
+        None => alg.to_owned(),
+    }
+}
+
+/// The signature blob sent in a request: string name || string signature, except for
+/// security keys, whose raw signature already holds string sig || flags || counter.
+fn signature_blob(alg: &str, raw: &[u8]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.string(signature_alg_name(alg).as_bytes());
+    if is_sk_alg(alg) {
+        w.raw(raw);
+    } else {
+        w.string(raw);
+    }
+    w.into_inner()
+}
+
+/// The key type a public key blob names.
+fn blob_key_type(blob: &[u8]) -> Result<String> {
+    let mut r = Reader::with_code(blob, code::PUBLICKEY_UNVERIFIED);
+    match r.str() {
+        Ok(t) if !t.is_empty() => Ok(t.to_owned()),
+        _ => Err(Error::new(code::PUBLICKEY_UNVERIFIED, "Invalid public key")),
+    }
 }
 
 /// One keyboard-interactive prompt.
@@ -42,7 +96,8 @@ pub type PasswordChange<'a> = dyn FnMut(&[u8]) -> Option<Vec<u8>> + 'a;
 pub type MethodList = Option<String>;
 
 fn is_auth_reply(t: u8) -> bool {
-    matches!(t, msg::USERAUTH_FAILURE | msg::USERAUTH_SUCCESS | msg::USERAUTH_BANNER | 60 | 61)
+    // 60 is PK_OK, PASSWD_CHANGEREQ or INFO_REQUEST depending on the method in flight.
+    matches!(t, msg::USERAUTH_FAILURE | msg::USERAUTH_SUCCESS | msg::USERAUTH_BANNER | msg::USERAUTH_PK_OK)
 }
 
 impl Session {
@@ -51,12 +106,15 @@ impl Session {
         self.awaiting_reply = true;
         loop {
             let p = self.wait_packet(is_auth_reply)?;
-            if p[0] == msg::USERAUTH_BANNER {
-                let mut r = Reader::new(&p[1..]);
+            if p.first() == Some(&msg::USERAUTH_BANNER) {
+                let mut r = Reader::new(p.get(1..).unwrap_or_default());
                 self.userauth_banner = Some(r.string()?.to_vec());
                 continue;
             }
             self.awaiting_reply = false;
+            if p.is_empty() {
+                return Err(Error::proto("Unexpected packet size"));
+            }
             return Ok(p);
         }
     }
@@ -74,15 +132,16 @@ impl Session {
         Ok(())
     }
 
+    /// Ends an operation on a SUCCESS or FAILURE reply (FAILURE gives `fail_code`).
     fn auth_done(&mut self, p: &[u8], fail_code: i32, fail_msg: &'static str) -> Result<()> {
         self.auth = AuthState::Idle;
-        match p[0] {
-            msg::USERAUTH_SUCCESS => {
+        match p.first() {
+            Some(&msg::USERAUTH_SUCCESS) => {
                 self.authenticated = true;
                 Ok(())
             }
-            msg::USERAUTH_FAILURE => {
-                let mut r = Reader::new(&p[1..]);
+            Some(&msg::USERAUTH_FAILURE) => {
+                let mut r = Reader::new(p.get(1..).unwrap_or_default());
                 self.auth_methods = r.str().ok().map(str::to_owned);
                 Err(Error::new(fail_code, fail_msg))
             }
@@ -93,7 +152,7 @@ impl Session {
     /// Asks which methods the server allows for `user` ("none" request).
     pub fn userauth_list(&mut self, user: &[u8]) -> Result<MethodList> {
         self.require_handshake()?;
-        drive(self, |s| {
+        let r = drive(self, |s| {
             if let AuthState::Idle = s.auth {
                 let w = Self::auth_request(user, b"none");
                 s.send(&w.buf)?;
@@ -101,21 +160,24 @@ impl Session {
             }
             let p = s.auth_reply()?;
             s.auth = AuthState::Idle;
-            match p[0] {
-                msg::USERAUTH_SUCCESS => {
+            match p.first() {
+                Some(&msg::USERAUTH_SUCCESS) => {
                     s.authenticated = true;
-                    Err(Error::new(code::NONE, "No error"))
+                    Ok(None)
                 }
-                msg::USERAUTH_FAILURE => {
-                    let mut r = Reader::new(&p[1..]);
+                Some(&msg::USERAUTH_FAILURE) => {
+                    let mut r = Reader::new(p.get(1..).unwrap_or_default());
                     let m = r.str()?.to_owned();
                     s.auth_methods = Some(m.clone());
                     Ok(Some(m))
                 }
                 _ => Err(Error::proto("Unexpected reply to none authentication")),
             }
-        })
-        .or_else(|e| if e.code == code::NONE { Ok(None) } else { Err(e) })
+        });
+        if r.as_ref().is_err_and(|e| e.code != code::EAGAIN) {
+            self.auth = AuthState::Idle;
+        }
+        r
     }
 
     /// Password authentication; `change` supplies a new password when the
@@ -127,45 +189,49 @@ impl Session {
         mut change: Option<&mut PasswordChange<'_>>,
     ) -> Result<()> {
         self.require_handshake()?;
-        drive(self, |s| {
+        let r = drive(self, |s| {
             if let AuthState::Idle = s.auth {
                 let mut w = Self::auth_request(user, b"password");
                 w.bool(false).string(password);
-                s.send(&w.buf)?;
+                let sent = s.send(&w.buf);
+                w.buf.zeroize();
+                sent?;
                 s.auth = AuthState::Sent;
             }
             loop {
                 let p = s.auth_reply()?;
-                if p[0] == msg::USERAUTH_PASSWD_CHANGEREQ {
-                    let mut r = Reader::new(&p[1..]);
+                if p.first() == Some(&msg::USERAUTH_PASSWD_CHANGEREQ) {
+                    let mut r = Reader::new(p.get(1..).unwrap_or_default());
                     let prompt = r.string()?.to_vec();
                     let Some(cb) = change.as_mut() else {
-                        s.auth = AuthState::Idle;
                         return Err(Error::new(code::PASSWORD_EXPIRED, "Password Expired, and no callback specified"));
                     };
-                    let Some(newpw) = cb(&prompt) else {
-                        s.auth = AuthState::Idle;
+                    let Some(newpw) = cb(&prompt).map(Zeroizing::new) else {
                         return Err(Error::new(code::PASSWORD_EXPIRED, "Password expired, and callback failed"));
                     };
                     let mut w = Self::auth_request(user, b"password");
                     w.bool(true).string(password).string(&newpw);
-                    s.send(&w.buf)?;
+                    let sent = s.send(&w.buf);
+                    w.buf.zeroize();
+                    sent?;
                     continue;
                 }
                 return s.auth_done(&p, code::AUTHENTICATION_FAILED, "Authentication failed (username/password)");
             }
-        })
+        });
+        self.settle(r)
     }
 
     /// Keyboard-interactive authentication; `respond(name, instruction, prompts)`
-    /// returns one answer per prompt.
+    /// returns one answer per prompt. Rounds repeat until SUCCESS or FAILURE; a round
+    /// may have zero prompts (OpenSSH ends PAM conversations with one).
     pub fn userauth_keyboard_interactive(
         &mut self,
         user: &[u8],
         respond: &mut dyn FnMut(&[u8], &[u8], &[Prompt]) -> Vec<Vec<u8>>,
     ) -> Result<()> {
         self.require_handshake()?;
-        drive(self, |s| {
+        let r = drive(self, |s| {
             if let AuthState::Idle = s.auth {
                 let mut w = Self::auth_request(user, b"keyboard-interactive");
                 w.string(b"").string(b"");
@@ -174,20 +240,19 @@ impl Session {
             }
             loop {
                 let p = s.auth_reply()?;
-                if p[0] != msg::USERAUTH_INFO_REQUEST {
+                if p.first() != Some(&msg::USERAUTH_INFO_REQUEST) {
                     return s.auth_done(
                         &p,
                         code::AUTHENTICATION_FAILED,
                         "Authentication failed (keyboard-interactive)",
                     );
                 }
-                let mut r = Reader::new(&p[1..]);
+                let mut r = Reader::new(p.get(1..).unwrap_or_default());
                 let name = r.string()?.to_vec();
                 let instruction = r.string()?.to_vec();
                 let _lang = r.string()?;
                 let n = r.u32()?;
                 if n > MAX_KBDINT_PROMPTS {
-                    s.auth = AuthState::Idle;
                     return Err(Error::new(code::OUT_OF_BOUNDARY, "Too many replies for keyboard-interactive prompts"));
                 }
                 let mut prompts = Vec::with_capacity(n as usize);
@@ -196,15 +261,19 @@ impl Session {
                     let echo = r.bool()?;
                     prompts.push(Prompt { text, echo });
                 }
-                let answers = respond(&name, &instruction, &prompts);
+                let answers: Vec<Zeroizing<Vec<u8>>> =
+                    respond(&name, &instruction, &prompts).into_iter().map(Zeroizing::new).collect();
                 let mut w = Writer::msg(msg::USERAUTH_INFO_RESPONSE);
                 w.u32(n);
                 for i in 0..n as usize {
-                    w.string(answers.get(i).map_or(&[][..], Vec::as_slice));
+                    w.string(answers.get(i).map_or(&[][..], |a| a.as_slice()));
                 }
-                s.send(&w.buf)?;
+                let sent = s.send(&w.buf);
+                w.buf.zeroize();
+                sent?;
             }
-        })
+        });
+        self.settle(r)
     }
 
     /// The signature algorithm to use for a key of `key_type`.
@@ -223,7 +292,10 @@ impl Session {
     }
 
     /// Public key authentication: query with `blob`, then sign with `sign(alg, data)`
-    /// which returns the raw signature (without the algorithm name).
+    /// which returns the raw signature (without the algorithm name; for security keys
+    /// the signature string followed by flags and counter). A signer that answers
+    /// `LIBSSH2_ERROR_ALGO_UNSUPPORTED` on the first try (an agent that cannot do
+    /// rsa-sha2-*) makes us retry once with the key's own algorithm, as libssh2 does.
     pub fn userauth_publickey(
         &mut self,
         user: &[u8],
@@ -231,45 +303,89 @@ impl Session {
         sign: &mut dyn FnMut(&str, &[u8]) -> Result<Vec<u8>>,
     ) -> Result<()> {
         self.require_handshake()?;
-        let key_type = {
-            let mut r = Reader::new(blob);
-            r.str().map_err(|_| Error::new(code::PUBLICKEY_UNVERIFIED, "Invalid public key blob"))?.to_owned()
-        };
-        let alg = self.user_sig_alg(&key_type);
-        drive(self, |s| {
-            if let AuthState::Idle = s.auth {
-                let mut w = Self::auth_request(user, b"publickey");
-                w.bool(false).string(alg.as_bytes()).string(blob);
-                s.send(&w.buf)?;
-                s.auth = AuthState::Sent;
-            }
-            if let AuthState::Sent = s.auth {
-                let p = s.auth_reply()?;
-                match p[0] {
-                    msg::USERAUTH_PK_OK => s.auth = AuthState::PkAccepted,
-                    msg::USERAUTH_SUCCESS => return s.auth_done(&p, 0, ""),
-                    _ => return s.auth_done(&p, code::AUTHENTICATION_FAILED, "Username/PublicKey combination invalid"),
+        let key_type = blob_key_type(blob)?;
+        let r = drive(self, |s| loop {
+            match std::mem::take(&mut s.auth) {
+                AuthState::Idle => {
+                    let alg = s.user_sig_alg(&key_type);
+                    s.send_pk_query(user, &alg, blob)?;
+                    s.auth = AuthState::PkQuery { alg, first: true };
+                }
+                AuthState::PkQuery { alg, first } => {
+                    let p = s.auth_reply().inspect_err(|_| s.auth = AuthState::PkQuery { alg: alg.clone(), first })?;
+                    match p.first() {
+                        Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
+                        Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, ""),
+                        _ => {
+                            return s.auth_done(
+                                &p,
+                                code::AUTHENTICATION_FAILED,
+                                "Username/PublicKey combination invalid",
+                            )
+                        }
+                    }
+                }
+                AuthState::PkAccepted { alg, first } => {
+                    let mut body = Self::auth_request(user, b"publickey");
+                    body.bool(true).string(alg.as_bytes()).string(blob);
+                    let data = s.signed_data(&body.buf);
+                    let sig = match sign(&alg, &data) {
+                        Ok(sig) => sig,
+                        Err(e) if e.code == code::EAGAIN => {
+                            s.auth = AuthState::PkAccepted { alg, first };
+                            return Err(e);
+                        }
+                        Err(e) if e.code == code::ALGO_UNSUPPORTED && first && alg != key_type => {
+                            // Start over with the key type's own algorithm.
+                            s.send_pk_query(user, &key_type, blob)?;
+                            s.auth = AuthState::PkQuery { alg: key_type.clone(), first: false };
+                            continue;
+                        }
+                        Err(_) => return Err(Error::new(code::PUBLICKEY_UNVERIFIED, "Callback returned error")),
+                    };
+                    body.string(&signature_blob(&alg, &sig));
+                    s.send(&body.buf)?;
+                    s.auth = AuthState::Sent;
+                }
+                AuthState::Sent => {
+                    let p = s.auth_reply().inspect_err(|_| s.auth = AuthState::Sent)?;
+                    return s.auth_done(
+                        &p,
+                        code::PUBLICKEY_UNVERIFIED,
+                        "Invalid signature for supplied public key, or bad username/public key combination",
+                    );
                 }
             }
-            if let AuthState::PkAccepted = s.auth {
-                let sid = s.conn.as_ref().and_then(|c| c.session_id()).unwrap_or_default().to_vec();
-                let mut body = Self::auth_request(user, b"publickey");
-                body.bool(true).string(alg.as_bytes()).string(blob);
-                let mut data = Writer::new();
-                data.string(&sid).raw(&body.buf);
-                let sig = sign(&alg, &data.buf).map_err(|e| {
-                    s.auth = AuthState::Idle;
-                    if e.code == code::EAGAIN {
-                        e
-                    } else {
-                        Error::new(code::PUBLICKEY_UNVERIFIED, "Callback returned error")
-                    }
-                })?;
-                let mut sigblob = Writer::new();
-                sigblob.string(alg.as_bytes()).string(&sig);
-                body.string(&sigblob.buf);
+        });
+        self.settle(r)
+    }
+
+    /// Host-based authentication (RFC 4252 section 9): `blob` is the client host's
+    /// public key, `host` its name and `local_user` the user there; `sign(alg, data)`
+    /// returns the raw signature made with the host's private key.
+    pub fn userauth_hostbased(
+        &mut self,
+        user: &[u8],
+        blob: &[u8],
+        host: &[u8],
+        local_user: &[u8],
+        sign: &mut dyn FnMut(&str, &[u8]) -> Result<Vec<u8>>,
+    ) -> Result<()> {
+        self.require_handshake()?;
+        let key_type = blob_key_type(blob)?;
+        let r = drive(self, |s| {
+            if let AuthState::Idle = s.auth {
+                // libssh2 signs with the key type's name; a modern sshd no longer accepts
+                // ssh-rsa (SHA-1), so RSA keys pick rsa-sha2-* like public key auth does.
+                let alg = s.user_sig_alg(&key_type);
+                let mut body = Self::auth_request(user, b"hostbased");
+                body.string(alg.as_bytes()).string(blob).string(host).string(local_user);
+                let data = s.signed_data(&body.buf);
+                let sig = sign(&alg, &data)
+                    .map_err(|_| Error::new(code::PUBLICKEY_UNVERIFIED, "Unable to sign hostbased request"))?;
+                body.string(&signature_blob(&alg, &sig));
                 s.send(&body.buf)?;
-                s.auth = AuthState::PkSigned;
+                s.auth = AuthState::Sent;
             }
             let p = s.auth_reply()?;
             s.auth_done(
@@ -277,7 +393,30 @@ impl Session {
                 code::PUBLICKEY_UNVERIFIED,
                 "Invalid signature for supplied public key, or bad username/public key combination",
             )
-        })
+        });
+        self.settle(r)
+    }
+
+    /// Forgets a failed operation's progress (EAGAIN keeps it for the next call).
+    fn settle(&mut self, r: Result<()>) -> Result<()> {
+        if r.as_ref().is_err_and(|e| e.code != code::EAGAIN) {
+            self.auth = AuthState::Idle;
+        }
+        r
+    }
+
+    fn send_pk_query(&mut self, user: &[u8], alg: &str, blob: &[u8]) -> Result<()> {
+        let mut w = Self::auth_request(user, b"publickey");
+        w.bool(false).string(alg.as_bytes()).string(blob);
+        self.send(&w.buf)
+    }
+
+    /// What a user or host key signs: string session identifier, then the request.
+    fn signed_data(&self, request: &[u8]) -> Vec<u8> {
+        let sid = self.conn.as_ref().and_then(|c| c.session_id()).unwrap_or_default();
+        let mut data = Writer::new();
+        data.string(sid).raw(request);
+        data.into_inner()
     }
 
     /// Signs with a private key the library loaded, returning the raw signature.

@@ -9,6 +9,7 @@ pub mod forward;
 pub mod fuzzing;
 pub mod io;
 pub mod scp;
+pub mod sk;
 
 use std::collections::VecDeque;
 
