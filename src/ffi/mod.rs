@@ -4,6 +4,7 @@ pub mod alloc;
 pub mod boundary;
 pub mod channel;
 pub mod handle;
+pub mod knownhost;
 pub mod misc;
 pub mod session;
 pub mod types;
