@@ -6,6 +6,7 @@ pub mod channel;
 pub mod handle;
 pub mod knownhost;
 pub mod misc;
+pub mod publickey;
 pub mod session;
 pub mod types;
 pub mod userauth;
