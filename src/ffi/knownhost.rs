@@ -214,6 +214,16 @@ unsafe fn key_arg<'a>(key: *const c_char, keylen: usize, typemask: c_int, use_le
     unsafe { slice(key, keylen) }
 }
 
+/// A file name argument as a path (FILE error for NULL, as a failed open).
+///
+/// # Safety
+/// `filename` must be null or a NUL-terminated string.
+unsafe fn path_arg<'a>(filename: *const c_char) -> Result<&'a Path> {
+    // SAFETY: guaranteed by the caller.
+    let name = unsafe { cstr(filename) }.ok_or(Error::new(code::FILE, "Failed to open file"))?;
+    Ok(Path::new(OsStr::from_bytes(name)))
+}
+
 /// Creates an empty known-hosts collection tied to `session`.
 ///
 /// # Safety
@@ -458,8 +468,7 @@ pub unsafe extern "C" fn libssh2_knownhost_readfile(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_hosts(hosts, |_, kh| {
-            let name = cstr(filename).ok_or(Error::new(code::FILE, "Failed to open file"))?;
-            let n = kh.hosts.readfile(Path::new(OsStr::from_bytes(name)), file_type)?;
+            let n = kh.hosts.readfile(path_arg(filename)?, file_type)?;
             Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
         })
     }
@@ -510,8 +519,7 @@ pub unsafe extern "C" fn libssh2_knownhost_writefile(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_hosts(hosts, |_, kh| {
-            let name = cstr(filename).ok_or(Error::new(code::FILE, "Failed to open file"))?;
-            kh.hosts.writefile(Path::new(OsStr::from_bytes(name)), file_type)?;
+            kh.hosts.writefile(path_arg(filename)?, file_type)?;
             Ok(0)
         })
     }
