@@ -15,4 +15,5 @@ pub mod ffi;
 pub mod keys;
 pub mod knownhost;
 pub mod proto;
+pub mod publickey;
 pub mod session;

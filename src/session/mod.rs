@@ -119,6 +119,8 @@ pub struct Session {
     pub fwd: forward::Forwarding,
     /// The SCP start-up in flight.
     pub scp: scp::ScpState,
+    /// The `libssh2_publickey_init` in flight (see [`crate::publickey`]).
+    pub publickey_init: Option<crate::publickey::InitState>,
 }
 
 impl Default for Session {
@@ -166,6 +168,7 @@ impl Session {
             authenticated: false,
             auth_methods: None,
             userauth_banner: None,
+            publickey_init: None,
         }
     }
 
