@@ -15,7 +15,7 @@ Text markup in pages/*.toml (kept small on purpose):
   blank line          new paragraph
   "- item"            bullet list item
   "TERM:: text"       tagged paragraph, TERM in bold
-  *word*              italic (argument names)
+  *word*              italic (argument names); \\* inside is a literal star
   `code`              bold (constants, literal values)
   name(3)             cross reference, set in bold
   LIBSSH2_FOO         constants are set in bold automatically
@@ -124,13 +124,14 @@ def roff_escape(s):
 
 def inline(s):
     """Apply the inline markup of pages/*.toml to one line of text."""
-    s = roff_escape(s)
+    s = roff_escape(s.replace("\\*", "\0"))
     s = re.sub(r"`([^`]+)`", lambda m: "\\fB" + m.group(1) + "\\fP", s)
     s = re.sub(r"\*([^*\s][^*]*)\*", lambda m: "\\fI" + m.group(1) + "\\fP", s)
     s = re.sub(r"(?<![\\\w])(libssh2_\w+)\(3\)", r"\\fB\1\\fP(3)", s)
     s = re.sub(r"(?<![\\\w])((?:LIBSSH2|SSH|LIBSSH2SFTP|LIBSSH2CHANNEL)_[A-Z0-9_]+)\b(?!\\fP)", r"\\fB\1\\fP", s)
     # Nested \fB inside \fB from the two rules above: flatten.
     s = s.replace("\\fB\\fB", "\\fB").replace("\\fP\\fP", "\\fP")
+    s = s.replace("\0", "*")  # an escaped literal star, e.g. *\*buf* for "*buf"
     if s.startswith(".") or s.startswith("'"):
         s = "\\&" + s
     return s
@@ -181,6 +182,12 @@ def block(text):
     # A paragraph directly after a tagged or bullet item would be indented
     # under it; .PP resets that, which is what we want, so nothing to do.
     return out
+
+
+def section_body(text):
+    """block() without a leading paragraph break (right after .SH)."""
+    out = block(text)
+    return out[1:] if out[:1] == [".PP"] else out
 
 
 def fold_prototype(ret, name, params):
@@ -327,7 +334,7 @@ def render_page(name, page, functions, macros, pages, meta):
     if not ret:
         raise SystemExit(f"gen_man: {name}: no RETURN VALUE text")
     out.append(".SH RETURN VALUE")
-    out.extend(block(ret)[1:])
+    out.extend(section_body(ret))
 
     errs = page.get("errors", tpage.get("errors"))
     if errs is None:
@@ -350,7 +357,7 @@ def render_page(name, page, functions, macros, pages, meta):
     if blocking is None:
         raise SystemExit(f"gen_man: {name}: no blocking text")
     out.append(".SH BLOCKING")
-    out.extend(block(BLOCKING_TEXT.get(blocking, blocking))[1:])
+    out.extend(section_body(BLOCKING_TEXT.get(blocking, blocking)))
 
     since = page.get("since", tpage.get("since"))
     if not since:
@@ -363,7 +370,7 @@ def render_page(name, page, functions, macros, pages, meta):
     if page.get("deprecated"):
         avail += " " + page["deprecated"]
     avail += f" Provided by this library with the behaviour of libssh2 {meta['version']}."
-    out.extend(block(avail)[1:])
+    out.extend(section_body(avail))
 
     see = list(page.get("see", []))
     if target and target not in see:
