@@ -4,6 +4,10 @@
 //! checks what it did: files round-trip byte for byte, tunnels carry the
 //! server's banner, the shell runs commands fed on stdin, and so on.
 //!
+//! Set LIBSSH2_EXAMPLES_LIB to another libssh2.so (for example upstream's
+//! /usr/lib/x86_64-linux-gnu/libssh2.so.1) to run the same checks on it:
+//! that tells example bugs from library bugs.
+//!
 //! An example that needs functions the built library does not export yet is
 //! reported by name with the missing symbols, and the test fails: nothing is
 //! skipped silently. Needs root (as CI runs it) for the password and
@@ -225,7 +229,7 @@ fn s(x: &Path) -> String {
 
 #[test]
 fn examples_build_and_run_against_sshd() {
-    let lib = profile_dir().join("libssh2.so");
+    let lib = std::env::var_os("LIBSSH2_EXAMPLES_LIB").map_or_else(|| profile_dir().join("libssh2.so"), PathBuf::from);
     assert!(lib.exists(), "{} is missing: build the library first (cargo build --release)", lib.display());
     let work = tempfile::tempdir().expect("temp dir");
     let (bin, libdir, objs) = (work.path().join("bin"), work.path().join("lib"), work.path().join("obj"));
@@ -269,7 +273,8 @@ fn examples_build_and_run_against_sshd() {
     let fx = Fixture::start(work.path().join("sshd"));
     let r = Runner { bin: bin.clone(), libdir: libdir.clone() };
     let k = fx.key_args();
-    let with = |extra: &[&str]| -> Vec<String> { k.iter().cloned().chain(extra.iter().map(|x| x.to_string())).collect() };
+    let with =
+        |extra: &[&str]| -> Vec<String> { k.iter().cloned().chain(extra.iter().map(|x| x.to_string())).collect() };
     // Remote scratch space the test user can write: /tmp on the server.
     let remote_dir = format!("/tmp/libssh2rs-examples-{}", std::process::id());
     let local = |n: &str| work.path().join(n);
@@ -376,22 +381,22 @@ fn remote_forward(r: &Runner, with: &dyn Fn(&[&str]) -> Vec<String>) -> Result<(
         }
     });
     let mut child = r.spawn(r.command("remote_forward", &with(&["127.0.0.1", &tport])));
-    let mut line = Vec::new();
-    let mut out = child.stdout.take().ok_or("no stdout")?;
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-        line.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&line).to_string();
-    let port = line.rsplit(':').next().unwrap_or("").trim().to_string();
+    // Whatever happens here, the child is reaped by finish() below.
     let got = (|| -> Result<String, String> {
+        let mut out = child.stdout.take().ok_or("no stdout")?;
+        let (mut line, mut byte) = (Vec::new(), [0u8; 1]);
+        while out.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
+            line.push(byte[0]);
+        }
+        child.stdout = Some(out);
+        let line = String::from_utf8_lossy(&line).to_string();
+        let port = line.rsplit(':').next().unwrap_or("").trim().to_string();
         let mut c = TcpStream::connect(format!("127.0.0.1:{port}")).map_err(|e| format!("{line:?}: {e}"))?;
         c.set_read_timeout(Some(RUN_TIMEOUT)).map_err(|e| e.to_string())?;
         let mut buf = String::new();
         c.read_to_string(&mut buf).map_err(|e| e.to_string())?;
         Ok(buf)
     })();
-    child.stdout = Some(out);
     let status = finish(child, "remote_forward");
     let _ = server.join();
     status?;
@@ -413,7 +418,8 @@ fn agent_auth(r: &Runner, fx: &Fixture, work: &Path) -> Result<(), String> {
         .and_then(|p| p.parse::<i32>().ok())
         .ok_or(format!("ssh-agent did not start: {text}"))?;
     let res = (|| {
-        let add = Command::new("ssh-add").arg(&fx.key).env("SSH_AUTH_SOCK", &sock).output().map_err(|e| e.to_string())?;
+        let add =
+            Command::new("ssh-add").arg(&fx.key).env("SSH_AUTH_SOCK", &sock).output().map_err(|e| e.to_string())?;
         if !add.status.success() {
             return Err(format!("ssh-add failed: {}", String::from_utf8_lossy(&add.stderr)));
         }
@@ -432,12 +438,16 @@ fn known_hosts(r: &Runner, fx: &Fixture, with: &dyn Fn(&[&str]) -> Vec<String>, 
     std::fs::write(&good, fx.known_hosts_lines()).map_err(|e| e.to_string())?;
     expect_contains(r.run("known_hosts", &with(&[&s(&good)]), "", &[]), "host key verified")?;
 
-    // Record a different ed25519 key (the user's) for this host.
-    let user_pub = std::fs::read_to_string(format!("{}.pub", fx.key)).map_err(|e| e.to_string())?;
-    let mut f = user_pub.split_whitespace();
+    // Record other keys of every host key type (the user's keys) for this
+    // host, so whichever type the server's key has, it mismatches.
+    let mut lines = String::new();
+    for k in ["id_ed25519", "id_ecdsa256", "id_rsa3072"] {
+        let user_pub = std::fs::read_to_string(fx.dir.join(format!("{k}.pub"))).map_err(|e| e.to_string())?;
+        let mut f = user_pub.split_whitespace();
+        lines += &format!("[{}]:{} {} {}\n", fx.host, fx.port, f.next().unwrap_or(""), f.next().unwrap_or(""));
+    }
     let bad = work.join("known_hosts.bad");
-    let line = format!("[{}]:{} {} {}\n", fx.host, fx.port, f.next().unwrap_or(""), f.next().unwrap_or(""));
-    std::fs::write(&bad, line).map_err(|e| e.to_string())?;
+    std::fs::write(&bad, lines).map_err(|e| e.to_string())?;
     match r.run("known_hosts", &with(&[&s(&bad)]), "", &[]) {
         Err(e) if e.contains("exit status: 4") && e.contains("MISMATCH") => {}
         other => return Err(format!("a wrong key must be refused with status 4, got {other:?}")),
