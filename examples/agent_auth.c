@@ -25,16 +25,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s HOST PORT USER COMMAND\n", argv[0]);
         return 1;
     }
-    if(libssh2_init(0) != 0)
-        return 2;
-    fd = ex_tcp_connect(argv[1], argv[2]);
-    if(fd < 0) {
-        perror("connect");
-        return 2;
-    }
-    session = libssh2_session_init();
-    if(!session || libssh2_session_handshake(session, fd))
-        ex_die(session, "handshake");
+    session = ex_handshake(argv[1], argv[2], &fd);
 
     agent = libssh2_agent_init(session);
     if(!agent)

@@ -15,14 +15,11 @@
  */
 #include "example_common.h"
 
-#include <errno.h>
-
 int main(int argc, char **argv)
 {
     LIBSSH2_SESSION *session;
     LIBSSH2_CHANNEL *channel;
-    char buf[16384];
-    int fd, stdin_open = 1;
+    int fd;
 
     if(argc != 8) {
         fprintf(stderr, "usage: %s HOST PORT USER (-k KEY | -p PASSWORD) "
@@ -38,51 +35,9 @@ int main(int argc, char **argv)
     if(!channel)
         ex_die(session, "direct-tcpip");
 
-    /* One loop, two directions: non-blocking session plus poll(2). */
-    libssh2_session_set_blocking(session, 0);
-    for(;;) {
-        struct pollfd p[2];
-        ssize_t n;
-        int nfds = 1;
-
-        while((n = libssh2_channel_read(channel, buf, sizeof(buf))) > 0)
-            fwrite(buf, 1, (size_t)n, stdout);
-        fflush(stdout);
-        if(n < 0 && n != LIBSSH2_ERROR_EAGAIN)
-            ex_die(session, "read");
-        if(libssh2_channel_eof(channel))
-            break; /* the target closed its side */
-
-        p[0].fd = fd;
-        p[0].events = POLLIN;
-        if(stdin_open) {
-            p[1].fd = STDIN_FILENO;
-            p[1].events = POLLIN;
-            nfds = 2;
-        }
-        if(poll(p, (nfds_t)nfds, -1) < 0 && errno != EINTR)
-            break;
-        if(stdin_open && (p[1].revents & (POLLIN | POLLHUP))) {
-            ssize_t got = read(STDIN_FILENO, buf, sizeof(buf)), off = 0;
-            if(got <= 0) {
-                stdin_open = 0;
-                while(libssh2_channel_send_eof(channel) == LIBSSH2_ERROR_EAGAIN)
-                    ex_wait_socket(fd, session, 1000);
-            }
-            while(off < got) {
-                n = libssh2_channel_write(channel, buf + off, (size_t)(got - off));
-                if(n == LIBSSH2_ERROR_EAGAIN) {
-                    ex_wait_socket(fd, session, 1000);
-                    continue;
-                }
-                if(n < 0)
-                    ex_die(session, "write");
-                off += n;
-            }
-        }
-    }
-
-    libssh2_session_set_blocking(session, 1);
+    /* The tunnel is an ordinary channel: relay it to stdin/stdout until
+     * the target closes its side. */
+    ex_relay(session, fd, channel, STDIN_FILENO, STDOUT_FILENO);
     libssh2_channel_free(channel);
     ex_disconnect(session, fd);
     return 0;

@@ -47,16 +47,7 @@ int main(int argc, char **argv)
         return 1;
     }
     password = argv[4];
-    if(libssh2_init(0) != 0)
-        return 2;
-    fd = ex_tcp_connect(argv[1], argv[2]);
-    if(fd < 0) {
-        perror("connect");
-        return 2;
-    }
-    session = libssh2_session_init();
-    if(!session || libssh2_session_handshake(session, fd))
-        ex_die(session, "handshake");
+    session = ex_handshake(argv[1], argv[2], &fd);
 
     /* Ask first: not every server offers keyboard-interactive. */
     methods = libssh2_userauth_list(session, argv[3], (unsigned int)strlen(argv[3]));

@@ -44,16 +44,7 @@ int main(int argc, char **argv)
                 "KNOWN_HOSTS [--add]\n", argv[0]);
         return 1;
     }
-    if(libssh2_init(0) != 0)
-        return 2;
-    fd = ex_tcp_connect(argv[1], argv[2]);
-    if(fd < 0) {
-        perror("connect");
-        return 2;
-    }
-    session = libssh2_session_init();
-    if(!session || libssh2_session_handshake(session, fd))
-        ex_die(session, "handshake");
+    session = ex_handshake(argv[1], argv[2], &fd);
 
     /* 1. The key the server proved it holds during the handshake. */
     key = libssh2_session_hostkey(session, &keylen, &type);
