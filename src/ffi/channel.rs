@@ -47,7 +47,19 @@ pub unsafe fn with_channel<R: super::boundary::FfiRet>(
 /// `libssh2_session_free` releases channels the application did not free.
 pub fn new_handle(h: &mut SessionHandle, id: u32) -> *mut LIBSSH2_CHANNEL {
     let session: *mut SessionHandle = h;
-    let b = h.channel_handles.entry(id).or_insert_with(|| Box::new(ChannelHandle { session, id }));
+    // SAFETY: session comes from a live &mut borrow.
+    unsafe { new_handle_raw(session, id) }
+}
+
+/// `new_handle` for callbacks that run while the session state is borrowed:
+/// only the handle table (a separate field) is touched.
+///
+/// # Safety
+/// `session` must be a live session handle.
+pub unsafe fn new_handle_raw(session: *mut SessionHandle, id: u32) -> *mut LIBSSH2_CHANNEL {
+    // SAFETY: guaranteed by the caller; the table is disjoint from `sess`.
+    let table = unsafe { &mut *std::ptr::addr_of_mut!((*session).channel_handles) };
+    let b = table.entry(id).or_insert_with(|| Box::new(ChannelHandle { session, id }));
     &mut **b
 }
 

@@ -5,7 +5,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CString};
 
-use super::channel::{new_handle, LIBSSH2_CHANNEL};
+use super::channel::{new_handle, new_handle_raw, LIBSSH2_CHANNEL};
 use super::handle::{cstr, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::session::callback_ptr;
 use super::types::callback;
@@ -38,7 +38,8 @@ pub unsafe fn install_open_hooks(h: &mut SessionHandle, session: *mut LIBSSH2_SE
         let f: X11Fn = unsafe { std::mem::transmute::<*mut c_void, X11Fn>(p) };
         Box::new(move |id: u32, shost: &[u8], sport: u32| {
             let host = CString::new(shost.iter().copied().filter(|&b| b != 0).collect::<Vec<u8>>()).unwrap_or_default();
-            let ch = new_handle(session, id);
+            // SAFETY: session is the live handle these hooks were installed on.
+            let ch = unsafe { new_handle_raw(session, id) };
             // SAFETY: ch is a fresh channel handle the callback now owns; host lives across the call.
             unsafe { f(session, ch, host.as_ptr(), sport as c_int, ab) }
         }) as crate::session::forward::X11Hook
@@ -47,7 +48,8 @@ pub unsafe fn install_open_hooks(h: &mut SessionHandle, session: *mut LIBSSH2_SE
         // SAFETY: registered by the application as LIBSSH2_AUTHAGENT_FUNC.
         let f: AgentFn = unsafe { std::mem::transmute::<*mut c_void, AgentFn>(p) };
         Box::new(move |id: u32| {
-            let ch = new_handle(session, id);
+            // SAFETY: session is the live handle these hooks were installed on.
+            let ch = unsafe { new_handle_raw(session, id) };
             // SAFETY: ch is a fresh channel handle the callback now owns.
             unsafe { f(session, ch, ab) }
         }) as crate::session::forward::AgentHook
@@ -94,7 +96,7 @@ pub unsafe extern "C" fn libssh2_channel_forward_accept(listener: *mut LIBSSH2_L
     unsafe {
         with_session(session, |h| {
             let id = h.sess.forward_accept(lid)?;
-            Ok(new_handle(session, id))
+            Ok(new_handle(h, id))
         })
     }
 }

@@ -39,7 +39,7 @@ unsafe fn recv(session: *mut LIBSSH2_SESSION, path: *const c_char, sb: *mut libc
             let quote = h.quote_paths;
             let (id, st) = h.sess.scp_recv(path, !sb.is_null(), quote)?;
             fill_stat(sb, &st);
-            Ok(new_handle(session, id))
+            Ok(new_handle(h, id))
         })
     }
 }
@@ -91,7 +91,7 @@ unsafe fn send(
             let size = u64::try_from(size).map_err(|_| Error::new(code::INVAL, "Negative file size"))?;
             let quote = h.quote_paths;
             let id = h.sess.scp_send(path, mode as u32, size, mtime, atime, quote)?;
-            Ok(new_handle(session, id))
+            Ok(new_handle(h, id))
         })
     }
 }
