@@ -63,6 +63,8 @@ pub struct Session {
     pub method_prefs: [Option<Vec<String>>; METHOD_SLOTS],
     /// Group-exchange sizes in bits.
     pub gex: GexParams,
+    /// Bytes after which we re-exchange keys ourselves (0: the transport's default).
+    pub rekey_bytes: u64,
     /// The last error (code 0 when none).
     pub last_error: Error,
     /// Trace bitmask (LIBSSH2_TRACE_*).
@@ -130,6 +132,7 @@ impl Session {
             local_banner: None,
             method_prefs: Default::default(),
             gex: GexParams::default(),
+            rekey_bytes: 0,
             last_error: Error::new(code::NONE, ""),
             trace_mask: 0,
             trace_sink: None,
@@ -281,6 +284,7 @@ impl Session {
                 None => self.io = Some(Box::new(FdIo { fd: sock, sigpipe: self.flag_sigpipe })),
             }
             let mut conn = Conn::new(self.local_banner.as_deref(), self.prefs(), self.gex);
+            conn.set_rekey_limit(self.rekey_bytes);
             conn.start()?;
             self.conn = Some(conn);
             self.handshake = HandshakeState::Exchanging;
@@ -480,7 +484,8 @@ impl Session {
             }
             return Ok(self.keepalive_interval);
         }
-        Ok(((due - now) / 1000) as u32 + 1)
+        // Whole seconds, rounded up: never more than the interval.
+        Ok((due - now).div_ceil(1000) as u32)
     }
 }
 

@@ -105,6 +105,7 @@ pub struct Conn {
     our_lists: Prefs,
     packets_in: u64,
     bytes_since_kex: u64,
+    rekey_limit: u64,
     scratch: Vec<u8>,
 }
 
@@ -146,6 +147,7 @@ impl Conn {
             our_lists: Default::default(),
             packets_in: 0,
             bytes_since_kex: 0,
+            rekey_limit: REKEY_BYTES,
             scratch: Vec::new(),
         }
     }
@@ -234,6 +236,12 @@ impl Conn {
         self.server_sig_algs.as_deref()
     }
 
+    /// Sets after how many bytes (both directions) we start a key re-exchange
+    /// ourselves; 0 restores the default `REKEY_BYTES`.
+    pub fn set_rekey_limit(&mut self, bytes: u64) {
+        self.rekey_limit = if bytes == 0 { REKEY_BYTES } else { bytes };
+    }
+
     /// Replaces the offered algorithms (takes effect at the next exchange).
     pub fn set_prefs(&mut self, prefs: Prefs) {
         self.prefs = prefs;
@@ -249,7 +257,7 @@ impl Conn {
             return Ok(());
         }
         self.seal(payload)?;
-        if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= REKEY_BYTES {
+        if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= self.rekey_limit {
             self.send_kexinit()?;
         }
         Ok(())
@@ -422,7 +430,7 @@ impl Conn {
                 if self.incoming.len() >= MAX_QUEUED_PACKETS {
                     return Err(Error::proto("Too many unprocessed packets from the server"));
                 }
-                if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= REKEY_BYTES {
+                if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= self.rekey_limit {
                     self.send_kexinit()?;
                 }
                 self.incoming.push_back(p);
