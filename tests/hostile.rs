@@ -219,7 +219,9 @@ fn c06_padding_length_not_below_packet_length() {
         p.banner()?;
         let mut body = vec![11u8];
         body.resize(12, 0x41);
-        p.send_framed(12, &body)
+        p.send_framed(12, &body)?;
+        p.linger();
+        Ok(())
     });
     assert_eq!(rc, code::PROTO, "empty payload");
 }
@@ -387,7 +389,9 @@ fn c13_dh_f_out_of_range() {
     let p = unhex(GROUP14_P);
     let mut p_minus_1 = p.clone();
     *p_minus_1.last_mut().unwrap() -= 1;
-    for (what, f) in [("0", vec![0]), ("1", vec![1]), ("p-1", p_minus_1), ("p", p.clone()), ("2^2048-1", vec![0xFF; 256])] {
+    for (what, f) in
+        [("0", vec![0]), ("1", vec![1]), ("p-1", p_minus_1), ("p", p.clone()), ("2^2048-1", vec![0xFF; 256])]
+    {
         assert_eq!(dh_reply_case(f), code::KEX_FAILURE, "f = {what}");
     }
 }
@@ -411,7 +415,7 @@ fn gex_case(p_bytes: Vec<u8>, g: Vec<u8>) -> c_int {
 fn c14_group_exchange_bad_groups() {
     let odd = |bits: usize| {
         let mut v = vec![0xC5u8; bits / 8];
-        v[0] = 0x80 | v[0];
+        v[0] |= 0x80;
         *v.last_mut().unwrap() |= 1;
         v
     };
@@ -501,7 +505,8 @@ static FLIPS: AtomicUsize = AtomicUsize::new(0);
 /// Codes a damaged MAC-protected stream may end with: the MAC check, or a
 /// length/padding check that came first, or the cut connection when a grown
 /// length waits for bytes that never come.
-const MAC_CODES: [i32; 5] = [code::INVALID_MAC, code::OUT_OF_BOUNDARY, code::PROTO, code::DECRYPT, code::SOCKET_DISCONNECT];
+const MAC_CODES: [i32; 5] =
+    [code::INVALID_MAC, code::OUT_OF_BOUNDARY, code::PROTO, code::DECRYPT, code::SOCKET_DISCONNECT];
 
 #[test]
 fn c17_flipped_bytes_with_each_mac_never_pass() {

@@ -383,6 +383,14 @@ impl Session {
                         f(always_display, &message, &language)
                     }
                 }
+                // A server that refuses a global request outright (sshd before
+                // authentication) sends UNIMPLEMENTED instead of REQUEST_FAILURE:
+                // that answers our oldest keepalive, whose reply must not linger.
+                Event::Unimplemented(_) => {
+                    if self.global_replies.front() == Some(&true) {
+                        self.global_replies.pop_front();
+                    }
+                }
                 Event::Disconnect { reason, message, language } => {
                     if let Some(f) = self.callbacks.disconnect.as_mut() {
                         f(reason, &message, &language)

@@ -133,7 +133,7 @@ where
 }
 
 fn other(e: impl std::fmt::Debug) -> io::Error {
-    io::Error::new(io::ErrorKind::Other, format!("{e:?}"))
+    io::Error::other(format!("{e:?}"))
 }
 
 impl Peer {
@@ -219,9 +219,7 @@ impl Peer {
             match self.stream.read(&mut b) {
                 Ok(0) => return true,
                 Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::TimedOut => {
-                    return false
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::TimedOut => return false,
                 Err(_) => return true,
             }
         }

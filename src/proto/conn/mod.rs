@@ -52,6 +52,9 @@ pub enum Event {
         /// Language tag.
         language: Vec<u8>,
     },
+    /// SSH_MSG_UNIMPLEMENTED: the peer did not understand our packet `seq`
+    /// (e.g. a keepalive global request before authentication).
+    Unimplemented(u32),
 }
 
 enum KexState {
@@ -412,7 +415,11 @@ impl Conn {
                 self.events.push_back(Event::Debug { always_display, message, language });
                 Ok(())
             }
-            msg::UNIMPLEMENTED => Ok(()),
+            msg::UNIMPLEMENTED => {
+                let seq = Reader::new(&p[1..]).u32()?;
+                self.events.push_back(Event::Unimplemented(seq));
+                Ok(())
+            }
             msg::KEXINIT => self.on_kexinit(p),
             msg::NEWKEYS => self.on_newkeys(),
             30..=49 => self.on_kex_msg(&p),
