@@ -578,6 +578,55 @@ fn c19_chacha_and_etm_bad_decrypted_lengths() {
     assert_eq!(set_len(&sshd, "aes128-ctr", etm, 0xFFFF_FFFF, 32), code::OUT_OF_BOUNDARY);
 }
 
+// ---- 20: zlib bomb (and pre-authentication "zlib", which sshd no longer offers) ----
+
+fn zlib_case(ignore_len: usize) -> c_int {
+    let mut w = Writer::msg(msg::IGNORE);
+    w.string(&vec![0u8; ignore_len]);
+    let hooks = Hooks { after_newkeys: vec![w.buf], ..Hooks::default() };
+    let offer = Offer { comp: "zlib".into(), ..Offer::modern(true) };
+    case_with(&[(6, "zlib"), (7, "zlib")], move |p| {
+        serve_curve25519(p, &offer, &hooks)?;
+        p.linger();
+        Ok(())
+    })
+}
+
+#[test]
+fn c20_zlib_bomb_and_zlib_after_newkeys() {
+    // 39995 + 5 header bytes inflate to 40000: the limit itself is fine, and
+    // the SERVICE_REQUEST/ACCEPT round trip runs compressed both ways.
+    assert_eq!(zlib_case(39_995), 0);
+    assert_eq!(zlib_case(39_996), code::ZLIB);
+    assert_eq!(zlib_case(10_000_000), code::ZLIB);
+}
+
+// ---- 21: SERVICE_ACCEPT ----------------------------------------------------------
+
+#[test]
+fn c21_malformed_service_accept() {
+    let over = |claimed: u32| {
+        let mut v = vec![msg::SERVICE_ACCEPT];
+        v.extend_from_slice(&claimed.to_be_bytes());
+        v.extend_from_slice(b"ssh-userauth");
+        v
+    };
+    let wrong = {
+        let mut w = Writer::msg(msg::SERVICE_ACCEPT);
+        w.string(b"ssh-connection");
+        w.buf
+    };
+    for (what, payload) in [
+        ("length 13", over(13)),
+        ("length 0xFFFFFFFF", over(0xFFFF_FFFF)),
+        ("no name", vec![msg::SERVICE_ACCEPT]),
+        ("other service", wrong),
+    ] {
+        let rc = full_kex(true, Hooks { service_accept: Some(payload), ..Hooks::default() });
+        assert_eq!(rc, code::PROTO, "{what}");
+    }
+}
+
 // ---- IGNORE / DEBUG callbacks (OpenSSH never sends them unasked) -------------------
 
 static IGNORED: AtomicUsize = AtomicUsize::new(0);
@@ -629,4 +678,49 @@ fn ignore_and_debug_reach_their_callbacks() {
     let _ = h.join().unwrap();
     assert_eq!(IGNORED.load(Ordering::SeqCst), 1);
     assert_eq!(DEBUGGED.load(Ordering::SeqCst), 1);
+}
+
+// ---- faults: the server vanishes after N bytes --------------------------------------
+
+#[test]
+fn peer_closing_after_every_n_bytes_fails_cleanly() {
+    let sshd = Sshd::start();
+    let upstream: SocketAddr = sshd.addr().parse().unwrap();
+    let cipher = "chacha20-poly1305@openssh.com";
+    // How many bytes a full login takes from the server.
+    let (addr, h) = proxy::spawn_cut(upstream, usize::MAX);
+    assert_eq!(login_through(addr, &sshd, cipher, None), 0, "clean login through the proxy");
+    let total = h.join().unwrap().unwrap();
+    assert!(total > 1000, "{total}");
+    // Every byte of the banner and the first packets, then a spread to the end.
+    let mut cuts: Vec<usize> = (0..64).collect();
+    cuts.extend((64..total).step_by(37));
+    // sshd sends a little after USERAUTH_SUCCESS (hostkeys-00@openssh.com):
+    // cuts there leave the login done. Below that point every cut must fail.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut logged_in_from = None;
+    for n in cuts {
+        let (addr, h) = proxy::spawn_cut(upstream, n);
+        let rc = login_through(addr, &sshd, cipher, None);
+        let sent = h.join().unwrap().unwrap();
+        assert!(sent <= n, "the proxy forwarded {sent} of {n}");
+        if sent < n {
+            // The conversation ended before the cut point.
+            assert_eq!(rc, 0, "no cut at {n}, yet the login failed");
+            continue;
+        }
+        if rc == 0 {
+            logged_in_from.get_or_insert(n);
+            continue;
+        }
+        assert!(logged_in_from.is_none(), "cut after {n} failed ({rc}) but a shorter one logged in");
+        assert!(
+            rc == code::SOCKET_DISCONNECT || rc == code::SOCKET_RECV || rc == code::SOCKET_SEND,
+            "cut after {n} of {total} bytes: {rc}"
+        );
+        seen.insert(rc);
+    }
+    let from = logged_in_from.unwrap_or(total);
+    assert!(from > total / 2, "login succeeded with only {from} of {total} server bytes");
+    assert!(seen.contains(&code::SOCKET_DISCONNECT), "{seen:?}");
 }

@@ -48,6 +48,10 @@ const SERVER_REKEY_LIMIT: &str = "RekeyLimit 1M";
 const CLIENT_REKEY_BYTES: u64 = 1 << 20;
 /// Bytes streamed in the client-initiated rekey test.
 const CLIENT_REKEY_TRANSFER: usize = 8 * 1024 * 1024;
+/// sshd's rekey limit under one-byte I/O (sshd's minimum is 16 bytes).
+const ONE_BYTE_REKEY_LIMIT: &str = "RekeyLimit 16K";
+/// Bytes through `cat` under one-byte I/O with rekeys.
+const ONE_BYTE_REKEY_TRANSFER: usize = 96 * 1024;
 /// Chunk size of application writes.
 const WRITE_CHUNK: usize = 64 * 1024;
 
@@ -505,6 +509,22 @@ fn nb<T: Copy>(sess: *mut LIBSSH2_SESSION, fd: i32, again: impl Fn(T) -> bool, m
 #[test]
 fn nonblocking_handshake_auth_exec_through_one_byte_callbacks() {
     let sshd = Sshd::start();
+    one_byte_session(&sshd, &pattern(3000, 5));
+    assert!(EAGAINS.load(Ordering::SeqCst) > 1000, "the callbacks were used");
+}
+
+#[test]
+fn server_rekeys_with_one_byte_eagain_io() {
+    let sshd = Sshd::start_with(&[ONE_BYTE_REKEY_LIMIT]);
+    let before = count(&sshd.log(), "SSH2_MSG_KEXINIT sent");
+    one_byte_session(&sshd, &pattern(ONE_BYTE_REKEY_TRANSFER, 77));
+    let rekeys = count(&sshd.log(), "SSH2_MSG_KEXINIT sent") - before - 1;
+    assert!(rekeys >= 4, "expected server rekeys, saw {rekeys}\n{}", log_tail(&sshd));
+}
+
+/// Handshake, auth, exec of `cat` with `data`, close and disconnect, all in
+/// non-blocking mode through the one-byte EAGAIN-injecting callbacks.
+fn one_byte_session(sshd: &Sshd, data: &[u8]) {
     let stream = sshd.connect();
     let fd = stream.as_raw_fd();
     // SAFETY: the whole test drives one C session through the exported API with valid arguments.
@@ -570,7 +590,6 @@ fn nonblocking_handshake_auth_exec_through_one_byte_callbacks() {
             },
         );
         assert_eq!(rc, 0, "exec");
-        let data = pattern(3000, 5);
         let mut off = 0;
         while off < data.len() {
             let n = nb(
@@ -600,8 +619,9 @@ fn nonblocking_handshake_auth_exec_through_one_byte_callbacks() {
             out.extend_from_slice(&buf[..n as usize]);
         }
         let mut want = b"one-byte-at-a-time\n".to_vec();
-        want.extend_from_slice(&data);
-        assert_eq!(out, want);
+        want.extend_from_slice(data);
+        assert_eq!(out.len(), want.len());
+        assert!(out == want, "data through cat differs");
         let rc = nb(sess, fd, |r| r == code::EAGAIN, || fch::libssh2_channel_close(ch));
         assert_eq!(rc, 0);
         assert_eq!(fch::libssh2_channel_get_exit_status(ch), 0);
@@ -616,7 +636,6 @@ fn nonblocking_handshake_auth_exec_through_one_byte_callbacks() {
         assert_eq!(rc, 0);
         fs::libssh2_session_free(sess);
     }
-    assert!(EAGAINS.load(Ordering::SeqCst) > 1000, "the callbacks were used");
 }
 
 // ---- timeouts, banners, keepalives, disconnects ----------------------------------

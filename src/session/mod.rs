@@ -269,7 +269,13 @@ impl Session {
         if sock < 0 {
             return Err(Error::new(code::BAD_SOCKET, "Bad socket provided"));
         }
-        drive(self, |s| s.handshake_step(sock))
+        // A failed handshake leaves the transport in an unknown state: every
+        // error but would-block and timeout ends the session, so a repeated
+        // call fails at once instead of waiting for a reply that cannot come.
+        match drive(self, |s| s.handshake_step(sock)) {
+            Err(e) if e.code != code::EAGAIN && e.code != code::TIMEOUT => Err(self.fail(e)),
+            r => r,
+        }
     }
 
     fn handshake_step(&mut self, sock: RawSocket) -> Result<()> {

@@ -151,3 +151,37 @@ fn down(mut server: TcpStream, mut client: TcpStream, damage: Damage) -> io::Res
 fn is_timeout(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
+
+/// Starts a proxy to `upstream` that forwards at most `limit` bytes from the
+/// server and then cuts both directions; the thread returns the byte count.
+pub fn spawn_cut(upstream: SocketAddr, limit: usize) -> (SocketAddr, JoinHandle<io::Result<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let addr = listener.local_addr().expect("proxy address");
+    let h = std::thread::spawn(move || {
+        let (mut client, _) = listener.accept()?;
+        let mut server = TcpStream::connect(upstream)?;
+        server.set_read_timeout(Some(Duration::from_secs(15)))?;
+        let (mut c_in, mut s_out) = (client.try_clone()?, server.try_clone()?);
+        let up = std::thread::spawn(move || {
+            let _ = io::copy(&mut c_in, &mut s_out);
+            let _ = s_out.shutdown(Shutdown::Write);
+        });
+        let mut sent = 0usize;
+        let mut buf = vec![0u8; 64 * 1024];
+        while sent < limit {
+            let n = match server.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n.min(limit - sent),
+            };
+            if client.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            sent += n;
+        }
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = server.shutdown(Shutdown::Both);
+        let _ = up.join();
+        Ok(sent)
+    });
+    (addr, h)
+}

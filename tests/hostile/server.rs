@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_core::OsRng;
 use ssh2::proto::kex::{derive_key, HashAlg};
-use ssh2::proto::transport::{cipher_spec, mac_spec, DirectionKeys, Opener, Sealer};
+use ssh2::proto::transport::{cipher_spec, mac_spec, Compressor, Decompressor, DirectionKeys, Opener, Sealer};
 use ssh2::proto::wire::Writer;
 
 /// Our identification line.
@@ -101,6 +101,8 @@ pub struct Peer {
     seq_out: u32,
     seq_in: u32,
     rbuf: Vec<u8>,
+    compress: Option<Compressor>,
+    decompress: Option<Decompressor>,
     /// Session id after the first exchange.
     pub session_id: Vec<u8>,
 }
@@ -125,6 +127,8 @@ where
             seq_out: 0,
             seq_in: 0,
             rbuf: Vec::new(),
+            compress: None,
+            decompress: None,
             session_id: Vec::new(),
         };
         script(&mut peer)
@@ -168,6 +172,14 @@ impl Peer {
     /// Frames (and, after NEWKEYS, protects) one packet.
     pub fn send(&mut self, payload: &[u8]) -> io::Result<()> {
         let mut out = Vec::new();
+        let mut z = Vec::new();
+        let payload = match self.compress.as_mut() {
+            Some(c) => {
+                c.compress(payload, &mut z).map_err(other)?;
+                &z[..]
+            }
+            None => payload,
+        };
         self.sealer.seal(self.seq_out, payload, &mut out).map_err(other)?;
         self.seq_out = self.seq_out.wrapping_add(1);
         self.raw(&out)
@@ -186,7 +198,12 @@ impl Peer {
         let mut chunk = [0u8; 4096];
         loop {
             if let Some(o) = self.opener.open(self.seq_in, &mut self.rbuf).map_err(other)? {
-                let p = self.rbuf.get(o.payload.clone()).map(<[u8]>::to_vec).unwrap_or_default();
+                let mut p = self.rbuf.get(o.payload.clone()).map(<[u8]>::to_vec).unwrap_or_default();
+                if let Some(d) = self.decompress.as_mut() {
+                    let mut out = Vec::new();
+                    d.decompress(&p, &mut out).map_err(other)?;
+                    p = out;
+                }
                 self.rbuf.drain(..o.consumed);
                 self.seq_in = self.seq_in.wrapping_add(1);
                 return Ok(p);
@@ -280,6 +297,10 @@ pub struct Hooks {
     pub before_newkeys: Vec<Vec<u8>>,
     /// Replace our X25519 public value in the reply.
     pub q_s: Option<Vec<u8>>,
+    /// Payloads to send right after our NEWKEYS (protected with the new keys).
+    pub after_newkeys: Vec<Vec<u8>>,
+    /// Replace our SERVICE_ACCEPT payload.
+    pub service_accept: Option<Vec<u8>>,
     /// Sign something other than H.
     pub bad_signature: bool,
     /// Replace the whole KEX_ECDH_REPLY payload.
@@ -345,13 +366,24 @@ pub fn serve_curve25519(peer: &mut Peer, offer: &Offer, hooks: &Hooks) -> io::Re
     if strict {
         peer.seq_out = 0;
     }
+    // "zlib" starts right after NEWKEYS (RFC 4253 6.2).
+    let zlib = offer.comp == "zlib";
+    if zlib {
+        peer.compress = Some(Compressor::new());
+    }
+    for p in &hooks.after_newkeys {
+        peer.send(p)?;
+    }
     peer.expect(msg::NEWKEYS)?;
     peer.opener = Opener::new(&offer.cipher, mac, &c2s).map_err(other)?;
     if strict {
         peer.seq_in = 0;
     }
+    if zlib {
+        peer.decompress = Some(Decompressor::new());
+    }
     let req = peer.expect(msg::SERVICE_REQUEST)?;
     let mut w = Writer::msg(msg::SERVICE_ACCEPT);
     w.raw(req.get(1..).unwrap_or_default());
-    peer.send(&w.buf)
+    peer.send(hooks.service_accept.as_deref().unwrap_or(&w.buf))
 }
