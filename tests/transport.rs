@@ -667,6 +667,36 @@ fn silent_server_times_out() {
 }
 
 #[test]
+fn one_byte_every_two_seconds_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let drip = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut conn, _) = listener.accept().unwrap();
+        for b in b"SSH-2.0-Drip\r\n" {
+            if conn.write_all(&[*b]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    });
+    let stream = TcpStream::connect(addr).unwrap();
+    // SAFETY: one C session driven with valid arguments.
+    unsafe {
+        let sess = fs::libssh2_session_init_ex(None, None, None, ptr::null_mut());
+        fs::libssh2_session_set_timeout(sess, 3000);
+        let start = Instant::now();
+        let rc = fs::libssh2_session_handshake(sess, stream.as_raw_fd());
+        let took = start.elapsed();
+        assert_eq!(rc, code::TIMEOUT, "a trickle must not extend the call's timeout");
+        assert!(took >= Duration::from_millis(2900) && took < Duration::from_secs(5), "{took:?}");
+        fs::libssh2_session_free(sess);
+    }
+    drop(stream);
+    drip.join().unwrap();
+}
+
+#[test]
 fn banner_set_and_get() {
     let sshd = Sshd::start();
     let stream = sshd.connect();
