@@ -416,8 +416,10 @@ impl Conn {
                 Ok(())
             }
             msg::UNIMPLEMENTED => {
-                let seq = Reader::new(&p[1..]).u32()?;
-                self.events.push_back(Event::Unimplemented(seq));
+                // Informational: a malformed one is not worth ending the session.
+                if let Ok(seq) = Reader::new(&p[1..]).u32() {
+                    self.events.push_back(Event::Unimplemented(seq));
+                }
                 Ok(())
             }
             msg::KEXINIT => self.on_kexinit(p),
