@@ -68,6 +68,8 @@ pub struct Session {
     pub method_prefs: [Option<Vec<String>>; METHOD_SLOTS],
     /// Group-exchange sizes in bits.
     pub gex: GexParams,
+    /// Bytes after which we re-exchange keys ourselves (0: the transport's default).
+    pub rekey_bytes: u64,
     /// The last error (code 0 when none).
     pub last_error: Error,
     /// Trace bitmask (LIBSSH2_TRACE_*).
@@ -141,6 +143,7 @@ impl Session {
             local_banner: None,
             method_prefs: Default::default(),
             gex: GexParams::default(),
+            rekey_bytes: 0,
             last_error: Error::new(code::NONE, ""),
             trace_mask: 0,
             trace_sink: None,
@@ -280,7 +283,13 @@ impl Session {
         if sock < 0 {
             return Err(Error::new(code::BAD_SOCKET, "Bad socket provided"));
         }
-        drive(self, |s| s.handshake_step(sock))
+        // A failed handshake leaves the transport in an unknown state: every
+        // error but would-block and timeout ends the session, so a repeated
+        // call fails at once instead of waiting for a reply that cannot come.
+        match drive(self, |s| s.handshake_step(sock)) {
+            Err(e) if e.code != code::EAGAIN && e.code != code::TIMEOUT => Err(self.fail(e)),
+            r => r,
+        }
     }
 
     fn handshake_step(&mut self, sock: RawSocket) -> Result<()> {
@@ -295,6 +304,7 @@ impl Session {
                 None => self.io = Some(Box::new(FdIo { fd: sock, sigpipe: self.flag_sigpipe })),
             }
             let mut conn = Conn::new(self.local_banner.as_deref(), self.prefs(), self.gex);
+            conn.set_rekey_limit(self.rekey_bytes);
             conn.start()?;
             self.conn = Some(conn);
             self.handshake = HandshakeState::Exchanging;
@@ -394,6 +404,14 @@ impl Session {
                 Event::Debug { always_display, message, language } => {
                     if let Some(f) = self.callbacks.debug.as_mut() {
                         f(always_display, &message, &language)
+                    }
+                }
+                // A server that refuses a global request outright (sshd before
+                // authentication) sends UNIMPLEMENTED instead of REQUEST_FAILURE:
+                // that answers our oldest keepalive, whose reply must not linger.
+                Event::Unimplemented(_) => {
+                    if self.global_replies.front() == Some(&true) {
+                        self.global_replies.pop_front();
                     }
                 }
                 Event::Disconnect { reason, message, language } => {
@@ -497,7 +515,8 @@ impl Session {
             }
             return Ok(self.keepalive_interval);
         }
-        Ok(((due - now) / 1000) as u32 + 1)
+        // Whole seconds, rounded up: never more than the interval.
+        Ok((due - now).div_ceil(1000) as u32)
     }
 }
 

@@ -54,6 +54,9 @@ pub enum Event {
         /// Language tag.
         language: Vec<u8>,
     },
+    /// SSH_MSG_UNIMPLEMENTED: the peer did not understand our packet `seq`
+    /// (e.g. a keepalive global request before authentication).
+    Unimplemented(u32),
 }
 
 enum KexState {
@@ -107,6 +110,7 @@ pub struct Conn {
     our_lists: Prefs,
     packets_in: u64,
     bytes_since_kex: u64,
+    rekey_limit: u64,
     scratch: Vec<u8>,
 }
 
@@ -148,6 +152,7 @@ impl Conn {
             our_lists: Default::default(),
             packets_in: 0,
             bytes_since_kex: 0,
+            rekey_limit: REKEY_BYTES,
             scratch: Vec::new(),
         }
     }
@@ -236,6 +241,12 @@ impl Conn {
         self.server_sig_algs.as_deref()
     }
 
+    /// Sets after how many bytes (both directions) we start a key re-exchange
+    /// ourselves; 0 restores the default `REKEY_BYTES`.
+    pub fn set_rekey_limit(&mut self, bytes: u64) {
+        self.rekey_limit = if bytes == 0 { REKEY_BYTES } else { bytes };
+    }
+
     /// Replaces the offered algorithms (takes effect at the next exchange).
     pub fn set_prefs(&mut self, prefs: Prefs) {
         self.prefs = prefs;
@@ -251,7 +262,7 @@ impl Conn {
             return Ok(());
         }
         self.seal(payload)?;
-        if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= REKEY_BYTES {
+        if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= self.rekey_limit {
             self.send_kexinit()?;
         }
         Ok(())
@@ -406,7 +417,13 @@ impl Conn {
                 self.events.push_back(Event::Debug { always_display, message, language });
                 Ok(())
             }
-            msg::UNIMPLEMENTED => Ok(()),
+            msg::UNIMPLEMENTED => {
+                // Informational: a malformed one is not worth ending the session.
+                if let Ok(seq) = Reader::new(&p[1..]).u32() {
+                    self.events.push_back(Event::Unimplemented(seq));
+                }
+                Ok(())
+            }
             msg::KEXINIT => self.on_kexinit(p),
             msg::NEWKEYS => self.on_newkeys(),
             30..=49 => self.on_kex_msg(&p),
@@ -424,7 +441,7 @@ impl Conn {
                 if self.incoming.len() >= MAX_QUEUED_PACKETS {
                     return Err(Error::proto("Too many unprocessed packets from the server"));
                 }
-                if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= REKEY_BYTES {
+                if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= self.rekey_limit {
                     self.send_kexinit()?;
                 }
                 self.incoming.push_back(p);
