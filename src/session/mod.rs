@@ -237,7 +237,7 @@ impl Session {
             idx::HOSTKEY => crate::keys::DEFAULT_HOSTKEY_ALGS.to_vec(),
             idx::CRYPT_CS | idx::CRYPT_SC => tp::DEFAULT_CIPHERS.to_vec(),
             idx::MAC_CS | idx::MAC_SC => tp::DEFAULT_MACS.to_vec(),
-            idx::COMP_CS | idx::COMP_SC if self.flag_compress => vec!["zlib@openssh.com", "zlib", "none"],
+            idx::COMP_CS | idx::COMP_SC if self.flag_compress => tp::COMPRESSION_WHEN_ENABLED.to_vec(),
             idx::COMP_CS | idx::COMP_SC => vec!["none"],
             _ => vec![],
         };
