@@ -19,6 +19,10 @@ declare -A PROBE=(
     [curl]=/usr/bin/curl
     [python3]=/usr/bin/python3
     [passwd]=/usr/sbin/chpasswd
+    [binutils]=/usr/bin/nm
+    [man-db]=/usr/bin/man
+    [groff-base]=/usr/bin/groff
+    [xauth]=/usr/bin/xauth
 )
 
 missing=()
