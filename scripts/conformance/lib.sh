@@ -291,3 +291,40 @@ cf_stage_dir() {
     chmod 755 "$d"
     echo "$d"
 }
+
+# ---- linking ------------------------------------------------------------------------
+
+# cf_pick_linkdir LINKDIR WORKDIR OBJECT...: print the directory to link the
+# OBJECTs against. That is LINKDIR (our library) when its libssh2.so.1 defines
+# every libssh2 symbol the objects use. While it does not (yet), it is
+# WORKDIR/stub: a stub with the same SONAME that defines the union, so every
+# program still links with ordinary lazy PLT bindings. At run time the real
+# library comes from LD_LIBRARY_PATH, and a program that calls a function the
+# library lacks stops there with "undefined symbol". WORKDIR/missing lists them.
+cf_pick_linkdir() {
+    local linkdir="$1" w="$2"
+    shift 2
+    mkdir -p "$w"
+    nm -u "$@" 2>/dev/null | awk '$1 == "U" {print $2}' | grep -E '^_?libssh2_' | sort -u >"$w/referenced"
+    : >"$w/exports"
+    [ -f "$linkdir/libssh2.so.1" ] && nm -D --defined-only "$linkdir/libssh2.so.1" | awk '{print $3}' |
+        grep -E '^_?libssh2_' | sort -u >"$w/exports"
+    comm -23 "$w/referenced" "$w/exports" >"$w/missing"
+    if [ ! -s "$w/missing" ]; then
+        echo "$linkdir"
+        return 0
+    fi
+    echo "# the library lacks $(wc -l <"$w/missing") of the $(wc -l <"$w/referenced") libssh2 symbols" \
+        "used: linking against a same-SONAME stub (list: $w/missing)" >&2
+    mkdir -p "$w/stub"
+    sort -u "$w/referenced" "$w/exports" | sed 's/.*/void &(void) {}/' >"$w/stub/stub.c"
+    gcc -shared -fPIC -Wl,-soname,libssh2.so.1 -o "$w/stub/libssh2.so.1" "$w/stub/stub.c" || return 1
+    ln -sfn libssh2.so.1 "$w/stub/libssh2.so"
+    echo "$w/stub"
+}
+
+# cf_missing_for LIB PROGRAM: the libssh2 symbols PROGRAM needs that LIB lacks.
+cf_missing_for() {
+    comm -23 <(nm -D -u "$2" 2>/dev/null | awk '{print $2}' | grep -E '^_?libssh2_' | sort -u) \
+        <(nm -D --defined-only "$1" 2>/dev/null | awk '{print $3}' | sort -u) | tr '\n' ' '
+}

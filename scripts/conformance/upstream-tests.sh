@@ -45,7 +45,7 @@ reason_for() {
     [ "$rc" = 124 ] || [ "$rc" = 137 ] && r="timed out after ${CF_TIMEOUT}s; "
     [ "$rc" -gt 128 ] && [ "$rc" != 137 ] && r="killed by signal $((rc - 128)); "
     if [ -s "$S/missing/$name" ]; then
-        r+="library lacks: $(tr '\n' ' ' <"$S/missing/$name"); "
+        r+="library lacks: $(cat "$S/missing/$name"); "
     fi
     echo "${r}exit $rc: $(last_words "$log")"
 }
@@ -217,27 +217,7 @@ for name in $all_programs; do
     fi
 done
 
-# Link against our library when it defines every libssh2 symbol the programs
-# use. While it does not (yet), link against a stub with the same SONAME that
-# defines the union, so every program still builds with ordinary lazy PLT
-# bindings: at run time the real library comes from LD_LIBRARY_PATH, and a test
-# that calls a function the library lacks stops with "undefined symbol"
-# (its failure reason then lists the missing symbols).
-nm -u "$B"/obj/*.o "$B/librunner.a" 2>/dev/null | awk '$1 == "U" {print $2}' | grep -E '^_?libssh2_' |
-    sort -u >"$B/referenced"
-: >"$B/ours-exports"
-[ -f "$LINKDIR/libssh2.so.1" ] && nm -D --defined-only "$LINKDIR/libssh2.so.1" | awk '{print $3}' |
-    grep -E '^_?libssh2_' | sort -u >"$B/ours-exports"
-comm -23 "$B/referenced" "$B/ours-exports" >"$B/ours-missing"
-if [ -s "$B/ours-missing" ]; then
-    cf_log "our library lacks $(wc -l <"$B/ours-missing") of the $(wc -l <"$B/referenced") libssh2 symbols" \
-        "the programs use: linking against a same-SONAME stub (list: $B/ours-missing)"
-    sort -u "$B/referenced" "$B/ours-exports" | sed 's/.*/void &(void) {}/' >"$B/stub/stub.c"
-    gcc -shared -fPIC -Wl,-soname,libssh2.so.1 -o "$B/stub/libssh2.so.1" "$B/stub/stub.c" ||
-        cf_die "cannot build the link stub"
-    ln -sfn libssh2.so.1 "$B/stub/libssh2.so"
-    LINKDIR="$B/stub"
-fi
+LINKDIR="$(cf_pick_linkdir "$LINKDIR" "$B/link" "$B"/obj/*.o)" || cf_die "cannot build the link stub"
 LDFLAGS=(-L"$LINKDIR" -Wl,--no-as-needed -l:libssh2.so.1 -Wl,-z,lazy)
 built=0
 for name in $all_programs; do
@@ -269,11 +249,8 @@ if [ -n "$RUNLIB" ] && [ -f "$RUNLIB" ]; then
     chmod 755 "$S/lib/libssh2.so.1"
     cf_log "library under test: $(readlink -f "$RUNLIB")"
     # Which libssh2 symbols each program needs that the library does not define.
-    nm -D --defined-only "$S/lib/libssh2.so.1" | awk '{print $3}' | sort -u >"$S/lib/exports"
     for name in $all_programs; do
-        [ -x "$S/bin/$name" ] || continue
-        nm -D -u "$S/bin/$name" | awk '{print $2}' | grep -E '^_?libssh2_' | sort -u |
-            comm -23 - "$S/lib/exports" >"$S/missing/$name"
+        [ -x "$S/bin/$name" ] && cf_missing_for "$S/lib/libssh2.so.1" "$S/bin/$name" >"$S/missing/$name"
     done
     # Prove which library the dynamic linker picks for the programs.
     resolved="$(LD_LIBRARY_PATH="$S/lib" ldd "$S/bin/test_aa_warmup" 2>/dev/null | awk '/libssh2/ {print $3}')"

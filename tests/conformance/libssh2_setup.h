@@ -19,6 +19,7 @@
 #define HAVE_SYS_TIME_H 1
 #define HAVE_SYS_UIO_H 1
 #define HAVE_SYS_UN_H 1
+#define HAVE_SYS_IOCTL_H 1
 #define HAVE_ARPA_INET_H 1
 #define HAVE_NETINET_IN_H 1
 #define HAVE_FCNTL_H 1
