@@ -220,18 +220,26 @@ part_b() {
         >"$log" 2>&1
     cf_log "runtests.pl exit status $? (log: $CF_CACHE/curl-logs-$AGAINST/runtests.log)"
     grep -E '^(\* )?(curl|libssh2|SSH|Features|Protocols)[ :]' "$log" | head -n 8 | sed 's/^/#   /'
+    # runtests.pl prints "test 0600...[title]", then a line ending in
+    # "OK (...)" or a "600: <part> FAILED" report; skips print "test 0600 SKIPPED".
+    awk '
+        /^test [0-9]+\.\.\.\[/ { n = $2; sub(/\.\.\..*/, "", n); n += 0;
+            t = $0; sub(/^[^[]*\[/, "", t); sub(/\][^]]*$/, "", t); title[n] = t; cur = n; next }
+        /^test [0-9]+ SKIPPED/ { n = $2 + 0; st[n] = "skip"; why[n] = $0; next }
+        cur != "" && / OK \(/ { if (!(cur in st)) st[cur] = "ok"; cur = ""; next }
+        /^ *[0-9]+: .*FAILED/ { n = $1; sub(/:/, "", n); n += 0; if (st[n] != "fail") { st[n] = "fail"; why[n] = $0 } next }
+        END { for (n in title) print n "\t" (n in st ? st[n] : "none") "\t" title[n] "\t" why[n];
+              for (n in st) if (!(n in title)) print n "\t" st[n] "\t\t" why[n] }
+    ' "$log" >"$S/logs/runtests.results"
     for n in $CURL_TESTS; do
-        line="$(grep -E "^test 0*$n\.\.\." "$log" | tail -n 1)"
-        title="$(echo "$line" | sed -n 's/^test [0-9]*\.\.\.\[\(.*\)\].*/\1/p')"
-        if grep -Eq "^test 0*$n\.\.\..* OK \(" "$log" || echo "$line" | grep -q ' OK ('; then
-            cf_ok "curl test $n${title:+ - $title}"
-        elif grep -Eq "^test 0*$n SKIPPED" "$log"; then
-            cf_notok "curl test $n" "skipped by runtests.pl: $(grep -E "^test 0*$n SKIPPED" "$log" | head -n1 | cut -c1-150)"
-        elif grep -Eq "^ ?0*$n: .*FAILED" "$log"; then
-            cf_notok "curl test $n${title:+ - $title}" "$(grep -E "^ ?0*$n: .*FAILED" "$log" | head -n 2 | tr '\n' ' ' | cut -c1-150)"
-        else
-            cf_notok "curl test $n${title:+ - $title}" "no result (runtests.pl ended or timed out first?)"
-        fi
+        line="$(awk -F'\t' -v n="$n" '$1 == n' "$S/logs/runtests.results" | head -n 1)"
+        title="$(echo "$line" | cut -f3)"
+        case "$(echo "$line" | cut -f2)" in
+            ok) cf_ok "curl test $n${title:+ - $title}" ;;
+            skip) cf_notok "curl test $n${title:+ - $title}" "skipped by runtests.pl: $(echo "$line" | cut -f4 | cut -c1-150)" ;;
+            fail) cf_notok "curl test $n${title:+ - $title}" "$(echo "$line" | cut -f4 | sed 's/^ *//' | cut -c1-150)" ;;
+            *) cf_notok "curl test $n${title:+ - $title}" "no result (runtests.pl ended or timed out first)" ;;
+        esac
     done
     grep -E '^TESTDONE|^TESTFAIL|^TESTINFO' "$log" | sed 's/^/# /'
 }
@@ -323,12 +331,17 @@ EOF
         cf_log "libssh2.pc written by this script (no make install yet): $PREFIX/lib/pkgconfig/libssh2.pc"
     fi
 
-    # configure_curl PKG_CONFIG_DIR: configure and build curl into $CB.
+    # build_curl PKG_CONFIG_DIR: configure and build curl into $CB.
     build_curl() {
         rm -rf "$CB"
         mkdir -p "$CB"
         cp -a "$CSRC" "$CB/src"
+        local libdir
+        libdir="$(PKG_CONFIG_PATH="$1" pkg-config --variable=libdir libssh2)"
         (
+            # configure runs a program linked with -lssh2, so the run-time
+            # linker must find the library too.
+            export LD_LIBRARY_PATH="$libdir"
             cd "$CB/src" &&
                 PKG_CONFIG_PATH="$1" ./configure --with-libssh2 --without-ssl --disable-shared \
                     --without-libpsl --without-zlib --without-brotli --without-zstd --without-nghttp2 \
@@ -352,7 +365,7 @@ EOF
             # Our library cannot link curl yet: use a same-SONAME stub that
             # defines every libssh2_ name in our headers. curl still runs on
             # our library at run time (LD_LIBRARY_PATH).
-            cf_log "curl does not build against our libssh2.so yet ($(grep -m1 -E 'error|not found' \
+            cf_log "curl does not build against our libssh2.so yet ($(grep -m1 -E 'configure: error|error:|USE_LIBSSH2' \
                 "$CF_CACHE/curl-build.log" | cut -c1-120)); building against a same-SONAME stub"
             mkdir -p "$CF_CACHE/curl-stub/pkgconfig"
             cat "$CF_ROOT"/include/*.h | grep -oE '\b_?libssh2_[a-z0-9_]+\b' | sort -u |

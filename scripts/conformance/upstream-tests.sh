@@ -118,7 +118,10 @@ EOF
         elif [ ! -x "$S/bin/$name" ]; then
             cf_notok "sshd-$name" "did not build"
         elif grep -q "^not ok [0-9]* - sshd-$name\$" "$log"; then
-            cf_notok "sshd-$name" "$(reason_for "$name" "$log" 1)"
+            # The program's own output is what precedes its result line.
+            awk -v want="sshd-$name" '/^(not )?ok [0-9]+ - / { if ($NF == want) exit; buf = ""; next }
+                { buf = buf $0 "\n" } END { printf "%s", buf }' "$log" >"$S/logs/sshd-$name.log"
+            cf_notok "sshd-$name" "$(reason_for "$name" "$S/logs/sshd-$name.log" 1)"
         else
             cf_notok "sshd-$name" "test_sshd.test ended (exit $rc) before reporting it: $(last_words "$log")"
         fi
