@@ -18,6 +18,7 @@
 #
 # Run as root. Prints TAP-ish lines and a closing "N passed, M failed" line;
 # exits non-zero on failures only with CONFORMANCE_STRICT=1.
+# shellcheck disable=SC2016 # the eval'd checks expand their variables when run
 set -uo pipefail
 
 # shellcheck source=lib.sh
@@ -213,6 +214,7 @@ part_a() {
 
 part_b() {
     local log="$S/logs/runtests.log" n line
+    # shellcheck disable=SC2086 # one argument per test number
     (cd "$S/curl/tests" && runuser -u "$CURL_TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$(getent passwd "$CURL_TEST_USER" | cut -d: -f6)" USER="$CURL_TEST_USER" \
         LOGNAME="$CURL_TEST_USER" LD_LIBRARY_PATH="$S/lib" \

@@ -34,7 +34,6 @@ cf_results_init() {
     if [ -z "${CF_RESULTS:-}" ]; then
         CF_RESULTS="$(mktemp /tmp/conformance-results.XXXXXX)"
         export CF_RESULTS
-        CF_RESULTS_OWNER=$$
     fi
 }
 
@@ -242,13 +241,13 @@ cf_sshd_config() {
 # cf_sshd_start DIR PORT...: start sshd on 127.0.0.1 with DIR/sshd_config and
 # wait until it accepts connections.
 cf_sshd_start() {
-    local d="$1" p i args=()
+    local d="$1" p args=()
     shift
     mkdir -p /run/sshd
     chmod 755 /run/sshd
     for p in "$@"; do args+=(-p "$p"); done
     /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" "${args[@]}" || return 1
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
             return 0
         fi

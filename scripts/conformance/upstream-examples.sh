@@ -40,7 +40,7 @@ ex() {
         : >"$OUT"
         return
     fi
-    (cd "$S/work" && env LD_LIBRARY_PATH="$S/lib" HOME="$S/home" ${AGENT_ENV:-} \
+    (cd "$S/work" && env LD_LIBRARY_PATH="$S/lib" HOME="$S/home" ${AGENT_ENV:+"$AGENT_ENV"} \
         timeout -k 5 "$CF_TIMEOUT" "$S/bin/$name" "$@") >"$OUT" 2>"$ERR" </dev/null
     RC=$?
 }
@@ -207,6 +207,7 @@ run_phase() {
     result "ssh2_agent publickey auth through ssh-agent" "$ok" "want agent authentication to succeed"
     # The remote command shows the agent socket sshd made for the forwarding.
     CUR=ssh2_agent_forwarding
+    # shellcheck disable=SC2016 # expanded by the remote shell
     ex ssh2_agent_forwarding ssh2_agent_forwarding "$HOST" "$U" 'echo "agent:$SSH_AUTH_SOCK"'
     ok=0
     grep -q 'Agent forwarding request succeeded' "$OUT" && grep -q '^agent:/.*agent\.' "$ERR" &&

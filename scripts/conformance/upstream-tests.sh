@@ -185,8 +185,9 @@ DOCKER_TESTS_STATIC="$(mk_list DOCKER_TESTS_STATIC)"
 STANDALONE_TESTS_STATIC="$(mk_list STANDALONE_TESTS_STATIC)"
 SSHD_LIST="$(mk_list SSHD_TESTS)"
 RUNNER_SOURCES="$(mk_list librunner_la_SOURCES | tr ' ' '\n' | grep '\.c$' | xargs)"
-[ -n "$DOCKER_TESTS" ] && [ -n "$SSHD_LIST" ] && [ -n "$RUNNER_SOURCES" ] ||
+if [ -z "$DOCKER_TESTS" ] || [ -z "$SSHD_LIST" ] || [ -z "$RUNNER_SOURCES" ]; then
     cf_die "cannot read the test lists from $T/Makefile.inc"
+fi
 DOCKER_LIST=""
 for name in $DOCKER_TESTS $DOCKER_TESTS_STATIC; do
     case " $NOT_APPLICABLE " in *" $name "*) continue ;; esac
@@ -221,6 +222,7 @@ for name in $all_programs; do
 done
 
 LINKDIR="$(cf_pick_linkdir "$LINKDIR" "$B/link" "$B"/obj/*.o)" || cf_die "cannot build the link stub"
+# shellcheck disable=SC2054 # the commas belong to -Wl options
 LDFLAGS=(-L"$LINKDIR" -Wl,--no-as-needed -l:libssh2.so.1 -Wl,-z,lazy)
 built=0
 for name in $all_programs; do
