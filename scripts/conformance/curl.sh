@@ -221,7 +221,7 @@ part_b() {
         timeout -k 10 "$RUNTESTS_LIMIT" perl ./runtests.pl -a -n -c "$S/curl-wrapper" $CURL_TESTS) \
         >"$log" 2>&1
     cf_log "runtests.pl exit status $? (log: $CF_CACHE/curl-logs-$AGAINST/runtests.log)"
-    grep -E '^(\* )?(curl|libssh2|SSH|Features|Protocols)[ :]' "$log" | head -n 8 | sed 's/^/#   /'
+    grep -E '^\* (curl|libcurl|Protocols|Features)' "$log" | head -n 8 | sed 's/^/#   /'
     # runtests.pl prints "test 0600...[title]", then a line ending in
     # "OK (...)" or a "600: <part> FAILED" report; skips print "test 0600 SKIPPED".
     awk '
@@ -312,8 +312,10 @@ if [ "$DO_B" = 1 ]; then
     # Our libssh2.pc: from the project's `make install` when there is one,
     # otherwise a minimal one pointing at target/release and include/.
     rm -rf "$PREFIX"
+    make_cargo=()
+    [ "${CONFORMANCE_NO_CARGO:-0}" = 1 ] && make_cargo=(CARGO=true)
     if [ -f "$CF_ROOT/Makefile" ] && grep -q '^install:' "$CF_ROOT/Makefile" &&
-        make -C "$CF_ROOT" install PREFIX="$PREFIX" >"$CF_CACHE/make-install.log" 2>&1 &&
+        make -C "$CF_ROOT" install PREFIX="$PREFIX" "${make_cargo[@]}" >"$CF_CACHE/make-install.log" 2>&1 &&
         [ -f "$PREFIX/lib/pkgconfig/libssh2.pc" ]; then
         cf_log "libssh2.pc from the project's make install PREFIX=$PREFIX"
     else
