@@ -27,9 +27,6 @@ set -uo pipefail
 CURL_VERSION=8.14.1
 # The unprivileged user that runs curl's runtests.pl.
 CURL_TEST_USER=curltests
-# Upper bound for the whole runtests.pl run (each curl call also has the
-# per-test limit through a wrapper).
-RUNTESTS_LIMIT=$((CF_TIMEOUT * 30))
 PORT=4711
 # A second sshd with only the ed25519 host key, so fingerprints are certain.
 PORT_ONEKEY=4712
@@ -45,14 +42,21 @@ dcurl() {
     shift
     OUT="$S/logs/a-$label.out"
     ERR="$S/logs/a-$label.err"
-    env HOME="$S/home" LD_LIBRARY_PATH="$LIBDIR" timeout -k 5 "$CF_TIMEOUT" \
+    if [ "$(cf_budget_left)" -le 0 ]; then
+        RC=125
+        echo "not run: the time budget of ${CF_BUDGET}s (CONFORMANCE_BUDGET) is used up" >"$ERR"
+        : >"$OUT"
+        return
+    fi
+    env HOME="$S/home" LD_LIBRARY_PATH="$LIBDIR" timeout -k 5 "$(cf_limit)" \
         curl -sS --connect-timeout 10 "$@" >"$OUT" 2>"$ERR" </dev/null
     RC=$?
 }
 
 why() {
     local r="curl exit $RC"
-    [ "$RC" = 124 ] && r="timed out after ${CF_TIMEOUT}s"
+    [ "$RC" = 124 ] && r="timed out (limit ${CF_TIMEOUT}s, less near the end of the budget)"
+    [ "$RC" = 125 ] && r="not run (time budget used up)"
     echo "$r; $*; stderr: $(tail -n 2 "$ERR" | tr '\n' ' ' | cut -c1-160)"
 }
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
@@ -84,7 +88,7 @@ part_a() {
         grep -q "libssh2/$CF_LIBSSH2_VERSION" "$OUT"
     OUT="$S/logs/a-ld-debug.out"
     ERR="$S/logs/a-ld-debug.err"
-    env HOME="$S/home" LD_LIBRARY_PATH="$LIBDIR" LD_DEBUG=libs timeout -k 5 "$CF_TIMEOUT" \
+    env HOME="$S/home" LD_LIBRARY_PATH="$LIBDIR" LD_DEBUG=libs timeout -k 5 "$(cf_limit)" \
         curl -sS "${auth[@]}" "$url$d/small.txt" -o /dev/null >"$OUT" 2>"$ERR" </dev/null
     RC=$?
     check "LD_DEBUG=libs: libssh2.so.1 is loaded from $LIBDIR" "not loaded from there" \
@@ -213,12 +217,17 @@ part_a() {
 # ---- part (b), run inside the private network namespace ------------------------
 
 part_b() {
-    local log="$S/logs/runtests.log" n line
+    local log="$S/logs/runtests.log" n line limit
+    # runtests.pl gets what is left of the budget (at least a minute); each
+    # curl call also has the per-test limit through the wrapper.
+    cf_budget_start
+    limit="$(cf_budget_left)"
+    [ "$limit" -lt 60 ] && limit=60
     # shellcheck disable=SC2086 # one argument per test number
     (cd "$S/curl/tests" && runuser -u "$CURL_TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$(getent passwd "$CURL_TEST_USER" | cut -d: -f6)" USER="$CURL_TEST_USER" \
         LOGNAME="$CURL_TEST_USER" LD_LIBRARY_PATH="$S/lib" \
-        timeout -k 10 "$RUNTESTS_LIMIT" perl ./runtests.pl -a -n -c "$S/curl-wrapper" $CURL_TESTS) \
+        timeout -k 10 "$limit" perl ./runtests.pl -a -n -c "$S/curl-wrapper" $CURL_TESTS) \
         >"$log" 2>&1
     cf_log "runtests.pl exit status $? (log: $CF_CACHE/curl-logs-$AGAINST/runtests.log)"
     grep -E '^\* (curl|libcurl|Protocols|Features)' "$log" | head -n 8 | sed 's/^/#   /'
@@ -425,6 +434,7 @@ echo conformance-home >"$home/sandbox/home.txt"
 chown "$U:$U" "$home/sandbox/home.txt"
 
 export CF_PHASE=run S CF_RESULTS LIBDIR DO_A DO_B CURL_TESTS AGAINST
+cf_budget_start
 cf_in_netns bash "$0"
 
 rm -rf "$CF_CACHE/curl-logs-$AGAINST"

@@ -6,11 +6,18 @@
 # the way upstream's tests/openssh_server/Dockerfile describes.
 
 CF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CF_CACHE="$CF_ROOT/.cache/conformance"
+# Builds are cached here; CONFORMANCE_CACHE may name a directory that outlives
+# the clone (CI starts from a fresh clone each run).
+CF_CACHE="${CONFORMANCE_CACHE:-$CF_ROOT/.cache/conformance}"
 CF_TARGET_DIR="${CARGO_TARGET_DIR:-$CF_ROOT/target}"
 # Per-test time limit in seconds: a hang in the library under test must not
 # stall CI.
 CF_TIMEOUT="${CONFORMANCE_TIMEOUT:-60}"
+# Time budget in seconds for one script's tests (for each part of curl.sh),
+# builds not counted: once it is used up, the tests
+# not yet run are reported as failed without running, so that a library that
+# hangs everywhere cannot take CI's whole time.
+CF_BUDGET="${CONFORMANCE_BUDGET:-600}"
 # The user and password that upstream's Dockerfile creates for its tests.
 CF_TEST_USER=libssh2
 CF_TEST_PASSWORD='my test password'
@@ -33,7 +40,8 @@ cf_die() {
 cf_results_init() {
     if [ -z "${CF_RESULTS:-}" ]; then
         CF_RESULTS="$(mktemp /tmp/conformance-results.XXXXXX)"
-        export CF_RESULTS
+        CF_T0="$(date +%s)"
+        export CF_RESULTS CF_T0
     fi
 }
 
@@ -53,6 +61,32 @@ cf_result() {
 cf_ok() { cf_result ok "$@"; }
 cf_notok() { cf_result notok "$@"; }
 cf_na() { cf_result na "$@"; }
+
+# cf_budget_start: start the budget clock (after the builds, before the tests).
+cf_budget_start() {
+    CF_T0="$(date +%s)"
+    export CF_T0
+}
+
+# cf_budget_left: seconds left of this script's time budget.
+cf_budget_left() {
+    echo $((CF_T0 + CF_BUDGET - $(date +%s)))
+}
+
+# cf_over_budget NAME: when the budget is used up, report NAME as failed
+# without running it (and succeed, so callers can `cf_over_budget X && continue`).
+cf_over_budget() {
+    [ "$(cf_budget_left)" -gt 0 ] && return 1
+    cf_notok "$1" "not run: the time budget of ${CF_BUDGET}s (CONFORMANCE_BUDGET) is used up"
+}
+
+# cf_limit: the time limit for the next test: the per-test limit, or less when
+# the budget is nearly used up.
+cf_limit() {
+    local left
+    left="$(cf_budget_left)"
+    if [ "$left" -lt "$CF_TIMEOUT" ]; then echo $((left > 5 ? left : 5)); else echo "$CF_TIMEOUT"; fi
+}
 
 # cf_check NAME REASON-IF-FAILED COMMAND...: ok when COMMAND succeeds.
 cf_check() {
@@ -278,7 +312,7 @@ cf_as_user() {
     home="$(getent passwd "$CF_TEST_USER" | cut -d: -f6)"
     runuser -u "$CF_TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
         HOME="$home" USER="$CF_TEST_USER" LOGNAME="$CF_TEST_USER" "${envs[@]}" \
-        timeout -k 5 "$CF_TIMEOUT" "$@"
+        timeout -k 5 "$(cf_limit)" "$@"
 }
 
 # cf_stage_dir: a fresh world-readable scratch directory (removed at exit), so

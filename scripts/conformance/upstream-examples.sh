@@ -34,6 +34,12 @@ ex() {
     shift 2
     OUT="$S/logs/$label.out"
     ERR="$S/logs/$label.err"
+    if [ "$(cf_budget_left)" -le 0 ]; then
+        RC=125
+        echo "not run: the time budget of ${CF_BUDGET}s (CONFORMANCE_BUDGET) is used up" >"$ERR"
+        : >"$OUT"
+        return
+    fi
     if [ ! -x "$S/bin/$name" ]; then
         RC=255
         echo "not built" >"$ERR"
@@ -41,14 +47,15 @@ ex() {
         return
     fi
     (cd "$S/work" && env LD_LIBRARY_PATH="$S/lib" HOME="$S/home" ${AGENT_ENV:+"$AGENT_ENV"} \
-        timeout -k 5 "$CF_TIMEOUT" "$S/bin/$name" "$@") >"$OUT" 2>"$ERR" </dev/null
+        timeout -k 5 "$(cf_limit)" "$S/bin/$name" "$@") >"$OUT" 2>"$ERR" </dev/null
     RC=$?
 }
 
 # why: a short reason from the last run (exit status, missing symbols, stderr).
 why() {
     local r="exit $RC"
-    [ "$RC" = 124 ] && r="timed out after ${CF_TIMEOUT}s"
+    [ "$RC" = 124 ] && r="timed out (limit ${CF_TIMEOUT}s, less near the end of the budget)"
+    [ "$RC" = 125 ] && r="not run (time budget used up)"
     [ "$RC" = 255 ] && [ "$(cat "$ERR")" = "not built" ] && r="did not build"
     [ -s "$S/missing/${CUR:-x}" ] && r+="; library lacks: $(cat "$S/missing/$CUR")"
     echo "$r; $*; stderr: $(grep -v '^[[:space:]]*$' "$ERR" | tail -n 2 | tr '\n' ' ' | cut -c1-160)"
@@ -350,6 +357,7 @@ cf_test_user_setup "$S/tests" || cf_notok "set up the $CF_TEST_USER test user"
 chown -R "$U:$U" "$S/data"
 
 export CF_PHASE=run S CF_RESULTS
+cf_budget_start
 cf_in_netns bash "$0"
 
 cf_na "x11" "$NOT_APPLICABLE_x11"

@@ -42,7 +42,7 @@ last_words() {
 # reason_for NAME LOG RC: why a test failed (timeout, missing symbols, output).
 reason_for() {
     local name="$1" log="$2" rc="$3" r=""
-    [ "$rc" = 124 ] || [ "$rc" = 137 ] && r="timed out after ${CF_TIMEOUT}s; "
+    [ "$rc" = 124 ] || [ "$rc" = 137 ] && r="timed out (limit ${CF_TIMEOUT}s, less near the end of the budget); "
     [ "$rc" -gt 128 ] && [ "$rc" != 137 ] && r="killed by signal $((rc - 128)); "
     if [ -s "$S/missing/$name" ]; then
         r+="library lacks: $(cat "$S/missing/$name"); "
@@ -61,6 +61,7 @@ run_phase() {
 
     # Docker-style tests: as the Dockerfile's user, against the sshd above.
     for name in $DOCKER_LIST; do
+        cf_over_budget "$name" && continue
         log="$S/logs/$name.log"
         if [ ! -x "$S/bin/$name" ]; then
             cf_notok "$name" "did not build: $(cat "$S/build-errors/$name" 2>/dev/null)"
@@ -75,6 +76,7 @@ run_phase() {
     while read -r algo; do
         [ -n "$algo" ] || continue
         name="test_read-$algo"
+        cf_over_budget "$name" && continue
         log="$S/logs/$name.log"
         if [ ! -x "$S/bin/test_read" ]; then
             cf_notok "$name" "test_read did not build"
@@ -102,12 +104,16 @@ run_phase() {
         total=$((total + 1))
         cat >"$S/wrap/$name" <<EOF
 #!/bin/sh
-exec timeout -k 5 $CF_TIMEOUT "$S/bin/$name" "\$@"
+exec timeout -k 5 $(cf_limit) "$S/bin/$name" "\$@"
 EOF
         chmod 755 "$S/wrap/$name"
         wrappers+=("$S/wrap/$name")
     done
     log="$S/logs/test_sshd.log"
+    if [ "$(cf_budget_left)" -le 0 ]; then
+        for name in $SSHD_LIST; do cf_over_budget "sshd-$name"; done
+        return
+    fi
     (cd "$S/run-sshd" && env SSHD=/usr/sbin/sshd USER=root LOGNAME=root "srcdir=$S/tests" \
         "LD_LIBRARY_PATH=$S/lib" timeout -k 10 $((CF_TIMEOUT * total + 60)) \
         bash "$S/tests/test_sshd.test" "${wrappers[@]}") >"$log" 2>&1
@@ -266,6 +272,7 @@ chmod -R a+rX "$S"
 cf_test_user_setup "$S/tests" || cf_notok "set up the $CF_TEST_USER test user"
 
 export CF_PHASE=run S DOCKER_LIST SSHD_LIST CF_RESULTS
+cf_budget_start
 cf_in_netns bash "$0"
 
 for name in $NOT_APPLICABLE; do
