@@ -30,6 +30,7 @@ cf_log() { echo "# $*"; }
 
 cf_die() {
     echo "# FATAL: $*" >&2
+    [ -z "${CF_PHASE:-}" ] && [ -n "${CF_RESULTS:-}" ] && rm -f "$CF_RESULTS"
     exit 3
 }
 
@@ -281,6 +282,9 @@ cf_sshd_start() {
     chmod 755 /run/sshd
     for p in "$@"; do args+=(-p "$p"); done
     /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" "${args[@]}" || return 1
+    # Stop it however this shell ends (a CI time limit, an interrupt).
+    CF_SSHD_DIRS+=("$d")
+    trap cf_sshd_stop_all EXIT
     for _ in $(seq 1 50); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
             return 0
@@ -288,6 +292,12 @@ cf_sshd_start() {
         sleep 0.2
     done
     return 1
+}
+
+CF_SSHD_DIRS=()
+cf_sshd_stop_all() {
+    local d
+    for d in "${CF_SSHD_DIRS[@]}"; do cf_sshd_stop "$d"; done
 }
 
 # cf_sshd_stop DIR: stop the sshd we started (by its pid file).
