@@ -10,7 +10,7 @@
 #     CMake Release build with the OpenSSL backend
 #   - bench/bench.c (one binary for both libraries), bench/delayproxy.c and
 #     bench/runwait.c (wall, CPU and peak RSS of each client process)
-# then runs bench/run.py, which writes docs/benchmarks.md and docs/benchmarks.svg
+# then runs bench/run.py, which writes docs/benchmarks.md and docs/benchmarks.png
 # (raw samples go to .cache/bench/results-*.json). Run it as root: the sshd
 # fixture logs in its dedicated test user, and missing packages get installed.
 # --quick: 1 run, 256 MiB instead of 1 GiB, for checking the harness.
