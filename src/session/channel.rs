@@ -18,6 +18,10 @@ pub const PACKET_DEFAULT: u32 = 32768;
 pub const MIN_ADJUST: u32 = 1024;
 /// Most packets one write call seals before it waits for them to leave.
 pub const MAX_PACKETS_PER_WRITE: usize = 64;
+/// Window credit is returned once this fraction (1/N) of the window has been
+/// consumed: small enough that the peer never stalls on a high-latency link,
+/// large enough that adjust packets stay rare (256 KiB for the default window).
+pub const ADJUST_DIVISOR: u32 = 8;
 /// Largest window we accept from a caller or a peer (2^31: keeps arithmetic safe).
 pub const MAX_WINDOW: u32 = 1 << 31;
 
@@ -350,7 +354,7 @@ impl Session {
         let ch = self.chan(id)?;
         let used = ch.local_window_initial.saturating_sub(ch.local_window).saturating_sub(ch.unread());
         let grant = used.saturating_add(ch.pending_adjust).min(ch.local_window_initial - ch.local_window);
-        if grant == 0 || grant < ch.local_window_initial / 2 || ch.close_received || ch.eof_received {
+        if grant == 0 || grant < ch.local_window_initial / ADJUST_DIVISOR || ch.close_received || ch.eof_received {
             return Ok(());
         }
         ch.local_window += grant;
