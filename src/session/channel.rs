@@ -117,6 +117,27 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// Takes in CHANNEL_DATA / EXTENDED_DATA within our window and packet size.
+    fn accept_data(&mut self, ext: bool, stream: u32, data: &[u8]) {
+        if data.len() as u64 > self.local_window as u64 || data.len() as u64 > self.local_max_packet as u64 + 1024 {
+            // The peer overran our window or packet size: drop rather than
+            // buffer beyond what we granted.
+            return;
+        }
+        self.local_window -= data.len() as u32;
+        let mode = self.ext_mode.unwrap_or(ExtendedMode::Normal);
+        if !ext {
+            self.data.extend(data);
+        } else if stream != 1 || mode == ExtendedMode::Ignore {
+            // Ignored data still counts against the window; give it back.
+            self.pending_adjust = self.pending_adjust.saturating_add(data.len() as u32);
+        } else if mode == ExtendedMode::Merge {
+            self.data.extend(data);
+        } else {
+            self.ext_data.extend(data);
+        }
+    }
+
     fn unread(&self) -> u32 {
         (self.data.len() + self.ext_data.len()).min(u32::MAX as usize) as u32
     }
@@ -131,6 +152,30 @@ pub struct Channels {
 }
 
 impl Channels {
+    /// The bulk-data fast path: a well-formed data message for a known channel,
+    /// taken straight from the receive buffer. False: use the general path.
+    pub(crate) fn try_data_fast(&mut self, p: &[u8]) -> bool {
+        let ext = match p.first() {
+            Some(&msg::CHANNEL_DATA) => false,
+            Some(&msg::CHANNEL_EXTENDED_DATA) => true,
+            _ => return false,
+        };
+        let mut r = Reader::new(&p[1..]);
+        let Ok(id) = r.u32() else { return false };
+        let Some(ch) = self.map.get_mut(&id) else { return false };
+        let stream = if ext {
+            match r.u32() {
+                Ok(s) => s,
+                Err(_) => return false,
+            }
+        } else {
+            0
+        };
+        let Ok(data) = r.string() else { return false };
+        ch.accept_data(ext, stream, data);
+        true
+    }
+
     /// A channel number not in use.
     pub(crate) fn alloc_id(&mut self) -> u32 {
         loop {
@@ -196,24 +241,7 @@ impl Session {
             msg::CHANNEL_DATA | msg::CHANNEL_EXTENDED_DATA => {
                 let ext = t == msg::CHANNEL_EXTENDED_DATA;
                 let stream = if ext { r.u32()? } else { 0 };
-                let data = r.string()?;
-                if data.len() as u64 > ch.local_window as u64 || data.len() as u64 > ch.local_max_packet as u64 + 1024 {
-                    // The peer overran our window or packet size: drop rather than
-                    // buffer beyond what we granted.
-                    return Ok(());
-                }
-                ch.local_window -= data.len() as u32;
-                let mode = ch.ext_mode.unwrap_or(ExtendedMode::Normal);
-                if !ext {
-                    ch.data.extend(data);
-                } else if stream != 1 || mode == ExtendedMode::Ignore {
-                    // Ignored data still counts against the window; give it back.
-                    ch.pending_adjust = ch.pending_adjust.saturating_add(data.len() as u32);
-                } else if mode == ExtendedMode::Merge {
-                    ch.data.extend(data);
-                } else {
-                    ch.ext_data.extend(data);
-                }
+                ch.accept_data(ext, stream, r.string()?);
             }
             msg::CHANNEL_EOF => ch.eof_received = true,
             msg::CHANNEL_CLOSE => {

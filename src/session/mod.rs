@@ -368,11 +368,15 @@ impl Session {
         self.flush()?;
         let mut progress = false;
         loop {
-            let next = self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.next_packet();
+            let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?;
+            let channels = &mut self.channels;
+            // Channel data goes from the receive buffer to its channel directly.
+            let next = conn.next_packet_with(|p| if channels.try_data_fast(p) { None } else { Some(p.to_vec()) });
             let next = next.inspect_err(|_| self.emit_events())?;
             self.emit_events();
             match next {
-                Some(p) => {
+                Some(None) => progress = true,
+                Some(Some(p)) => {
                     progress = true;
                     self.dispatch(p)?;
                 }

@@ -27,9 +27,23 @@ pub const MAX_PRE_BANNER_LINES: usize = 1024;
 /// Bytes in either direction after which we start a key re-exchange (RFC 4344 3.2 bounds it; 1 GiB as OpenSSH).
 pub const REKEY_BYTES: u64 = 1 << 30;
 /// Receive buffer growth step.
-const RECV_CHUNK: usize = 64 * 1024;
+const RECV_CHUNK: usize = 256 * 1024;
 /// Most application packets held unread before the peer is considered hostile.
 pub const MAX_QUEUED_PACKETS: usize = 4096;
+
+/// Where an opened packet's payload is.
+enum Payload {
+    /// Still in the receive buffer (no decompression).
+    InBuf(std::ops::Range<usize>),
+    /// Decompressed into its own buffer.
+    Owned(Vec<u8>),
+}
+
+/// True for messages the transport passes up (everything but transport-layer
+/// and key exchange messages).
+fn is_application_msg(t: u8) -> bool {
+    !matches!(t, 1..=4 | msg::KEXINIT | msg::NEWKEYS | 30..=49 | msg::EXT_INFO)
+}
 
 /// Something the session should tell the application about (via callbacks).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,8 +330,14 @@ impl Conn {
                 }
                 continue;
             }
-            let Some(payload) = self.open_packet()? else { return Ok(None) };
-            self.handle(payload)?;
+            match self.open_packet()? {
+                None => return Ok(None),
+                Some(Payload::Owned(v)) => self.handle(v)?,
+                Some(Payload::InBuf(r)) => {
+                    let v = self.rbuf[r].to_vec();
+                    self.handle(v)?;
+                }
+            }
         }
     }
 
@@ -358,25 +378,80 @@ impl Conn {
         }
     }
 
-    fn open_packet(&mut self) -> Result<Option<Vec<u8>>> {
-        let buf = &mut self.rbuf[self.rstart..self.rend];
+    fn open_packet(&mut self) -> Result<Option<Payload>> {
+        let start = self.rstart;
+        let buf = &mut self.rbuf[start..self.rend];
         let Some(o) = self.opener.open(self.seq_in, buf)? else { return Ok(None) };
         self.seq_in = self.seq_in.wrapping_add(1);
         self.packets_in += 1;
         self.bytes_since_kex += o.consumed as u64;
         let raw = buf.get(o.payload.clone()).ok_or_else(|| Error::proto("Bad packet payload range"))?;
+        if raw.is_empty() {
+            return Err(Error::proto("Empty packet payload"));
+        }
         let payload = if let Some(d) = self.decompress.as_mut() {
             let mut v = Vec::with_capacity(raw.len() * 2);
             d.decompress(raw, &mut v)?;
-            v
+            if v.is_empty() {
+                return Err(Error::proto("Empty packet payload"));
+            }
+            Payload::Owned(v)
         } else {
-            raw.to_vec()
+            // The bytes stay valid until the next `recv_buffer` call.
+            Payload::InBuf(start + o.payload.start..start + o.payload.end)
         };
         self.rstart += o.consumed;
-        if payload.is_empty() {
-            return Err(Error::proto("Empty packet payload"));
-        }
         Ok(Some(payload))
+    }
+
+    /// Like `next_packet`, but an application packet is handed to `f` straight
+    /// from the receive buffer when no decompression is involved, saving a copy
+    /// per packet on the bulk-data path.
+    pub fn next_packet_with<R>(&mut self, mut f: impl FnMut(&[u8]) -> R) -> Result<Option<R>> {
+        loop {
+            if let Some(p) = self.incoming.pop_front() {
+                return Ok(Some(f(&p)));
+            }
+            if self.remote_banner.is_none() {
+                if !self.read_banner()? {
+                    return Ok(None);
+                }
+                continue;
+            }
+            match self.open_packet()? {
+                None => return Ok(None),
+                Some(Payload::Owned(v)) => self.handle(v)?,
+                Some(Payload::InBuf(r)) => {
+                    let t = self.rbuf[r.start];
+                    if self.first_kex_done && is_application_msg(t) {
+                        self.admit_application(t)?;
+                        return Ok(Some(f(&self.rbuf[r])));
+                    }
+                    let v = self.rbuf[r].to_vec();
+                    self.handle(v)?;
+                }
+            }
+        }
+    }
+
+    /// Side effects and limits of an application packet being accepted.
+    fn admit_application(&mut self, t: u8) -> Result<()> {
+        if !self.first_kex_done {
+            return Err(Error::proto("Unexpected message during key exchange"));
+        }
+        // Delayed compression starts right after USERAUTH_SUCCESS, which only
+        // the transport sees in order (OpenSSH PROTOCOL, zlib@openssh.com).
+        if t == msg::USERAUTH_SUCCESS {
+            self.authenticated = true;
+            self.start_delayed_compression();
+        }
+        if self.incoming.len() >= MAX_QUEUED_PACKETS {
+            return Err(Error::proto("Too many unprocessed packets from the server"));
+        }
+        if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= self.rekey_limit {
+            self.send_kexinit()?;
+        }
+        Ok(())
     }
 
     fn handle(&mut self, p: Vec<u8>) -> Result<()> {
@@ -429,21 +504,7 @@ impl Conn {
             30..=49 => self.on_kex_msg(&p),
             msg::EXT_INFO => self.on_ext_info(&p),
             _ => {
-                if !self.first_kex_done {
-                    return Err(Error::proto("Unexpected message during key exchange"));
-                }
-                // Delayed compression starts right after USERAUTH_SUCCESS, which only
-                // the transport sees in order (OpenSSH PROTOCOL, zlib@openssh.com).
-                if t == msg::USERAUTH_SUCCESS {
-                    self.authenticated = true;
-                    self.start_delayed_compression();
-                }
-                if self.incoming.len() >= MAX_QUEUED_PACKETS {
-                    return Err(Error::proto("Too many unprocessed packets from the server"));
-                }
-                if matches!(self.kex, KexState::Idle) && self.bytes_since_kex >= self.rekey_limit {
-                    self.send_kexinit()?;
-                }
+                self.admit_application(t)?;
                 self.incoming.push_back(p);
                 Ok(())
             }
