@@ -15,3 +15,4 @@ pub mod keys;
 pub mod knownhost;
 pub mod proto;
 pub mod session;
+pub mod sftp;

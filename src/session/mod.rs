@@ -110,6 +110,8 @@ pub struct Session {
     pub opening_channel: Option<u32>,
     /// For each global request sent with want_reply, whether its reply is ours to drop.
     pub global_replies: VecDeque<bool>,
+    /// SFTP subsystem instances (src/sftp).
+    pub sftp: crate::sftp::SftpTable,
 }
 
 impl Default for Session {
@@ -155,6 +157,7 @@ impl Session {
             authenticated: false,
             auth_methods: None,
             userauth_banner: None,
+            sftp: Default::default(),
         }
     }
 
