@@ -6,6 +6,7 @@ pub mod channel;
 pub mod handle;
 pub mod misc;
 pub mod session;
+pub mod sftp;
 pub mod types;
 pub mod userauth;
 
