@@ -106,8 +106,11 @@ impl Session {
         let Session { sftp, channels, conn, block_dirs, .. } = self;
         let st = sftp.map.get_mut(&sid).ok_or(Error::new(code::BAD_USE, "Invalid SFTP instance"))?;
         let ch = channels.map.get_mut(&st.channel).ok_or(Error::new(code::CHANNEL_UNKNOWN, "SFTP channel gone"))?;
+        if st.out.is_empty() {
+            return Ok(());
+        }
         let conn = conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?;
-        if !st.out.is_empty() && (ch.close_received || ch.close_sent || ch.eof_sent) {
+        if ch.close_received || ch.close_sent || ch.eof_sent {
             return Err(Error::new(code::CHANNEL_CLOSED, "SFTP channel closed"));
         }
         while let Some(m) = st.out.front_mut() {
