@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::ffi::{c_char, c_int, c_long, c_uint};
+use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
@@ -18,8 +18,8 @@ use ssh2::error::code;
 use ssh2::ffi::session::*;
 use ssh2::ffi::sftp::*;
 use ssh2::ffi::types::{fx, fxf, LIBSSH2_SFTP_ATTRIBUTES, LIBSSH2_SFTP_STATVFS};
-use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 use ssh2::ffi::userauth::libssh2_userauth_password_ex;
+use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 
 type Sess = ssh2::ffi::handle::SessionHandle;
 
@@ -86,15 +86,15 @@ impl Client {
         unsafe { libssh2_session_last_errno(self.sess) }
     }
 
-    fn fx(&self) -> u64 {
+    fn fx(&self) -> c_ulong {
         // SAFETY: live instance.
-        unsafe { libssh2_sftp_last_error(self.sftp) as u64 }
+        unsafe { libssh2_sftp_last_error(self.sftp) }
     }
 
-    fn open(&self, path: &Path, flags: u64, mode: c_long) -> *mut LIBSSH2_SFTP_HANDLE {
+    fn open(&self, path: &Path, flags: c_ulong, mode: c_long) -> *mut LIBSSH2_SFTP_HANDLE {
         let p = path.to_str().unwrap();
         // SAFETY: live instance; the path outlives the call.
-        unsafe { libssh2_sftp_open_ex(self.sftp, p.as_ptr().cast(), p.len() as c_uint, flags as _, mode, 0) }
+        unsafe { libssh2_sftp_open_ex(self.sftp, p.as_ptr().cast(), p.len() as c_uint, flags, mode, 0) }
     }
 
     fn opendir(&self, path: &Path) -> *mut LIBSSH2_SFTP_HANDLE {
@@ -105,7 +105,7 @@ impl Client {
 
     /// Uploads `data` the way libssh2 programs do: advance by what was acknowledged.
     fn put(&self, path: &Path, data: &[u8], chunk: usize) {
-        let h = self.open(path, (fxf::WRITE | fxf::CREAT | fxf::TRUNC) as u64, 0o644);
+        let h = self.open(path, fxf::WRITE | fxf::CREAT | fxf::TRUNC, 0o644);
         assert!(!h.is_null(), "open for write: {}", last_err(self.sess));
         let mut pos = 0;
         while pos < data.len() {
@@ -121,7 +121,7 @@ impl Client {
 
     /// Downloads a whole file with reads of `chunk` bytes.
     fn get(&self, path: &Path, chunk: usize) -> Vec<u8> {
-        let h = self.open(path, fxf::READ as u64, 0);
+        let h = self.open(path, fxf::READ, 0);
         assert!(!h.is_null(), "open for read: {}", last_err(self.sess));
         let mut out = Vec::new();
         let mut buf = vec![0u8; chunk];
@@ -258,7 +258,7 @@ fn nonblocking_transfer_and_ops() {
         let data = pattern(3 * 1024 * 1024 + 17, 5);
         let p = path.to_str().unwrap();
         let h = loop {
-            let h = c.open(&path, (fxf::WRITE | fxf::CREAT | fxf::TRUNC) as u64, 0o600);
+            let h = c.open(&path, fxf::WRITE | fxf::CREAT | fxf::TRUNC, 0o600);
             if !h.is_null() {
                 break h;
             }
@@ -286,7 +286,7 @@ fn nonblocking_transfer_and_ops() {
         assert_eq!(sha(&fs::read(&path).unwrap()), sha(&data), "{label}");
 
         let h = loop {
-            let h = c.open(&path, fxf::READ as u64, 0);
+            let h = c.open(&path, fxf::READ, 0);
             if !h.is_null() {
                 break h;
             }
@@ -356,7 +356,7 @@ fn random_access_reads_and_writes() {
         let path = dir.join("ra.bin");
         let mut local = pattern(3 * 1024 * 1024, 11);
         fs::write(&path, &local).unwrap();
-        let h = c.open(&path, (fxf::READ | fxf::WRITE) as u64, 0);
+        let h = c.open(&path, fxf::READ | fxf::WRITE, 0);
         assert!(!h.is_null());
         let mut rng = pattern(4096, 3);
         let mut next = move || {
@@ -408,7 +408,7 @@ fn random_access_reads_and_writes() {
         assert_eq!(unsafe { libssh2_sftp_close_handle(h) }, 0);
         assert_eq!(sha(&fs::read(&path).unwrap()), sha(&local), "{label} final file");
         // rewind is seek64(0): read the head again after reading to the end.
-        let h = c.open(&path, fxf::READ as u64, 0);
+        let h = c.open(&path, fxf::READ, 0);
         let mut buf = vec![0u8; 1 << 20];
         // SAFETY: live handle, writable buffer.
         unsafe {
@@ -484,26 +484,26 @@ fn status_codes_map_to_last_error() {
         let c = Client::connect(&sshd);
         let dir = scratch(&sshd, "errs");
         let missing = dir.join("nope");
-        assert!(c.open(&missing, fxf::READ as u64, 0).is_null());
+        assert!(c.open(&missing, fxf::READ, 0).is_null());
         assert_eq!(c.last_errno(), code::SFTP_PROTOCOL, "{label}");
-        assert_eq!(c.fx(), fx::NO_SUCH_FILE as u64, "{label}");
+        assert_eq!(c.fx(), fx::NO_SUCH_FILE, "{label}");
         let (rc, _) = c.stat(&missing, 0);
         assert_eq!(rc, code::SFTP_PROTOCOL);
-        assert_eq!(c.fx(), fx::NO_SUCH_FILE as u64);
+        assert_eq!(c.fx(), fx::NO_SUCH_FILE);
         // A success resets last_error to OK.
         let (rc, _) = c.stat(&dir, 0);
         assert_eq!(rc, 0);
-        assert_eq!(c.fx(), fx::OK as u64);
+        assert_eq!(c.fx(), fx::OK);
         // mkdir over an existing directory: FX_FAILURE in protocol version 3.
         let d = dir.to_str().unwrap();
         // SAFETY: live instance, valid path.
         let rc = unsafe { libssh2_sftp_mkdir_ex(c.sftp, d.as_ptr().cast(), d.len() as c_uint, 0o755) };
         assert_eq!(rc, code::SFTP_PROTOCOL);
-        assert_eq!(c.fx(), fx::FAILURE as u64, "{label}");
+        assert_eq!(c.fx(), fx::FAILURE, "{label}");
         // Reading past the end is EOF, not an error.
         let f = dir.join("one");
         fs::write(&f, b"1").unwrap();
-        let h = c.open(&f, fxf::READ as u64, 0);
+        let h = c.open(&f, fxf::READ, 0);
         let mut b = [0u8; 10];
         // SAFETY: live handle, writable buffer.
         unsafe {
@@ -513,7 +513,7 @@ fn status_codes_map_to_last_error() {
             libssh2_sftp_close_handle(h);
         }
         // Writing to a read-only handle fails with the server's code.
-        let h = c.open(&f, fxf::READ as u64, 0);
+        let h = c.open(&f, fxf::READ, 0);
         // SAFETY: live handle.
         let n = unsafe { libssh2_sftp_write(h, b"zz".as_ptr().cast(), 2) };
         assert_eq!(n, code::SFTP_PROTOCOL as isize, "{label}");
@@ -538,14 +538,14 @@ fn permission_denied_for_the_test_user() {
     fs::write(&secret, b"secret").unwrap();
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o600)).unwrap();
     let c = Client::connect(&sshd);
-    assert!(c.open(&secret, fxf::READ as u64, 0).is_null());
+    assert!(c.open(&secret, fxf::READ, 0).is_null());
     assert_eq!(c.last_errno(), code::SFTP_PROTOCOL);
-    assert_eq!(c.fx(), fx::PERMISSION_DENIED as u64);
+    assert_eq!(c.fx(), fx::PERMISSION_DENIED);
     let p = secret.to_str().unwrap();
     // SAFETY: live instance, valid path.
     let rc = unsafe { libssh2_sftp_unlink_ex(c.sftp, p.as_ptr().cast(), p.len() as c_uint) };
     assert_eq!(rc, code::SFTP_PROTOCOL);
-    assert_eq!(c.fx(), fx::PERMISSION_DENIED as u64);
+    assert_eq!(c.fx(), fx::PERMISSION_DENIED);
     assert!(secret.exists());
 }
 
@@ -622,7 +622,14 @@ fn path_and_handle_operations() {
             assert_eq!(n as usize, cpath.len());
             assert_eq!(&t[..n as usize], cpath.as_bytes());
             assert_eq!(t[n as usize], 0);
-            let n = libssh2_sftp_symlink_ex(c.sftp, link.as_ptr().cast(), link.len() as c_uint, t.as_mut_ptr().cast(), 4, 1);
+            let n = libssh2_sftp_symlink_ex(
+                c.sftp,
+                link.as_ptr().cast(),
+                link.len() as c_uint,
+                t.as_mut_ptr().cast(),
+                4,
+                1,
+            );
             assert_eq!(n, code::BUFFER_TOO_SMALL);
             let dotdot = format!("{}/sub/..", s(&dir));
             let n = libssh2_sftp_symlink_ex(
@@ -659,7 +666,7 @@ fn path_and_handle_operations() {
             assert_eq!(md.mtime(), 2_000_000);
 
             // fstat / fsetstat (truncate by size) / fsync / fstatvfs on a handle.
-            let h = c.open(Path::new(&cpath), (fxf::READ | fxf::WRITE) as u64, 0);
+            let h = c.open(Path::new(&cpath), fxf::READ | fxf::WRITE, 0);
             assert!(!h.is_null());
             let mut fa = LIBSSH2_SFTP_ATTRIBUTES::default();
             assert_eq!(libssh2_sftp_fstat_ex(h, &mut fa, 0), 0);
@@ -711,7 +718,7 @@ fn handles_outliving_their_instance_fail_cleanly() {
     let mut c = Client::connect(&sshd);
     let f = scratch(&sshd, "late").join("f");
     fs::write(&f, b"data").unwrap();
-    let h = c.open(&f, fxf::READ as u64, 0);
+    let h = c.open(&f, fxf::READ, 0);
     assert!(!h.is_null());
     // SAFETY: live instance, freed once here.
     assert_eq!(unsafe { libssh2_sftp_shutdown(c.sftp) }, 0);
@@ -751,7 +758,7 @@ fn throughput_1gib() {
         c.put(&path, &data, chunk);
         let put = mb / t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
-        let h = c.open(&path, fxf::READ as u64, 0);
+        let h = c.open(&path, fxf::READ, 0);
         let mut buf = vec![0u8; chunk];
         let mut total = 0usize;
         let mut hasher = Sha256::new();

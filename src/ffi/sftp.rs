@@ -98,6 +98,12 @@ unsafe fn slice_mut<'a>(p: *mut c_char, len: usize) -> Result<&'a mut [u8]> {
     Ok(unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) })
 }
 
+/// A C `long` as i64 (it is 32 bits on some targets).
+#[allow(clippy::unnecessary_cast)]
+fn long_i64(v: c_long) -> i64 {
+    v as i64
+}
+
 /// Copies `src` and a NUL into `dst` when it fits (libssh2 needs len < size).
 fn copy_cstr(dst: &mut [u8], src: &[u8]) -> Result<()> {
     if src.len() >= dst.len() {
@@ -253,7 +259,7 @@ unsafe fn open_common(
             let name = slice(filename, filename_len)?;
             let a = attrs.as_ref().map(attrs_from_c);
             let kind = if open_type == OPENFILE { OpenKind::File } else { OpenKind::Dir };
-            let fh = h.sess.sftp_open(sid, name, flags as u32, mode as i64, kind, a.as_ref())?;
+            let fh = h.sess.sftp_open(sid, name, flags as u32, long_i64(mode), kind, a.as_ref())?;
             let session = (*sftp).session;
             Ok(Box::into_raw(Box::new(SftpFileHandle { session, sftp: sid, id: fh })))
         })
@@ -503,7 +509,7 @@ pub unsafe extern "C" fn libssh2_sftp_rename_ex(
         with_sftp(sftp, |h, sid| {
             let src = slice(source_filename, source_filename_len as usize)?;
             let dst = slice(dest_filename, dest_filename_len as usize)?;
-            h.sess.sftp_rename(sid, src, dst, flags as i64)?;
+            h.sess.sftp_rename(sid, src, dst, long_i64(flags))?;
             Ok(0)
         })
     }
@@ -556,7 +562,10 @@ pub unsafe extern "C" fn libssh2_sftp_unlink_ex(
 /// # Safety
 /// `handle` live or null; `st` null or valid.
 #[no_mangle]
-pub unsafe extern "C" fn libssh2_sftp_fstatvfs(handle: *mut LIBSSH2_SFTP_HANDLE, st: *mut LIBSSH2_SFTP_STATVFS) -> c_int {
+pub unsafe extern "C" fn libssh2_sftp_fstatvfs(
+    handle: *mut LIBSSH2_SFTP_HANDLE,
+    st: *mut LIBSSH2_SFTP_STATVFS,
+) -> c_int {
     if handle.is_null() || st.is_null() {
         return code::BAD_USE;
     }
@@ -608,7 +617,7 @@ pub unsafe extern "C" fn libssh2_sftp_mkdir_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_sftp(sftp, |h, sid| {
-            h.sess.sftp_mkdir(sid, slice(path, path_len as usize)?, mode as i64)?;
+            h.sess.sftp_mkdir(sid, slice(path, path_len as usize)?, long_i64(mode))?;
             Ok(0)
         })
     }
@@ -619,7 +628,11 @@ pub unsafe extern "C" fn libssh2_sftp_mkdir_ex(
 /// # Safety
 /// `sftp` live or null; `path` readable for `path_len`.
 #[no_mangle]
-pub unsafe extern "C" fn libssh2_sftp_rmdir_ex(sftp: *mut LIBSSH2_SFTP, path: *const c_char, path_len: c_uint) -> c_int {
+pub unsafe extern "C" fn libssh2_sftp_rmdir_ex(
+    sftp: *mut LIBSSH2_SFTP,
+    path: *const c_char,
+    path_len: c_uint,
+) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_sftp(sftp, |h, sid| {

@@ -142,7 +142,7 @@ impl Session {
                     return Ok(sid);
                 }
                 let chan = st.channel;
-                if s.channels.map.get(&chan).is_none_or(|c| c.close_received || c.eof_received) {
+                if s.channels.map.get(&chan).map_or(true, |c| c.close_received || c.eof_received) {
                     return Err(Error::new(code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
                 }
                 if !s.pump()? {

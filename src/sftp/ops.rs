@@ -3,8 +3,10 @@
 //! waits in `pending` across EAGAIN) and maps the reply as libssh2 1.11.1 does.
 
 use super::wire::{self, ATTR_PERMISSIONS, S_IFDIR, S_IFREG};
-use super::{fx, fxp, protocol, status_error, Attributes, Handle, LinkKind, OpKey, OpenKind, ReqKind, StatKind, StatVfs};
 use super::READ_AHEAD_INITIAL;
+use super::{
+    fx, fxp, protocol, status_error, Attributes, Handle, LinkKind, OpKey, OpenKind, ReqKind, StatKind, StatVfs,
+};
 use crate::error::{code, Error, Result};
 use crate::proto::wire::Writer;
 use crate::session::driver::{drive, EAGAIN};

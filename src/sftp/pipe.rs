@@ -67,10 +67,7 @@ impl Sftp {
             self.version_reply = Some(p);
             return Ok(());
         }
-        if !matches!(
-            kind,
-            fxp::STATUS | fxp::HANDLE | fxp::DATA | fxp::NAME | fxp::ATTRS | fxp::EXTENDED_REPLY
-        ) {
+        if !matches!(kind, fxp::STATUS | fxp::HANDLE | fxp::DATA | fxp::NAME | fxp::ATTRS | fxp::EXTENDED_REPLY) {
             return Err(protocol("Out of sync with the world"));
         }
         let id = wire::reader(&p).bytes(5).map(|h| u32::from_be_bytes([h[1], h[2], h[3], h[4]]))?;

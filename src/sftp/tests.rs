@@ -6,9 +6,9 @@ use super::dir::parse_names;
 use super::init::parse_version;
 use super::wire::{self, Attributes, StatVfs, ATTR_EXTENDED, ATTR_PERMISSIONS, ATTR_SIZE};
 use super::*;
+use crate::proto::conn::Conn;
 use crate::proto::wire::{Reader, Writer};
 use crate::session::channel::Channel;
-use crate::proto::conn::Conn;
 use crate::session::io::{IoStatus, SocketIo};
 use crate::session::Session;
 
@@ -220,7 +220,15 @@ fn name_replies_are_validated_whole() {
 
 #[test]
 fn attributes_round_trip_and_mask() {
-    let a = Attributes { flags: 0xf | ATTR_EXTENDED, size: 1 << 40, uid: 1, gid: 2, permissions: 0o100644, atime: 3, mtime: 4 };
+    let a = Attributes {
+        flags: 0xf | ATTR_EXTENDED,
+        size: 1 << 40,
+        uid: 1,
+        gid: 2,
+        permissions: 0o100644,
+        atime: 3,
+        mtime: 4,
+    };
     let mut w = Writer::new();
     a.encode(&mut w);
     let back = Attributes::decode(&mut Reader::new(&w.buf)).unwrap();
