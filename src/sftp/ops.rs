@@ -60,6 +60,7 @@ impl Session {
         });
         if let Err(e) = &r {
             if e.code != code::EAGAIN {
+                self.awaiting_reply = false;
                 if let Some(st) = self.sftp.map.get_mut(&sid) {
                     if let Some(id) = st.pending.remove(&key) {
                         st.abandon(id);
@@ -140,6 +141,12 @@ impl Session {
         }
         if let Some(st) = self.sftp.map.get_mut(&sid) {
             st.handles.remove(&fh);
+            // Requests of this handle another call left behind die with it.
+            for key in [OpKey::Fstat(fh), OpKey::Fsync(fh), OpKey::Fstatvfs(fh), OpKey::Readdir(fh)] {
+                if let Some(id) = st.pending.remove(&key) {
+                    st.abandon(id);
+                }
+            }
         }
         let p = r?;
         self.sftp_status(sid, &p, "SFTP Protocol Error")
