@@ -17,3 +17,4 @@ pub mod knownhost;
 pub mod proto;
 pub mod publickey;
 pub mod session;
+pub mod sftp;

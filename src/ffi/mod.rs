@@ -12,6 +12,7 @@ pub mod poll;
 pub mod publickey;
 pub mod scp;
 pub mod session;
+pub mod sftp;
 pub mod types;
 pub mod userauth;
 

@@ -123,6 +123,8 @@ pub struct Session {
     pub scp: scp::ScpState,
     /// The `libssh2_publickey_init` in flight (see [`crate::publickey`]).
     pub publickey_init: Option<crate::publickey::InitState>,
+    /// SFTP subsystem instances (src/sftp).
+    pub sftp: crate::sftp::SftpTable,
 }
 
 impl Default for Session {
@@ -172,6 +174,7 @@ impl Session {
             auth_methods: None,
             userauth_banner: None,
             publickey_init: None,
+            sftp: Default::default(),
         }
     }
 

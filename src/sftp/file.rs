@@ -1,0 +1,379 @@
+//! File data: the read-ahead pipeline, the write pipeline, seek and tell.
+//!
+//! Read: a window of READ requests runs ahead of the caller. It starts small
+//! after an open or seek (so a small random read costs little) and doubles with
+//! every reply consumed in order, up to `READ_AHEAD_MAX`. Replies may arrive in
+//! any order; they are handed out in offset order. A short DATA reply gets a
+//! request for the missing range, queued ahead of the rest, so the data stays
+//! contiguous. EOF or an error abandons the requests still out (their replies
+//! are discarded on arrival), as does a seek.
+//!
+//! Write (libssh2's contract): the caller's buffer is cut into WRITE requests
+//! that go out at once; the call returns the bytes the server acknowledged so
+//! far, keeping the rest in flight, and the caller passes the buffer again
+//! advanced by that count, so bytes already sent are skipped. Nothing is
+//! reported written before its STATUS OK arrived; an error status is returned
+//! by the call that reaches it (after any bytes acknowledged before it).
+
+use super::pipe::MSG_HDR;
+use super::{fx, fxp, protocol, status_error, wire, ReadReq, ReqKind, Sftp, WriteReq};
+use super::{DEFAULT_READ_LEN, DEFAULT_WRITE_LEN, MAX_READ_LEN, MAX_READ_REQUESTS, MAX_WRITE_REQUESTS, MIN_READ_LEN};
+use super::{MIN_WRITE_LEN, PACKET_MAX, READ_AHEAD_INITIAL, READ_AHEAD_MAX, WRITE_INFLIGHT_MAX};
+use crate::error::{code, Error, Result};
+use crate::session::driver::{drive, EAGAIN};
+use crate::session::Session;
+
+/// Bytes of a WRITE packet besides handle and data: length, type, id, two
+/// string lengths, offset.
+const WRITE_OVERHEAD: usize = 4 + 1 + 4 + 4 + 8 + 4;
+
+impl Sftp {
+    /// Size of one READ request: the server's announced maximum, else 32 KiB.
+    fn read_len(&self) -> u32 {
+        match self.limits {
+            Some(l) if l.max_read > 0 => l.max_read.min(MAX_READ_LEN as u64) as u32,
+            _ => DEFAULT_READ_LEN,
+        }
+    }
+
+    /// Issues READ requests until the handle's read-ahead target is covered.
+    fn top_up_reads(&mut self, fh: u32) -> Result<()> {
+        let read_len = self.read_len();
+        let h = self.handle(fh)?;
+        if h.eof || h.is_dir {
+            return Ok(());
+        }
+        let cur_rem = h.cur.as_ref().map_or(0, |(_, a, b)| b - a) as u64;
+        let requested = h.offset_sent.saturating_sub(h.offset).saturating_sub(cur_rem);
+        let mut budget = h.ahead.saturating_sub(requested);
+        let size = ((h.ahead / 4) as u32).clamp(MIN_READ_LEN.min(read_len), read_len);
+        let room = MAX_READ_REQUESTS.saturating_sub(h.reads.len());
+        let hstr = h.handle.clone();
+        let mut off = h.offset_sent;
+        let mut new = Vec::new();
+        while budget > 0 && new.len() < room {
+            let id = self.queue(fxp::READ, ReqKind::Read, 32 + hstr.len(), |w| {
+                w.string(&hstr).u64(off).u32(size);
+            });
+            new.push(ReadReq { id, offset: off, len: size });
+            off = off.saturating_add(size as u64);
+            budget = budget.saturating_sub(size as u64);
+        }
+        let h = self.handle(fh)?;
+        h.reads.extend(new);
+        h.offset_sent = off;
+        Ok(())
+    }
+
+    /// Re-requests the part of a short reply that is missing, ahead of the rest.
+    fn request_gap(&mut self, fh: u32, offset: u64, len: u32) -> Result<()> {
+        let hstr = self.handle(fh)?.handle.clone();
+        let id = self.queue(fxp::READ, ReqKind::Read, 32 + hstr.len(), |w| {
+            w.string(&hstr).u64(offset).u32(len);
+        });
+        self.handle(fh)?.reads.push_front(ReadReq { id, offset, len });
+        Ok(())
+    }
+
+    fn abandon_reads(&mut self, fh: u32) -> Result<()> {
+        let ids: Vec<u32> = self.handle(fh)?.reads.drain(..).map(|r| r.id).collect();
+        for id in ids {
+            self.abandon(id);
+        }
+        Ok(())
+    }
+
+    fn abandon_writes(&mut self, fh: u32) -> Result<()> {
+        let h = self.handle(fh)?;
+        h.write_inflight = 0;
+        let ids: Vec<u32> = h.writes.drain(..).map(|r| r.id).collect();
+        for id in ids {
+            self.abandon(id);
+        }
+        Ok(())
+    }
+
+    /// Drops all read-ahead and unacknowledged writes of a handle.
+    pub(crate) fn drop_pipeline(&mut self, fh: u32) -> Result<()> {
+        self.abandon_reads(fh)?;
+        self.abandon_writes(fh)?;
+        let h = self.handle(fh)?;
+        h.cur = None;
+        h.offset_sent = h.offset;
+        Ok(())
+    }
+
+    /// Hands out buffered DATA into `buf`; returns the bytes copied.
+    fn take_cur(&mut self, fh: u32, buf: &mut [u8]) -> Result<usize> {
+        let h = self.handle(fh)?;
+        let Some((p, a, b)) = h.cur.as_mut() else { return Ok(0) };
+        let n = buf.len().min(*b - *a);
+        buf[..n].copy_from_slice(&p[*a..*a + n]);
+        *a += n;
+        if a == b {
+            h.cur = None;
+        }
+        h.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl Session {
+    /// The WRITE payload size: what fits one channel packet of the peer,
+    /// within the server's announced limit.
+    fn sftp_write_len(&mut self, sid: u32, fh: u32) -> Result<usize> {
+        let st = self.sftp_st(sid)?;
+        let hlen = st.handle(fh)?.handle.len();
+        let cap = match st.limits {
+            Some(l) if l.max_write > 0 => l.max_write.min((PACKET_MAX - 1024) as u64) as usize,
+            _ => DEFAULT_WRITE_LEN,
+        };
+        let chan = st.channel;
+        let rmp = self.channels.map.get(&chan).map_or(0, |c| c.remote_max_packet as usize);
+        let fit = rmp.saturating_sub(WRITE_OVERHEAD + hlen);
+        Ok(fit.clamp(MIN_WRITE_LEN, cap.max(MIN_WRITE_LEN)))
+    }
+
+    /// Reads from a file (libssh2_sftp_read); 0 at end of file.
+    pub fn sftp_read(&mut self, sid: u32, fh: u32, buf: &mut [u8]) -> Result<usize> {
+        drive(self, |s| s.sftp_read_step(sid, fh, buf))
+    }
+
+    fn sftp_read_step(&mut self, sid: u32, fh: u32, buf: &mut [u8]) -> Result<usize> {
+        let st = self.sftp_st(sid)?;
+        let h = st.handle(fh)?;
+        if !h.writes.is_empty() || h.acked > 0 {
+            // Switching from writing: unreported writes are not claimed.
+            h.offset -= h.acked;
+            h.acked = 0;
+            st.abandon_writes(fh)?;
+            let h = st.handle(fh)?;
+            h.offset_sent = h.offset;
+        }
+        st.last_error = fx::OK;
+        let mut n = st.take_cur(fh, buf)?;
+        if n == buf.len() {
+            st.top_up_reads(fh)?;
+            self.sftp_send(sid)?;
+            return Ok(n);
+        }
+        if st.handle(fh)?.eof {
+            return Ok(n);
+        }
+        st.top_up_reads(fh)?;
+        self.sftp_send(sid)?;
+        self.awaiting_reply = true;
+        let r = self.sftp_read_fill(sid, fh, buf, &mut n);
+        self.awaiting_reply = false;
+        r?;
+        let st = self.sftp_st(sid)?;
+        st.top_up_reads(fh)?;
+        self.sftp_send(sid)?;
+        Ok(n)
+    }
+
+    /// Copies in-order replies into `buf[*n..]`, waiting only while nothing was copied.
+    fn sftp_read_fill(&mut self, sid: u32, fh: u32, buf: &mut [u8], n: &mut usize) -> Result<()> {
+        loop {
+            self.sftp_frame(sid)?;
+            let st = self.sftp_st(sid)?;
+            let h = st.handle(fh)?;
+            let Some(head) = h.reads.front().copied() else { return Ok(()) };
+            let Some(p) = st.replies.remove(&head.id) else {
+                if *n > 0 {
+                    return Ok(());
+                }
+                if !self.sftp_wait_more(sid)? {
+                    return Err(EAGAIN);
+                }
+                continue;
+            };
+            match p.first() {
+                Some(&fxp::DATA) => {
+                    let mut r = wire::reader(&p);
+                    r.bytes(5)?;
+                    let data = r.string().map_err(|_| protocol("SFTP Protocol badness"))?;
+                    let m = data.len();
+                    if m > head.len as usize {
+                        return Err(protocol("FXP_READ response too big"));
+                    }
+                    if m == 0 {
+                        return Err(protocol("SFTP Protocol badness: empty FXP_DATA"));
+                    }
+                    let start = p.len() - r.remaining() - m;
+                    let h = st.handle(fh)?;
+                    h.reads.pop_front();
+                    if m < head.len as usize {
+                        st.request_gap(fh, head.offset + m as u64, head.len - m as u32)?;
+                    } else {
+                        h.ahead = (h.ahead * 2).min(READ_AHEAD_MAX);
+                    }
+                    let k = m.min(buf.len() - *n);
+                    buf[*n..*n + k].copy_from_slice(&p[start..start + k]);
+                    *n += k;
+                    let h = st.handle(fh)?;
+                    h.offset += k as u64;
+                    if k < m {
+                        h.cur = Some((p, start + k, start + m));
+                        return Ok(());
+                    }
+                    if *n == buf.len() {
+                        return Ok(());
+                    }
+                }
+                Some(&fxp::STATUS) => {
+                    let c = wire::status_code(&p)?;
+                    if c != fx::EOF && *n > 0 {
+                        // Report the bytes first; the error comes with the next call.
+                        st.replies.insert(head.id, p);
+                        return Ok(());
+                    }
+                    st.handle(fh)?.reads.pop_front();
+                    st.abandon_reads(fh)?;
+                    let h = st.handle(fh)?;
+                    h.offset_sent = h.offset;
+                    if c == fx::EOF {
+                        h.eof = true;
+                        return Ok(());
+                    }
+                    st.last_error = c;
+                    return Err(status_error("SFTP READ error"));
+                }
+                _ => return Err(protocol("SFTP Protocol badness: unrecognised read request response")),
+            }
+        }
+    }
+
+    /// Writes to a file (libssh2_sftp_write): returns the bytes acknowledged,
+    /// with more of `buf` possibly in flight (pass it again, advanced).
+    pub fn sftp_write(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
+        drive(self, |s| s.sftp_write_step(sid, fh, buf))
+    }
+
+    fn sftp_write_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
+        let chunk = self.sftp_write_len(sid, fh)?;
+        let st = self.sftp_st(sid)?;
+        st.last_error = fx::OK;
+        let h = st.handle(fh)?;
+        if !h.reads.is_empty() || h.cur.is_some() || h.eof {
+            st.abandon_reads(fh)?;
+            let h = st.handle(fh)?;
+            h.cur = None;
+            h.eof = false;
+            h.offset_sent = h.offset;
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        st.fill_writes(fh, buf, chunk)?;
+        self.sftp_send(sid)?;
+        self.awaiting_reply = true;
+        let got = self.sftp_collect_acks(sid, fh);
+        self.awaiting_reply = false;
+        let got = got?;
+        let st = self.sftp_st(sid)?;
+        st.handle(fh)?.acked = got;
+        // Acks made room: keep the pipe full with the rest of the buffer.
+        st.fill_writes(fh, buf, chunk)?;
+        self.sftp_send(sid)?;
+        let h = self.sftp_st(sid)?.handle(fh)?;
+        let ret = got.min(buf.len() as u64);
+        h.acked = got - ret;
+        Ok(ret as usize)
+    }
+
+    /// Takes acknowledgements in order; returns the acknowledged, unreported total.
+    fn sftp_collect_acks(&mut self, sid: u32, fh: u32) -> Result<u64> {
+        let mut got = self.sftp_st(sid)?.handle(fh)?.acked;
+        loop {
+            self.sftp_frame(sid)?;
+            let st = self.sftp_st(sid)?;
+            let Some(head) = st.handle(fh)?.writes.front().copied() else { return Ok(got) };
+            let Some(p) = st.replies.remove(&head.id) else {
+                if got > 0 {
+                    return Ok(got);
+                }
+                if !self.sftp_wait_more(sid)? {
+                    return Err(EAGAIN);
+                }
+                continue;
+            };
+            let c = wire::status_code(&p).map_err(|_| protocol("FXP write packet too short"))?;
+            if c == fx::OK {
+                let h = st.handle(fh)?;
+                h.writes.pop_front();
+                h.write_inflight -= head.len as u64;
+                h.offset += head.len as u64;
+                got += head.len as u64;
+                continue;
+            }
+            if got > 0 {
+                st.replies.insert(head.id, p);
+                return Ok(got);
+            }
+            st.last_error = c;
+            st.abandon_writes(fh)?;
+            let h = st.handle(fh)?;
+            h.offset_sent = h.offset;
+            h.acked = 0;
+            return Err(status_error("FXP write failed"));
+        }
+    }
+
+    /// Moves the file position; drops read-ahead and unacknowledged writes.
+    pub fn sftp_seek(&mut self, sid: u32, fh: u32, offset: u64) -> Result<()> {
+        let st = self.sftp_st(sid)?;
+        let h = st.handle(fh)?;
+        if h.offset == offset && h.offset_sent == offset && h.acked == 0 {
+            return Ok(());
+        }
+        st.drop_pipeline(fh)?;
+        let h = st.handle(fh)?;
+        h.offset = offset;
+        h.offset_sent = offset;
+        h.acked = 0;
+        h.eof = false;
+        h.ahead = READ_AHEAD_INITIAL;
+        Ok(())
+    }
+
+    /// The file position the caller sees.
+    pub fn sftp_tell(&mut self, sid: u32, fh: u32) -> Result<u64> {
+        Ok(self.sftp_st(sid)?.handle(fh)?.offset)
+    }
+
+    /// Drops a handle's pipelines (before close).
+    pub(crate) fn sftp_drop_pipeline(&mut self, sid: u32, fh: u32) -> Result<()> {
+        self.sftp_st(sid)?.drop_pipeline(fh)
+    }
+}
+
+impl Sftp {
+    /// Cuts `buf` beyond what is already in flight or acknowledged into WRITEs.
+    fn fill_writes(&mut self, fh: u32, buf: &[u8], chunk: usize) -> Result<()> {
+        let h = self.handle(fh)?;
+        let already = h.write_inflight.saturating_add(h.acked);
+        if buf.len() as u64 <= already {
+            return Ok(());
+        }
+        let hstr = h.handle.clone();
+        let mut pos = already as usize;
+        loop {
+            let h = self.handle(fh)?;
+            if pos >= buf.len() || h.write_inflight >= WRITE_INFLIGHT_MAX || h.writes.len() >= MAX_WRITE_REQUESTS {
+                return Ok(());
+            }
+            let n = chunk.min(buf.len() - pos);
+            let data = buf.get(pos..pos + n).ok_or(Error::new(code::BAD_USE, "write range"))?;
+            let off = h.offset_sent;
+            let id = self.queue(fxp::WRITE, ReqKind::Write, MSG_HDR + WRITE_OVERHEAD + hstr.len() + n, |w| {
+                w.string(&hstr).u64(off).string(data);
+            });
+            let h = self.handle(fh)?;
+            h.writes.push_back(WriteReq { id, len: n as u32 });
+            h.offset_sent += n as u64;
+            h.write_inflight += n as u64;
+            pos += n;
+        }
+    }
+}

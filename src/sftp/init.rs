@@ -1,0 +1,197 @@
+//! Starting and stopping the subsystem: channel, "subsystem sftp" request,
+//! FXP_INIT / FXP_VERSION with its extensions, and the background
+//! limits@openssh.com query.
+
+use super::{fxp, protocol, wire, Extensions, InitState, Limits, ReqKind, Sftp};
+use super::{CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DATA, SFTP_VERSION};
+use crate::error::{code, Error, Result};
+use crate::session::channel::ExtendedMode;
+use crate::session::driver::{drive, EAGAIN};
+use crate::session::Session;
+
+/// The extension that announces the server's request size limits.
+const LIMITS_EXT: &[u8] = b"limits@openssh.com";
+/// The extension libssh2's posix_rename needs (at version 1).
+const POSIX_RENAME_EXT: &[u8] = b"posix-rename@openssh.com";
+
+/// Leading decimal digits of an extension's data, as strtol would read them.
+fn ext_version(data: &[u8]) -> u32 {
+    let mut v: u32 = 0;
+    for &b in data.iter().skip_while(|b| b.is_ascii_whitespace()) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        v = v.saturating_mul(10).saturating_add((b - b'0') as u32);
+    }
+    v
+}
+
+/// Parses FXP_VERSION: the version (capped at 3) and the extension pairs.
+pub(crate) fn parse_version(p: &[u8]) -> Result<(u32, Extensions)> {
+    let bad = |_| protocol("Invalid SSH_FXP_VERSION response");
+    let mut r = wire::reader(p);
+    r.u8().map_err(bad)?;
+    let version = r.u32().map_err(bad)?.min(SFTP_VERSION);
+    let mut ext = Extensions::default();
+    while !r.is_empty() {
+        let name = r.string().map_err(bad)?;
+        let data = r.string().map_err(bad)?;
+        if name == POSIX_RENAME_EXT {
+            ext.posix_rename = ext_version(data);
+        }
+        if name == LIMITS_EXT {
+            ext.limits = true;
+        }
+        if name.len() <= MAX_EXTENSION_DATA && data.len() <= MAX_EXTENSION_DATA {
+            ext.all.push((name.to_vec(), data.to_vec()));
+        }
+    }
+    Ok((version, ext))
+}
+
+impl Sftp {
+    /// Takes the limits@openssh.com reply (a STATUS means: none announced).
+    pub(crate) fn take_limits(&mut self, p: &[u8]) {
+        if p.first() != Some(&fxp::EXTENDED_REPLY) {
+            return;
+        }
+        let mut r = wire::reader(p);
+        let parsed = (|| -> Result<Limits> {
+            r.bytes(5)?;
+            Ok(Limits { max_packet: r.u64()?, max_read: r.u64()?, max_write: r.u64()?, max_open_handles: r.u64()? })
+        })();
+        if let Ok(l) = parsed {
+            self.limits = Some(l);
+        }
+    }
+}
+
+impl Session {
+    /// Starts the SFTP subsystem on a new channel (libssh2_sftp_init); returns its id.
+    pub fn sftp_init(&mut self) -> Result<u32> {
+        if !self.authenticated {
+            return Err(Error::new(code::INVAL, "session not authenticated yet"));
+        }
+        let r = self.sftp_init_steps();
+        if let Err(e) = &r {
+            if e.code != code::EAGAIN {
+                self.sftp_init_abort();
+            }
+        }
+        r
+    }
+
+    fn sftp_init_steps(&mut self) -> Result<u32> {
+        if self.sftp.init == InitState::Idle {
+            let chan = self.channel_open(b"session", CHANNEL_WINDOW, CHANNEL_PACKET, &[]).map_err(|e| {
+                if e.code == code::EAGAIN {
+                    e
+                } else {
+                    Error::new(code::CHANNEL_FAILURE, "Unable to startup channel")
+                }
+            })?;
+            self.sftp.init = InitState::Opened(chan);
+        }
+        if let InitState::Opened(chan) = self.sftp.init {
+            let mut w = crate::proto::wire::Writer::new();
+            w.string(b"sftp");
+            self.channel_request(chan, b"subsystem", true, &w.buf, "Unable to request SFTP subsystem").map_err(
+                |e| {
+                    if e.code == code::EAGAIN {
+                        e
+                    } else {
+                        Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem")
+                    }
+                },
+            )?;
+            if let Some(ch) = self.channels.map.get_mut(&chan) {
+                ch.ext_mode = Some(ExtendedMode::Ignore);
+            }
+            let sid = self.sftp.alloc_id();
+            let mut st = Sftp { channel: chan, ..Default::default() };
+            // FXP_INIT carries the version where other packets carry a request id.
+            let mut w = crate::proto::wire::Writer::new();
+            w.buf.resize(super::pipe::MSG_HDR, 0);
+            let at = wire::begin_packet(&mut w, fxp::INIT, SFTP_VERSION);
+            wire::finish_packet(&mut w, at);
+            st.out.push_back(w.buf);
+            self.sftp.map.insert(sid, st);
+            self.sftp.init = InitState::Started(sid);
+        }
+        let InitState::Started(sid) = self.sftp.init else {
+            return Err(Error::new(code::BAD_USE, "SFTP init state lost"));
+        };
+        drive(self, |s| {
+            s.sftp_send(sid)?;
+            s.awaiting_reply = true;
+            loop {
+                s.sftp_frame(sid)?;
+                let st = s.sftp_st(sid)?;
+                if let Some(p) = st.version_reply.take() {
+                    let (version, ext) = parse_version(&p)?;
+                    st.version = version;
+                    if ext.limits {
+                        st.queue(fxp::EXTENDED, ReqKind::Limits, 32, |w| {
+                            w.string(LIMITS_EXT);
+                        });
+                    }
+                    st.ext = ext;
+                    s.awaiting_reply = false;
+                    s.sftp.init = InitState::Idle;
+                    s.sftp_send(sid)?;
+                    return Ok(sid);
+                }
+                let chan = st.channel;
+                if s.channels.map.get(&chan).map_or(true, |c| c.close_received || c.eof_received) {
+                    return Err(Error::new(code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
+                }
+                if !s.pump()? {
+                    return Err(EAGAIN);
+                }
+            }
+        })
+    }
+
+    /// Undoes a failed init: forget the instance, close the channel.
+    fn sftp_init_abort(&mut self) {
+        let chan = match self.sftp.init {
+            InitState::Idle => None,
+            InitState::Opened(c) => Some(c),
+            InitState::Started(sid) => self.sftp.map.remove(&sid).map(|st| st.channel),
+        };
+        self.sftp.init = InitState::Idle;
+        if let Some(c) = chan {
+            let blocking = self.blocking;
+            // Best effort: a non-blocking close that would wait just drops the channel.
+            if self.channel_free(c).is_err() || !blocking {
+                self.channels.map.remove(&c);
+            }
+        }
+    }
+
+    /// Closes the subsystem's channel and forgets the instance (libssh2_sftp_shutdown).
+    pub fn sftp_shutdown(&mut self, sid: u32) -> Result<()> {
+        let chan = self.sftp.map.get(&sid).ok_or(Error::new(code::BAD_USE, "Invalid SFTP instance"))?.channel;
+        let r = self.channel_free(chan);
+        if matches!(&r, Err(e) if e.code == code::EAGAIN) {
+            return r;
+        }
+        self.sftp.map.remove(&sid);
+        r
+    }
+
+    /// The last SSH_FX_* status of an instance (0 for an unknown one).
+    pub fn sftp_last_error(&self, sid: u32) -> u32 {
+        self.sftp.map.get(&sid).map_or(0, |s| s.last_error)
+    }
+
+    /// The channel an instance runs on.
+    pub fn sftp_channel(&self, sid: u32) -> Result<u32> {
+        Ok(self.sftp.map.get(&sid).ok_or(Error::new(code::BAD_USE, "Invalid SFTP instance"))?.channel)
+    }
+
+    /// The limits the server announced, once known.
+    pub fn sftp_limits(&self, sid: u32) -> Option<Limits> {
+        self.sftp.map.get(&sid).and_then(|s| s.limits)
+    }
+}
