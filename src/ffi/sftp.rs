@@ -176,7 +176,7 @@ pub unsafe extern "C" fn libssh2_sftp_init(session: *mut LIBSSH2_SESSION) -> *mu
         with_session(session, |h| {
             let id = h.sess.sftp_init()?;
             let chan = h.sess.sftp_channel(id)?;
-            let channel = new_handle(session, chan);
+            let channel = new_handle(h, chan);
             Ok(Box::into_raw(Box::new(SftpHandle { session, id, channel })))
         })
     }
@@ -199,11 +199,12 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
         })
     };
     if rc != code::EAGAIN {
-        // SAFETY: both boxes came from Box::into_raw in libssh2_sftp_init and are released once.
+        // SAFETY: the box came from Box::into_raw in libssh2_sftp_init and is released
+        // once; its channel handle belongs to the session's table and is dropped there.
         unsafe {
             let s = Box::from_raw(sftp);
-            if !s.channel.is_null() {
-                drop(Box::from_raw(s.channel));
+            if let Some(c) = s.channel.as_ref() {
+                (*s.session).channel_handles.remove(&c.id);
             }
         }
     }
