@@ -209,7 +209,7 @@ fn window(ch: *mut LIBSSH2_CHANNEL) -> (u64, u64, u64) {
     let (mut avail, mut initial): (c_ulong, c_ulong) = (0, 0);
     // SAFETY: live channel; out-pointers valid.
     let w = unsafe { fc::libssh2_channel_window_read_ex(ch, &mut avail, &mut initial) };
-    (w as u64, avail as u64, initial as u64)
+    (w as u64, avail, initial)
 }
 
 /// Asserts a call on a dead connection fails promptly with a negative code.
@@ -1585,6 +1585,9 @@ fn c34_duplicate_reply_is_never_taken_for_the_next_request() {
     assert_eq!(second.0, code::SFTP_PROTOCOL, "second STAT: {second:?}");
 }
 
+/// Builds a reply packet body for a request id.
+type Reply = fn(u32) -> Vec<u8>;
+
 #[test]
 fn c34_reply_of_the_wrong_type() {
     let handle = |id: u32| {
@@ -1593,7 +1596,7 @@ fn c34_reply_of_the_wrong_type() {
         sftp_packet(fxp::HANDLE, id, &w.buf)
     };
     // (what, reply to STAT)
-    let stat_cases: Vec<(&str, fn(u32) -> Vec<u8>)> = vec![
+    let stat_cases: Vec<(&str, Reply)> = vec![
         ("HANDLE for STAT", handle),
         ("DATA for STAT", |id| sftp_packet(fxp::DATA, id, &string(b"data"))),
         ("NAME for STAT", |id| sftp_packet(fxp::NAME, id, &[u32be(1), entry(b"a", b"a", &u32be(0))].concat())),
@@ -1672,7 +1675,7 @@ fn scp_case(lines: Vec<Vec<u8>>, body: Vec<u8>) -> (c_int, libc::stat, Vec<u8>) 
             unsafe {
                 let mut sb: libc::stat = std::mem::zeroed();
                 let t = Instant::now();
-                let ch = ssh2::ffi::scp::libssh2_scp_recv2(c.sess, b"/remote/file\0".as_ptr().cast(), &mut sb);
+                let ch = ssh2::ffi::scp::libssh2_scp_recv2(c.sess, c"/remote/file".as_ptr(), &mut sb);
                 assert!(t.elapsed() < BOUND);
                 let rc = if ch.is_null() { c.errno() } else { 0 };
                 let mut data = Vec::new();
