@@ -1152,11 +1152,7 @@ fn readdir_case(raw: Vec<u8>, buf_len: usize) -> (c_int, Vec<u8>) {
     sftp_case(
         None,
         move |p, req| match req.kind {
-            fxp::OPENDIR => {
-                let mut w = Writer::new();
-                w.string(b"D1");
-                p.sftp_send(&sftp_packet(fxp::HANDLE, req.id, &w.buf))
-            }
+            fxp::OPENDIR => p.sftp_handle(req.id),
             fxp::READDIR if !answered => {
                 answered = true;
                 let mut raw = raw.clone();
@@ -1324,11 +1320,7 @@ fn c30_short_status_for_a_write() {
             let mut writes = 0;
             let mut data = Vec::new();
             move |p, req| match req.kind {
-                fxp::OPEN => {
-                    let mut w = Writer::new();
-                    w.string(b"H1");
-                    p.sftp_send(&sftp_packet(fxp::HANDLE, req.id, &w.buf))
-                }
+                fxp::OPEN => p.sftp_handle(req.id),
                 6 => {
                     writes += 1;
                     if writes == 1 {
@@ -1380,11 +1372,7 @@ fn read_case(first: fn(u32, u32) -> Vec<u8>, buf_len: usize) -> (isize, Vec<u8>,
     sftp_case(
         None,
         move |p, req| match req.kind {
-            fxp::OPEN => {
-                let mut w = Writer::new();
-                w.string(b"H1");
-                p.sftp_send(&sftp_packet(fxp::HANDLE, req.id, &w.buf))
-            }
+            fxp::OPEN => p.sftp_handle(req.id),
             fxp::READ if !answered => {
                 answered = true;
                 let (_, len) = req.read_range()?;

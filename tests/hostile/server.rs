@@ -636,16 +636,11 @@ impl Peer {
         self.data(&v)
     }
 
-    /// Answers an OPEN or OPENDIR with a handle.
-    pub fn sftp_grant_open(&mut self) -> io::Result<SftpReq> {
-        let req = self.sftp_recv()?;
-        if req.kind != fxp::OPEN && req.kind != fxp::OPENDIR {
-            return Err(other(format!("expected OPEN, got {}", req.kind)));
-        }
+    /// Answers request `id` (an OPEN or OPENDIR) with the handle "H1".
+    pub fn sftp_handle(&mut self, id: u32) -> io::Result<()> {
         let mut w = Writer::new();
         w.string(b"H1");
-        self.sftp_send(&sftp_packet(fxp::HANDLE, req.id, &w.buf))?;
-        Ok(req)
+        self.sftp_send(&sftp_packet(fxp::HANDLE, id, &w.buf))
     }
 
     /// A complete SFTP packet from `chan_in`, if one is there.
