@@ -1,12 +1,11 @@
-//! Cipher engines: the AEADs (ring) and the CTR/CBC block modes (RustCrypto,
-//! which picks AES-NI at run time). All work in place on whole blocks.
+//! Cipher engines: the AEADs (ring), the AES CTR/CBC block modes (RustCrypto,
+//! which picks AES-NI at run time) and 3DES-CBC (tdes.rs). All work in place on whole blocks.
 
 use super::{cipher_spec, CipherSpec, DirectionKeys};
 use crate::error::{code, Error, Result};
 use aes::{Aes128, Aes192, Aes256};
 use cbc::cipher::inout::InOutBuf;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, StreamCipher};
-use des::TdesEde3;
 use ring::aead::chacha20_poly1305_openssh as chapoly;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, Tag, UnboundKey};
 
@@ -181,7 +180,7 @@ pub(crate) fn engine(name: &str, keys: &DirectionKeys, dir: Dir) -> Result<(Engi
         "aes128-cbc" => cbc_engine!(Aes128, dir, k, iv).map_err(bad)?,
         "aes192-cbc" => cbc_engine!(Aes192, dir, k, iv).map_err(bad)?,
         "aes256-cbc" | "rijndael-cbc@lysator.liu.se" => cbc_engine!(Aes256, dir, k, iv).map_err(bad)?,
-        "3des-cbc" => cbc_engine!(TdesEde3, dir, k, iv).map_err(bad)?,
+        "3des-cbc" => block(super::tdes::TdesCbc::new(k, iv, dir == Dir::Decrypt).ok_or_else(short_key)?),
         _ => return Err(unsupported(name)),
     };
     Ok((e, spec))
