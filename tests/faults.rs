@@ -15,7 +15,7 @@ mod common;
 
 use std::ffi::{c_int, c_void, CString};
 use std::os::fd::{AsRawFd, RawFd};
-use std::path::PathBuf;
+use std::path::Path;
 use std::ptr;
 use std::time::{Duration, Instant};
 
@@ -290,7 +290,7 @@ impl<'a> Flow<'a> {
     }
 
     /// The whole flow; stops at the first failing stage.
-    fn run(&self, remote: &PathBuf, out: &mut Outcome) -> Result<(), (&'static str, c_int)> {
+    fn run(&self, remote: &Path, out: &mut Outcome) -> Result<(), (&'static str, c_int)> {
         let fd = self.tcp.as_raw_fd();
         // SAFETY: live session and socket.
         self.call("handshake", || Self::rc(unsafe { libssh2_session_handshake(self.p, fd) }))
