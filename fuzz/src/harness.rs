@@ -17,8 +17,11 @@ use ssh2::proto::transport::{self, DirectionKeys, Opener, Sealer};
 use ssh2::session::scp::{parse_c_line, parse_t_line};
 use ssh2::session::Session;
 
+/// A fuzz target's entry point.
+pub type Target = fn(&[u8]);
+
 /// Every fuzz target by name, with its entry point (the regression replay walks this).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("packet", packet),
     ("conn", conn),
     ("kex", kex),
@@ -84,7 +87,7 @@ pub fn frame_plain(payloads: &[&[u8]]) -> Vec<u8> {
         out.extend_from_slice(&len.to_be_bytes());
         out.push(pad as u8);
         out.extend_from_slice(p);
-        out.extend(std::iter::repeat_n(0u8, pad));
+        out.resize(out.len() + pad, 0);
     }
     out
 }
