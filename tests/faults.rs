@@ -10,12 +10,17 @@
 //!   997th after it, and one past the end (which must complete). Each
 //!   call then fails with a socket error (never EAGAIN forever, never a
 //!   timeout), no crash, and whatever arrived before the close is exact.
+//!
+//! Also builds and runs tests/c/alloc_fail.c (a session allocator that fails
+//! its N-th allocation, for every N of every flow) with the fixture sshd and
+//! an ssh-agent.
 
 mod common;
 
 use std::ffi::{c_int, c_void, CString};
 use std::os::fd::{AsRawFd, RawFd};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::ptr;
 use std::time::{Duration, Instant};
 
@@ -521,4 +526,99 @@ fn closes_after_every_received_byte_n() {
 #[test]
 fn closes_after_every_sent_byte_n() {
     closes_after_n(false);
+}
+
+// ---- failing allocator (tests/c/alloc_fail.c) ----------------------------------
+
+/// How long ssh-agent may take to create its socket.
+const AGENT_START: Duration = Duration::from_secs(10);
+
+/// The directory holding the libssh2.so cargo built for this test profile.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    // target/<profile>/deps/faults-xxxx -> target/<profile>
+    let dir = exe.parent().and_then(Path::parent).expect("profile dir").to_path_buf();
+    assert!(dir.join("libssh2.so").exists(), "libssh2.so not built in {}", dir.display());
+    dir
+}
+
+/// A directory with only `libssh2.so.1` -> the built library: the program asks
+/// the loader for the soname, and without it the system's libssh2 would load.
+fn soname_dir(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("soname");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(lib_dir().join("libssh2.so"), dir.join("libssh2.so.1")).unwrap();
+    dir
+}
+
+/// A private ssh-agent holding `key`; killed on drop.
+struct Agent {
+    child: Child,
+    sock: PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &Path, key: &Path) -> Agent {
+        let sock = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&sock)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ssh-agent");
+        let agent = Agent { child, sock };
+        let deadline = Instant::now() + AGENT_START;
+        while !agent.sock.exists() {
+            assert!(Instant::now() < deadline, "ssh-agent never made its socket");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let st = Command::new("ssh-add").arg(key).env("SSH_AUTH_SOCK", &agent.sock).output().unwrap();
+        assert!(st.status.success(), "ssh-add: {}", String::from_utf8_lossy(&st.stderr));
+        agent
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn failing_allocator_every_allocation_of_every_flow() {
+    let sshd = Sshd::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("alloc_fail");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let st = Command::new(cc)
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g", "-I"])
+        .arg(root.join("include"))
+        .arg(root.join("tests/c/alloc_fail.c"))
+        .arg("-o")
+        .arg(&bin)
+        .arg("-L")
+        .arg(lib_dir())
+        .arg("-lssh2")
+        .status()
+        .expect("run cc");
+    assert!(st.success(), "compiling alloc_fail.c failed");
+    let key = sshd.user_key(UserKey::Ed25519);
+    let agent = Agent::start(tmp.path(), &key.private);
+    let out = Command::new(&bin)
+        .env("LD_LIBRARY_PATH", soname_dir(tmp.path()))
+        .env("SSHD_HOST", "127.0.0.1")
+        .env("SSHD_PORT", sshd.port.to_string())
+        .env("SSHD_USER", &sshd.user)
+        .env("SSHD_KEY", &key.private)
+        .env("SSHD_PUBKEY", &key.public)
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .expect("run alloc_fail");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("{text}");
+    assert!(out.status.success(), "alloc_fail failed:\n{text}");
+    assert!(text.contains("alloc_fail: 6 passed, 0 failed"), "a flow was skipped:\n{text}");
 }
