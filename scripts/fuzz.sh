@@ -34,7 +34,9 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 echo "== fuzz: replaying fuzz/corpus and fuzz/regressions"
-cargo test --features fuzzing --test fuzz_regressions
+# Without RUSTC_BOOTSTRAP: it is part of cargo's fingerprint, and setting it
+# would rebuild the whole main target directory.
+env -u RUSTC_BOOTSTRAP cargo test --features fuzzing --test fuzz_regressions
 
 echo "== fuzz: building targets (sanitizer: $SANITIZER)"
 cargo fuzz build --fuzz-dir fuzz --sanitizer "$SANITIZER"
