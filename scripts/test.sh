@@ -65,6 +65,9 @@ stage clippy no cargo clippy --all-targets -- -D warnings
 stage build no cargo build --release
 stage cargo-test yes cargo test --release --no-fail-fast
 stage install yes scripts/install-test.sh
+# Issue 9: replay the fuzz corpus and reproducers, then a bounded run of every
+# cargo-fuzz target (FUZZ_SECONDS each; scripts/fuzz.sh alone defaults to 60).
+stage fuzz yes env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" scripts/fuzz.sh
 
 # Upstream's test suite and examples, and curl, on our library (issue 8).
 # They all pass, so they gate the run like every other test (strict mode:
