@@ -15,6 +15,13 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
     export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
+# Tests check behaviour, not speed: build the release profile without LTO
+# and debug info so the ~25 test binaries link in a fraction of the time
+# (bench/run.sh builds the real release profile).
+export CARGO_PROFILE_RELEASE_LTO=${CARGO_PROFILE_RELEASE_LTO:-false}
+export CARGO_PROFILE_RELEASE_DEBUG=${CARGO_PROFILE_RELEASE_DEBUG:-0}
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}
+
 LOGDIR=${TEST_LOG_DIR:-target/test-logs}
 mkdir -p "$LOGDIR"
 stages=() results=()
