@@ -7,8 +7,9 @@
 #   2. a representative set of the Rust integration tests that drive the C API
 #      (the test binaries themselves under valgrind; sshd and the other child
 #      processes are not traced);
-#   3. upstream libssh2's own test suite, when scripts/conformance/upstream-tests.sh
-#      exists and understands CONFORMANCE_VALGRIND=1 (see its header).
+#   3. upstream libssh2's own test suite (scripts/conformance/upstream-tests.sh
+#      with CONFORMANCE_VALGRIND=1, see its header), each of its programs
+#      under valgrind; its tests count one each in the totals.
 #
 #   scripts/valgrind.sh              # all of it (a few minutes)
 #   VALGRIND_PROFILE=debug scripts/valgrind.sh
@@ -76,7 +77,8 @@ vg_run() {
         failed=$((failed + 1))
         summary+=("$(printf 'FAILED  %-60s exit=%s errors=%s definitely-lost=%s' "$name" "$rc" "${errors:-?}" "${lost:-?}")")
         echo "---- $name (exit $rc)"
-        tail -40 "$log"
+        # Indented: a "test result:" line must not reach scripts/test.sh's counts.
+        tail -40 "$log" | sed 's/^/    /'
         grep -v '^==[0-9]*== *$' "$log.vg" | tail -60
     fi
 }
@@ -115,18 +117,31 @@ for entry in "${RUST_TESTS[@]}"; do
 done
 
 upstream=scripts/conformance/upstream-tests.sh
-if [ -x "$upstream" ] && grep -q CONFORMANCE_VALGRIND "$upstream"; then
+if [ "${VALGRIND_UPSTREAM:-1}" = 1 ]; then
     echo "== valgrind: upstream libssh2 test suite"
-    CONFORMANCE_VALGRIND=1 CONFORMANCE_STRICT=1 "$upstream" >"$work/upstream.log" 2>&1
+    # It tests the release library (built above unless VALGRIND_PROFILE=debug).
+    no_cargo=0
+    [ "$PROFILE" = release ] && no_cargo=1
+    CONFORMANCE_VALGRIND=1 CONFORMANCE_STRICT=1 CONFORMANCE_NO_CARGO=$no_cargo CARGO_TARGET_DIR="$ROOT/target" \
+        "$upstream" >"$work/upstream.log" 2>&1
     rc=$?
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/upstream.log" | tail -1)
+    line=$(grep -E '^upstream-tests: [0-9]+ passed, [0-9]+ failed' "$work/upstream.log" | tail -1)
+    read -r up_pass up_fail < <(echo "$line" | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
+    up_pass=${up_pass:-0} up_fail=${up_fail:-0}
+    # A failing run that counted no failure (setup error) still fails.
+    ((rc != 0 && up_fail == 0)) && up_fail=1
+    passed=$((passed + up_pass)) failed=$((failed + up_fail))
     if [ "$rc" -eq 0 ]; then
-        passed=$((passed + 1)); summary+=("ok      upstream test suite: $line")
+        summary+=("ok      upstream test suite: ${line#upstream-tests: }")
     else
-        failed=$((failed + 1)); summary+=("FAILED  upstream test suite: $line"); tail -40 "$work/upstream.log"
+        summary+=("FAILED  upstream test suite (exit $rc): ${line#upstream-tests: }")
+        grep -E '^not ok|FATAL' "$work/upstream.log" | sed 's/^/    /'
+        tail -20 "$work/upstream.log" | sed 's/^/    /'
     fi
+    # Reports about the test programs' own code (not failures; see upstream-tests.sh).
+    grep -E '^ok .*test program own' "$work/upstream.log" | sed 's/^/    upstream: /'
 else
-    summary+=("skip    upstream test suite (no CONFORMANCE_VALGRIND mode in $upstream)")
+    summary+=("skip    upstream test suite (VALGRIND_UPSTREAM=0)")
 fi
 
 echo "== valgrind summary"

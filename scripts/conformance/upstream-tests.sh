@@ -12,6 +12,16 @@
 # Exits non-zero on failures only with CONFORMANCE_STRICT=1. Per-test time
 # limit: CONFORMANCE_TIMEOUT seconds (default 60).
 #
+# CONFORMANCE_VALGRIND=1 runs every test program under valgrind (memcheck,
+# --leak-check=full; scripts/valgrind.sh does this for issue 9). A test then
+# also fails when valgrind reports an invalid access, a use of uninitialised
+# memory or a definite/indirect leak whose stack passes through the library
+# (a libssh2.so frame or a Rust source frame). Reports whose stacks never reach
+# the library (the test program's own code, libc) are shown on the test's line
+# as the test program's own and do not fail it. The per-test limit defaults to
+# 300 s and the budget to 1800 s in that mode; valgrind's logs are kept in
+# $CONFORMANCE_CACHE/tests-logs-valgrind-ours/vg.
+#
 # The lists of tests come from upstream's tests/Makefile.inc (DOCKER_TESTS,
 # DOCKER_TESTS_STATIC, SSHD_TESTS) and tests/test_read_algos.txt at run time.
 set -uo pipefail
@@ -30,6 +40,91 @@ mk_list() {
         $1 == var && $2 == "=" { on = 1; sub(/^[^=]*=/, ""); }
         on { line = $0; cont = sub(/\\[[:space:]]*$/, "", line); printf "%s ", line; if (!cont) exit }
     ' | xargs
+}
+
+# ---- valgrind (CONFORMANCE_VALGRIND=1) ------------------------------------------
+
+VG_ON=0
+if [ "${CONFORMANCE_VALGRIND:-0}" = 1 ]; then
+    VG_ON=1
+    # Valgrind slows the crypto down some 20-50 times: a handshake takes seconds.
+    CF_TIMEOUT="${CONFORMANCE_TIMEOUT:-300}"
+    CF_BUDGET="${CONFORMANCE_BUDGET:-1800}"
+fi
+# test_read moves 140 MB per run (and runs 19 times), minutes each under
+# valgrind; upstream's FIXTURE_XFER_COUNT shrinks it. 2500 blocks of 997
+# bytes still outgrow the 2 MB channel window, so window adjustments and
+# every packet path are exercised.
+VG_XFER_COUNT="${CONFORMANCE_VALGRIND_XFER_COUNT:-2500}"
+# A frame in the library under test: a libssh2_* function (the test programs
+# define none), a Rust function or source file (only the library is Rust
+# here), the library's shared object (shown when it has no debug info), or
+# upstream's own library sources (--against-upstream).
+VG_LIB_RE=': _?libssh2_|ssh2::|libssh2\.so|\.rs:[0-9]+\)|/upstream-lib/|/libssh2-[0-9.]+/src/'
+
+# vg_cmd NAME: print, one word a line, the valgrind command that prefixes
+# test NAME (nothing when valgrind is off). No --error-exitcode: the program's
+# own exit status stays the test's verdict, and vg_verdict reads the log.
+vg_cmd() {
+    [ "$VG_ON" = 1 ] || return 0
+    printf '%s\n' valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect --num-callers=40 --fullpath-after= \
+        --trace-children=no "--suppressions=$S/valgrind.supp" "--log-file=$S/logs/vg/$1.%p"
+}
+
+# vg_verdict NAME: after test NAME ran under valgrind, print
+# "LIB<TAB>OWN<TAB>TEXT": how many error records touch the library, how many
+# are the test program's own, and a short description.
+vg_verdict() {
+    local files=("$S/logs/vg/$1".*)
+    if [ ! -f "${files[0]}" ]; then
+        printf '1\t0\tno valgrind log (the program did not run under valgrind)\n'
+        return
+    fi
+    awk -v libre="$VG_LIB_RE" '
+        function flush(  i, frames, lib) {
+            for (i = 1; i < n; i++) {
+                if (blk[i] ~ /^ +(at|by) 0x/) frames++
+                if (blk[i] ~ /^ +(at|by) 0x/ && blk[i] ~ libre) lib = 1
+            }
+            if (frames > 0 && blk[0] !~ /^(HEAP|LEAK) SUMMARY/) {
+                if (lib) { nlib++; if (libfirst == "") libfirst = blk[0] }
+                else { nown++; if (ownfirst == "") ownfirst = blk[0] }
+            }
+            n = 0
+        }
+        FNR == 1 { flush() }
+        { sub(/^==[0-9]+== ?/, "") }
+        /ERROR SUMMARY: [0-9]+ errors/ { split($0, w, " "); errs += w[3] }
+        /definitely lost: [0-9,]+ bytes/ { v = $3; gsub(",", "", v); lost += v }
+        /^$/ { flush(); next }
+        { blk[n++] = $0 }
+        END {
+            flush()
+            # Errors valgrind counted that no record explains count against the library.
+            if (errs > nlib + nown) nlib += errs - nlib - nown
+            text = errs " errors, " lost + 0 " bytes definitely lost"
+            if (nlib) text = text "; library: " libfirst
+            if (nown) text = text "; test program own (" nown "): " ownfirst
+            printf "%d\t%d\t%s\n", nlib, nown, text
+        }' "${files[@]}"
+}
+
+# report NAME RC VGNAME REASON: the result line of test NAME (exit status RC,
+# valgrind logs named VGNAME, REASON when RC is not 0); under valgrind its
+# report decides too.
+report() {
+    local name="$1" rc="$2" vgname="$3" reason="$4" lib=0 own=0 text=""
+    if [ "$VG_ON" = 1 ]; then
+        IFS=$'\t' read -r lib own text < <(vg_verdict "$vgname")
+    fi
+    if [ "$rc" != 0 ]; then
+        cf_notok "$name" "$reason${text:+; valgrind: $text}"
+    elif [ "$lib" -gt 0 ]; then
+        cf_notok "$name" "valgrind: $text (logs: $S/logs/vg/$vgname.*)"
+    else
+        cf_ok "$name" "${text:+valgrind: $text}"
+    fi
 }
 
 # ---- run phase (inside the private network namespace) -------------------------
@@ -57,7 +152,9 @@ run_phase() {
     if ! cf_sshd_start "$S/sshd" 4711; then
         cf_notok "start sshd on 127.0.0.1:4711" "$(tail -n 3 "$S/sshd/sshd.log" 2>/dev/null)"
     fi
-    local envs=(OPENSSH_NO_DOCKER=1 "srcdir=$S/tests" "LD_LIBRARY_PATH=$S/lib")
+    local envs=(OPENSSH_NO_DOCKER=1 "srcdir=$S/tests" "LD_LIBRARY_PATH=$S/lib") vg
+    # Only test_read reads it.
+    [ "$VG_ON" = 1 ] && envs+=("FIXTURE_XFER_COUNT=$VG_XFER_COUNT")
 
     # Docker-style tests: as the Dockerfile's user, against the sshd above.
     for name in $DOCKER_LIST; do
@@ -67,9 +164,10 @@ run_phase() {
             cf_notok "$name" "did not build: $(cat "$S/build-errors/$name" 2>/dev/null)"
             continue
         fi
-        (cd "$S" && cf_as_user "${envs[@]}" -- "$S/bin/$name") >"$log" 2>&1
+        mapfile -t vg < <(vg_cmd "$name")
+        (cd "$S" && cf_as_user "${envs[@]}" -- "${vg[@]}" "$S/bin/$name") >"$log" 2>&1
         rc=$?
-        if [ "$rc" = 0 ]; then cf_ok "$name"; else cf_notok "$name" "$(reason_for "$name" "$log" "$rc")"; fi
+        report "$name" "$rc" "$name" "$(reason_for "$name" "$log" "$rc")"
     done
 
     # test_read once per algorithm, as upstream's CMakeLists.txt does.
@@ -83,13 +181,10 @@ run_phase() {
             continue
         fi
         case "$algo" in *mac-*) var=FIXTURE_TEST_MAC ;; *) var=FIXTURE_TEST_CRYPT ;; esac
-        (cd "$S" && cf_as_user "${envs[@]}" "$var=$algo" -- "$S/bin/test_read") >"$log" 2>&1
+        mapfile -t vg < <(vg_cmd "$name")
+        (cd "$S" && cf_as_user "${envs[@]}" "$var=$algo" -- "${vg[@]}" "$S/bin/test_read") >"$log" 2>&1
         rc=$?
-        if [ "$rc" = 0 ]; then
-            cf_ok "$name"
-        else
-            cf_notok "$name" "$(reason_for test_read "$log" "$rc")"
-        fi
+        report "$name" "$rc" "$name" "$(reason_for test_read "$log" "$rc")"
     done < <(tr -d '\r' <"$S/tests/test_read_algos.txt")
 
     cf_sshd_stop "$S/sshd"
@@ -102,9 +197,10 @@ run_phase() {
     mkdir -p "$S/wrap"
     for name in $SSHD_LIST; do
         total=$((total + 1))
+        mapfile -t vg < <(vg_cmd "sshd-$name")
         cat >"$S/wrap/$name" <<EOF
 #!/bin/sh
-exec timeout -k 5 $(cf_limit) "$S/bin/$name" "\$@"
+exec timeout -k 5 $(cf_limit) ${vg[*]} "$S/bin/$name" "\$@"
 EOF
         chmod 755 "$S/wrap/$name"
         wrappers+=("$S/wrap/$name")
@@ -120,14 +216,14 @@ EOF
     rc=$?
     for name in $SSHD_LIST; do
         if grep -q "^ok [0-9]* - sshd-$name\$" "$log"; then
-            cf_ok "sshd-$name"
+            report "sshd-$name" 0 "sshd-$name" ""
         elif [ ! -x "$S/bin/$name" ]; then
             cf_notok "sshd-$name" "did not build"
         elif grep -q "^not ok [0-9]* - sshd-$name\$" "$log"; then
             # The program's own output is what precedes its result line.
             awk -v want="sshd-$name" '/^(not )?ok [0-9]+ - / { if ($NF == want) exit; buf = ""; next }
                 { buf = buf $0 "\n" } END { printf "%s", buf }' "$log" >"$S/logs/sshd-$name.log"
-            cf_notok "sshd-$name" "$(reason_for "$name" "$S/logs/sshd-$name.log" 1)"
+            report "sshd-$name" 1 "sshd-$name" "$(reason_for "$name" "$S/logs/sshd-$name.log" 1)"
         else
             cf_notok "sshd-$name" "test_sshd.test ended (exit $rc) before reporting it: $(last_words "$log")"
         fi
@@ -164,6 +260,9 @@ cf_log "upstream libssh2 $CF_LIBSSH2_VERSION test programs against: $AGAINST lib
 
 cf_apt_install build-essential openssh-server openssh-client pkg-config iproute2 binutils ||
     cf_die "cannot install the needed packages"
+if [ "$VG_ON" = 1 ]; then
+    cf_apt_install valgrind || cf_die "cannot install valgrind"
+fi
 SRC="$(cf_upstream_src libssh2)" || cf_die "cannot fetch the upstream libssh2 source"
 T="$SRC/tests"
 
@@ -249,6 +348,13 @@ S="$(cf_stage_dir)"
 cleanup() { rm -rf "$S"; }
 trap cleanup EXIT
 mkdir -p "$S/bin" "$S/lib" "$S/missing" "$S/logs" "$S/run-sshd" "$S/build-errors"
+if [ "$VG_ON" = 1 ]; then
+    # The programs run as the test user and write their valgrind logs here.
+    mkdir -p "$S/logs/vg"
+    chmod 1777 "$S/logs/vg"
+    cp "$CF_ROOT/scripts/conformance/valgrind.supp" "$S/valgrind.supp"
+    cf_log "valgrind mode: $(valgrind --version), per-test limit ${CF_TIMEOUT}s, budget ${CF_BUDGET}s"
+fi
 cp -r "$T" "$S/tests"
 cp "$B"/bin/* "$S/bin/" 2>/dev/null
 for name in $all_programs; do
@@ -271,7 +377,7 @@ chmod -R a+rX "$S"
 
 cf_test_user_setup "$S/tests" || cf_notok "set up the $CF_TEST_USER test user"
 
-export CF_PHASE=run S DOCKER_LIST SSHD_LIST CF_RESULTS
+export CF_PHASE=run S DOCKER_LIST SSHD_LIST CF_RESULTS CONFORMANCE_VALGRIND
 cf_budget_start
 cf_in_netns bash "$0"
 
@@ -280,8 +386,9 @@ for name in $NOT_APPLICABLE; do
         *" $name "*) cf_na "$name" "$NA_REASON" ;;
     esac
 done
-rm -rf "$CF_CACHE/tests-logs-$AGAINST"
-cp -r "$S/logs" "$CF_CACHE/tests-logs-$AGAINST"
-cf_log "test logs: $CF_CACHE/tests-logs-$AGAINST"
+logs="$CF_CACHE/tests-logs$([ "$VG_ON" = 1 ] && echo -valgrind)-$AGAINST"
+rm -rf "$logs"
+cp -r "$S/logs" "$logs"
+cf_log "test logs: $logs"
 cf_log "upstream-tests took $((SECONDS - START))s"
 cf_finish "upstream-tests"
