@@ -556,6 +556,33 @@ fn remote_forward_accepts_connections() {
     }
 }
 
+/// Like libssh2, freeing the session frees the listeners the application did
+/// not cancel: the session owns their handles (scripts/asan.sh's LeakSanitizer
+/// reported the handle of an uncancelled listener as leaked before).
+#[test]
+fn session_free_frees_uncancelled_listeners() {
+    let sshd = Sshd::start();
+    let s = login(&sshd);
+    let host = CString::new("127.0.0.1").unwrap();
+    let mut bound: c_int = 0;
+    // SAFETY: live session; host valid; bound writable; each listener used while live.
+    unsafe {
+        let a = libssh2_channel_forward_listen_ex(s.p, host.as_ptr(), 0, &mut bound, 4);
+        assert!(!a.is_null(), "{}", s.last_error());
+        let b = libssh2_channel_forward_listen_ex(s.p, host.as_ptr(), 0, &mut bound, 4);
+        assert!(!b.is_null(), "{}", s.last_error());
+        assert_ne!(a, b);
+        let owned = |l: *mut LIBSSH2_LISTENER| (*s.p).listener_handles.values().any(|h| ptr::eq(&**h, l));
+        assert_eq!((*s.p).listener_handles.len(), 2);
+        assert!(owned(a) && owned(b), "the session owns both handles");
+        assert_eq!(libssh2_channel_forward_cancel(a), 0);
+        assert_eq!((*s.p).listener_handles.len(), 1, "cancel frees its handle");
+        assert!(owned(b));
+    }
+    // `b` stays open: dropping `s` frees the session and, with it, `b`'s handle.
+    drop(s);
+}
+
 /// A private ssh-agent holding one key; killed on drop.
 struct Agent {
     child: Child,

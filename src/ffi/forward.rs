@@ -76,7 +76,9 @@ pub unsafe extern "C" fn libssh2_channel_forward_listen_ex(
             if !bound_port.is_null() {
                 *bound_port = bound;
             }
-            Ok(Box::into_raw(Box::new(ListenerHandle { session, id })))
+            // The session owns the handle (freed by cancel or with the session).
+            let b = h.listener_handles.entry(id).or_insert_with(|| Box::new(ListenerHandle { session, id }));
+            Ok(&mut **b as *mut ListenerHandle)
         })
     }
 }
@@ -120,8 +122,11 @@ pub unsafe extern "C" fn libssh2_channel_forward_cancel(listener: *mut LIBSSH2_L
         })
     };
     if rc != code::EAGAIN {
-        // SAFETY: the handle came from Box::into_raw in forward_listen_ex and is released once.
-        drop(unsafe { Box::from_raw(listener) });
+        // SAFETY: a live listener points at its live session; dropping the table entry
+        // frees the handle, which is not touched afterwards.
+        unsafe {
+            (*session).listener_handles.remove(&lid);
+        }
     }
     rc
 }

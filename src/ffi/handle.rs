@@ -39,6 +39,9 @@ pub struct SessionHandle {
     pub quote_paths: bool,
     /// C handles of this session's channels, owned here (freed with the session).
     pub channel_handles: HashMap<u32, Box<super::channel::ChannelHandle>>,
+    /// C handles of this session's listeners, owned here: like libssh2, freeing
+    /// the session frees the listeners the application did not cancel.
+    pub listener_handles: HashMap<u32, Box<super::forward::ListenerHandle>>,
     /// MD5, SHA1 and SHA256 of the host key, kept for `libssh2_hostkey_hash`.
     pub hostkey_hashes: [Vec<u8>; 3],
 }

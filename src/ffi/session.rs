@@ -49,6 +49,7 @@ pub extern "C" fn libssh2_session_init_ex(
             quote_paths: true,
             hostkey_hashes: Default::default(),
             channel_handles: Default::default(),
+            listener_handles: Default::default(),
         };
         Box::into_raw(Box::new(h))
     })
