@@ -95,6 +95,13 @@ set +a
 eval "$(ssh-agent -s -a "$work/agent.sock")" >/dev/null
 ssh-add -q "$SSHD_KEY" 2>/dev/null
 
+part_start=$SECONDS
+# part_done WHAT: the time since the previous part.
+part_done() {
+    summary+=("$(printf 'time    %s: %ss' "$1" $((SECONDS - part_start)))")
+    part_start=$SECONDS
+}
+
 echo "== valgrind: C test programs"
 for src in tests/c/*.c; do
     grep -q '^int main' "$src" || continue
@@ -105,6 +112,7 @@ for src in tests/c/*.c; do
     LD_LIBRARY_PATH="$work/soname" vg_run "tests/c/$name" "$work/$name.log" "$work/$name"
 done
 
+part_done "C test programs"
 echo "== valgrind: Rust integration tests through the C API"
 for entry in "${RUST_TESTS[@]}"; do
     read -r file filter <<<"$entry"
@@ -120,6 +128,7 @@ for entry in "${RUST_TESTS[@]}"; do
     fi
 done
 
+part_done "Rust integration tests (including their build)"
 upstream=scripts/conformance/upstream-tests.sh
 if [ "${VALGRIND_UPSTREAM:-1}" = 1 ]; then
     echo "== valgrind: upstream libssh2 test suite"
@@ -129,6 +138,9 @@ if [ "${VALGRIND_UPSTREAM:-1}" = 1 ]; then
     CONFORMANCE_VALGRIND=1 CONFORMANCE_STRICT=1 CONFORMANCE_NO_CARGO=$no_cargo CARGO_TARGET_DIR="$ROOT/target" \
         "$upstream" >"$work/upstream.log" 2>&1
     rc=$?
+    # Its TAP lines, indented so that scripts/test.sh counts only the closing
+    # "valgrind:" line.
+    sed 's/^/    /' "$work/upstream.log"
     line=$(grep -E '^upstream-tests: [0-9]+ passed, [0-9]+ failed' "$work/upstream.log" | tail -1)
     read -r up_pass up_fail < <(echo "$line" | sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/')
     up_pass=${up_pass:-0} up_fail=${up_fail:-0}
@@ -139,11 +151,11 @@ if [ "${VALGRIND_UPSTREAM:-1}" = 1 ]; then
         summary+=("ok      upstream test suite: ${line#upstream-tests: }")
     else
         summary+=("FAILED  upstream test suite (exit $rc): ${line#upstream-tests: }")
-        grep -E '^not ok|FATAL' "$work/upstream.log" | sed 's/^/    /'
-        tail -20 "$work/upstream.log" | sed 's/^/    /'
+        grep -E '^not ok|FATAL' "$work/upstream.log" | sed 's/^/    upstream: /'
     fi
     # Reports about the test programs' own code (not failures; see upstream-tests.sh).
     grep -E '^ok .*test program own' "$work/upstream.log" | sed 's/^/    upstream: /'
+    part_done "upstream test suite"
 else
     summary+=("skip    upstream test suite (VALGRIND_UPSTREAM=0)")
 fi
