@@ -6,7 +6,9 @@
 # Stages: setup, rustfmt, clippy, release build, cargo test (unit tests and
 # the sshd-backed integration tests), the install test, then each
 # the conformance scripts (upstream tests, upstream examples, curl), whose
-# "N passed, M failed" counts are also reported on a line of their own.
+# "N passed, M failed" counts are also reported on a line of their own, and
+# last the sanitizers (ASan/LSan over the Rust tests, valgrind over the C
+# tests and upstream's test suite).
 # Every stage runs even after a failure, so one run shows all problems.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -88,6 +90,11 @@ for script in upstream-tests upstream-examples curl; do
     conf_pass=$((conf_pass + total_pass - before_pass))
     conf_fail=$((conf_fail + total_fail - before_fail))
 done
+
+# Issue 9: memory errors and leaks, gating like the rest (scripts/sanitizers.sh:
+# its "asan: ..." and "valgrind: ..." counts add to the totals). Last, so the
+# conformance stages have built the release library it checks under valgrind.
+stage sanitizers yes scripts/sanitizers.sh
 
 echo
 echo "==> summary"
