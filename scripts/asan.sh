@@ -91,7 +91,7 @@ if [ "$reports" -gt 0 ]; then
 fi
 if grep -q '^failures:' "$log"; then
     echo "== asan: failed tests"
-    grep -E '^    [A-Za-z0-9_:]+$|panicked at' "$log" | sed 's/^/    /' | head -60
+    grep -A2 'panicked at' "$log" | sed 's/^/    /' | head -60
 fi
 read -r p f < <(grep -E '^test result: ' "$log" |
     sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
