@@ -20,7 +20,7 @@ ASAN_SKIP_TESTS=(failing_allocator_every_allocation_of_every_flow)
 # the ASan runtime (rustup's x86_64-unknown-linux-gnu does); RUSTC_BOOTSTRAP
 # unlocks -Z on stable.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
     export PATH="$HOME/.cargo/bin:$PATH"

@@ -9,7 +9,7 @@
 # M failed" line (scripts/test.sh adds them up) and the time it took. Exits
 # non-zero when either part finds anything or fails.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 rc=0
 for part in asan valgrind; do

@@ -17,7 +17,7 @@
 # Prints one line per program and a closing "valgrind: N passed, M failed".
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 PROFILE=${VALGRIND_PROFILE:-release}
 # The Rust tests run under valgrind: file and test-name filter (the whole flow
@@ -35,6 +35,7 @@ RUST_TESTS=(
 # tests/c programs that are not tests: sftp_bench is bench/'s throughput
 # program (it needs arguments and moves megabytes).
 C_SKIP=(sftp_bench)
+# shellcheck disable=SC2054 # the commas belong to the options
 VG=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect --trace-children=no --num-callers=30)
 

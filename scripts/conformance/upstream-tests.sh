@@ -114,9 +114,9 @@ vg_verdict() {
 # valgrind logs named VGNAME, REASON when RC is not 0); under valgrind its
 # report decides too.
 report() {
-    local name="$1" rc="$2" vgname="$3" reason="$4" lib=0 own=0 text=""
+    local name="$1" rc="$2" vgname="$3" reason="$4" lib=0 text=""
     if [ "$VG_ON" = 1 ]; then
-        IFS=$'\t' read -r lib own text < <(vg_verdict "$vgname")
+        IFS=$'\t' read -r lib _ text < <(vg_verdict "$vgname")
     fi
     if [ "$rc" != 0 ]; then
         cf_notok "$name" "$reason${text:+; valgrind: $text}"
