@@ -101,6 +101,8 @@ impl Conn {
         if nonblocking {
             // SAFETY: live session.
             unsafe { libssh2_session_set_blocking(c.sess, 0) };
+            // Every wait for the server then meets EAGAIN, however loaded the machine.
+            common::install_eagain_recv(c.sess);
         }
         c.nonblocking = nonblocking;
         c

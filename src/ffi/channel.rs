@@ -574,10 +574,24 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
                 None => [None, None, None],
                 Some(s) => [Some(s.name.clone()), Some(s.message.clone()), Some(s.language.clone())],
             };
-            for ((p, l), v) in outs.into_iter().zip(vals) {
+            for (i, ((p, l), v)) in outs.into_iter().zip(vals).enumerate() {
                 if !p.is_null() {
                     *p = match &v {
-                        Some(b) => h.alloc_copy(b)?,
+                        Some(b) => match h.alloc_copy(b) {
+                            Ok(c) => c,
+                            Err(e) => {
+                                // A failed call hands out nothing: free the strings already copied.
+                                let ab = h.abstract_ptr();
+                                for &(q, _) in outs.iter().take(i) {
+                                    if !q.is_null() {
+                                        h.alloc.free((*q).cast(), ab);
+                                        *q = ptr::null_mut();
+                                    }
+                                }
+                                *p = ptr::null_mut();
+                                return Err(e);
+                            }
+                        },
                         None => ptr::null_mut(),
                     };
                 }

@@ -92,7 +92,13 @@ pub unsafe extern "C" fn libssh2_session_flag(session: *mut LIBSSH2_SESSION, fla
     unsafe {
         with_session(session, |h| {
             match flag {
-                FLAG_SIGPIPE => h.sess.flag_sigpipe = value != 0,
+                FLAG_SIGPIPE => {
+                    // Like libssh2, the flag applies to every later write, also after the handshake.
+                    h.sess.flag_sigpipe = value != 0;
+                    if let Some(io) = h.sess.io.as_mut() {
+                        io.set_sigpipe(value != 0);
+                    }
+                }
                 FLAG_COMPRESS => h.sess.flag_compress = value != 0,
                 FLAG_QUOTE_PATHS => h.quote_paths = value != 0,
                 _ => return Ok(code::INVAL),
@@ -315,6 +321,10 @@ fn status_of(r: isize) -> IoStatus {
 }
 
 impl SocketIo for CallbackIo {
+    fn set_sigpipe(&mut self, on: bool) {
+        self.sigpipe = on;
+    }
+
     fn send(&mut self, buf: &[u8]) -> IoStatus {
         // SAFETY: the handle outlives its transport; only the field's address is taken.
         let ab = unsafe { ptr::addr_of_mut!((*self.session).abstract_) };

@@ -232,11 +232,9 @@ impl Session {
             }
             msg::CHANNEL_WINDOW_ADJUST => {
                 let n = r.u32()?;
-                ch.remote_window = ch
-                    .remote_window
-                    .checked_add(n)
-                    .filter(|w| *w < MAX_WINDOW.saturating_mul(2))
-                    .ok_or(Error::proto("Window adjust overflows the window"))?;
+                // RFC 4254 5.2: the window may reach 2^32-1 but never go beyond.
+                ch.remote_window =
+                    ch.remote_window.checked_add(n).ok_or(Error::proto("Window adjust overflows the window"))?;
             }
             msg::CHANNEL_DATA | msg::CHANNEL_EXTENDED_DATA => {
                 let ext = t == msg::CHANNEL_EXTENDED_DATA;

@@ -72,6 +72,10 @@ impl Session {
             if pending.is_empty() {
                 return Ok(true);
             }
+            // After a fatal error nothing more goes out: the stream's state is unknown.
+            if let Some(e) = &self.dead {
+                return Err(e.clone());
+            }
             let Some(io) = self.io.as_mut() else {
                 return Err(Error::new(code::SOCKET_NONE, "No socket"));
             };

@@ -23,6 +23,8 @@ pub trait SocketIo {
     fn recv(&mut self, buf: &mut [u8]) -> IoStatus;
     /// Tells the transport which socket the handshake was given.
     fn set_socket(&mut self, _fd: RawSocket) {}
+    /// LIBSSH2_FLAG_SIGPIPE changed: later writes may (true) or may not raise SIGPIPE.
+    fn set_sigpipe(&mut self, _on: bool) {}
 }
 
 /// The raw socket descriptor type (`libssh2_socket_t` on POSIX).
@@ -56,6 +58,10 @@ fn classify(r: isize) -> IoStatus {
 }
 
 impl SocketIo for FdIo {
+    fn set_sigpipe(&mut self, on: bool) {
+        self.sigpipe = on;
+    }
+
     fn send(&mut self, buf: &[u8]) -> IoStatus {
         let flags = libc::MSG_DONTWAIT | if self.sigpipe { 0 } else { libc::MSG_NOSIGNAL };
         // SAFETY: buf is a valid readable slice for buf.len() bytes; send(2) only reads it.

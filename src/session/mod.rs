@@ -5,7 +5,7 @@ pub mod auth;
 pub mod channel;
 pub mod driver;
 pub mod forward;
-#[cfg(fuzzing)]
+#[cfg(any(fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod io;
 pub mod scp;

@@ -165,7 +165,23 @@ impl Session {
         self.awaiting_reply = true;
         let r = self.sftp_read_fill(sid, fh, buf, &mut n);
         self.awaiting_reply = false;
-        r?;
+        if let Err(e) = r {
+            if e.code == code::EAGAIN || e.code == code::TIMEOUT {
+                return Err(e);
+            }
+            // The reply that failed was consumed: drop the read-ahead so a later
+            // read asks again rather than waiting for an answer that already came.
+            if let Some(st) = self.sftp.map.get_mut(&sid) {
+                if st.handles.contains_key(&fh) {
+                    st.abandon_reads(fh)?;
+                    let h = st.handle(fh)?;
+                    h.cur = None;
+                    h.offset_sent = h.offset;
+                }
+            }
+            // Bytes already copied into `buf` count: report them, the error comes next call.
+            return if n > 0 { Ok(n) } else { Err(e) };
+        }
         let st = self.sftp_st(sid)?;
         st.top_up_reads(fh)?;
         self.sftp_send(sid)?;
@@ -298,7 +314,20 @@ impl Session {
                 }
                 continue;
             };
-            let c = wire::status_code(&p).map_err(|_| protocol("FXP write packet too short"))?;
+            let Ok(c) = wire::status_code(&p) else {
+                if got > 0 {
+                    // Report the acknowledged bytes first; the bad reply fails the next call.
+                    st.replies.insert(head.id, p);
+                    return Ok(got);
+                }
+                // The reply was consumed: forget the writes in flight so a later
+                // write starts over instead of waiting for it.
+                st.abandon_writes(fh)?;
+                let h = st.handle(fh)?;
+                h.offset_sent = h.offset;
+                h.acked = 0;
+                return Err(protocol("FXP write packet too short"));
+            };
             if c == fx::OK {
                 let h = st.handle(fh)?;
                 h.writes.pop_front();

@@ -544,3 +544,42 @@ fn ensure_test_user() -> Result<(), FixtureError> {
 fn test_user_exists() -> bool {
     Command::new("id").arg(TEST_USER).output().is_ok_and(|o| o.status.success())
 }
+
+/// A LIBSSH2_CALLBACK_RECV that answers EAGAIN on every other call before
+/// really receiving: a non-blocking caller then meets EAGAIN on every wait,
+/// however fast the server answers (so tests can require that it did).
+///
+/// # Safety
+/// Called by the library with a valid socket and a buffer of `len` bytes.
+pub unsafe extern "C" fn eagain_every_other_recv(
+    sock: libc::c_int,
+    buf: *mut libc::c_void,
+    len: usize,
+    flags: libc::c_int,
+    _abstract: *mut *mut libc::c_void,
+) -> isize {
+    thread_local!(static SKIP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if SKIP.with(|s| s.replace(!s.get())) {
+        return -(libc::EAGAIN as isize);
+    }
+    // SAFETY: forwarded from the library's valid arguments.
+    let r = unsafe { libc::recv(sock, buf, len, flags) };
+    if r < 0 {
+        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) as isize)
+    } else {
+        r
+    }
+}
+
+/// Installs `eagain_every_other_recv` on a session.
+pub fn install_eagain_recv(sess: *mut ssh2::ffi::handle::LIBSSH2_SESSION) {
+    const LIBSSH2_CALLBACK_RECV: libc::c_int = 6;
+    // SAFETY: sess is a live session; the callback has the RECV signature.
+    unsafe {
+        ssh2::ffi::session::libssh2_session_callback_set2(
+            sess,
+            LIBSSH2_CALLBACK_RECV,
+            eagain_every_other_recv as *mut libc::c_void,
+        );
+    }
+}

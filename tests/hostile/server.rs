@@ -5,6 +5,7 @@
 //! encrypted phase, with hooks to misbehave at each step.
 #![allow(dead_code)] // each test uses its own part
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread::JoinHandle;
@@ -105,6 +106,12 @@ pub struct Peer {
     decompress: Option<Decompressor>,
     /// Session id after the first exchange.
     pub session_id: Vec<u8>,
+    /// Channel bytes the client sent that no script step consumed yet.
+    pub chan_in: Vec<u8>,
+    /// Our channel number -> the client's, for every open channel.
+    pub chans: HashMap<u32, u32>,
+    /// The client's announced max packet on the last channel it opened.
+    pub client_packet: u32,
 }
 
 /// Runs `script` on the first connection to a fresh listener; returns the
@@ -130,6 +137,9 @@ where
             compress: None,
             decompress: None,
             session_id: Vec::new(),
+            chan_in: Vec::new(),
+            chans: HashMap::new(),
+            client_packet: 0,
         };
         script(&mut peer)
     });
@@ -386,4 +396,328 @@ pub fn serve_curve25519(peer: &mut Peer, offer: &Offer, hooks: &Hooks) -> io::Re
     let mut w = Writer::msg(msg::SERVICE_ACCEPT);
     w.raw(req.get(1..).unwrap_or_default());
     peer.send(hooks.service_accept.as_deref().unwrap_or(&w.buf))
+}
+
+// ---- past key exchange: authentication and the connection protocol ----------
+
+/// Connection-protocol message numbers (RFC 4252, RFC 4254).
+pub mod cmsg {
+    pub const USERAUTH_REQUEST: u8 = 50;
+    pub const USERAUTH_FAILURE: u8 = 51;
+    pub const USERAUTH_SUCCESS: u8 = 52;
+    pub const USERAUTH_INFO_REQUEST: u8 = 60;
+    pub const USERAUTH_INFO_RESPONSE: u8 = 61;
+    pub const GLOBAL_REQUEST: u8 = 80;
+    pub const REQUEST_SUCCESS: u8 = 81;
+    pub const REQUEST_FAILURE: u8 = 82;
+    pub const CHANNEL_OPEN: u8 = 90;
+    pub const CHANNEL_OPEN_CONFIRMATION: u8 = 91;
+    pub const CHANNEL_OPEN_FAILURE: u8 = 92;
+    pub const CHANNEL_WINDOW_ADJUST: u8 = 93;
+    pub const CHANNEL_DATA: u8 = 94;
+    pub const CHANNEL_EXTENDED_DATA: u8 = 95;
+    pub const CHANNEL_EOF: u8 = 96;
+    pub const CHANNEL_CLOSE: u8 = 97;
+    pub const CHANNEL_REQUEST: u8 = 98;
+    pub const CHANNEL_SUCCESS: u8 = 99;
+    pub const CHANNEL_FAILURE: u8 = 100;
+}
+
+/// Our number for the channel the client opens (not 0, so mix-ups show).
+pub const SERVER_CHAN: u32 = 7;
+/// Window and packet size we grant the client on its channel.
+pub const SERVER_WINDOW: u32 = 2 * 1024 * 1024;
+/// Largest channel packet we accept from the client.
+pub const SERVER_PACKET: u32 = 32 * 1024;
+
+/// SFTP packet types the scripts use (draft-ietf-secsh-filexfer-02).
+pub mod fxp {
+    pub const INIT: u8 = 1;
+    pub const VERSION: u8 = 2;
+    pub const OPEN: u8 = 3;
+    pub const CLOSE: u8 = 4;
+    pub const READ: u8 = 5;
+    pub const OPENDIR: u8 = 11;
+    pub const READDIR: u8 = 12;
+    pub const REMOVE: u8 = 13;
+    pub const STAT: u8 = 17;
+    pub const READLINK: u8 = 19;
+    pub const STATUS: u8 = 101;
+    pub const HANDLE: u8 = 102;
+    pub const DATA: u8 = 103;
+    pub const NAME: u8 = 104;
+    pub const ATTRS: u8 = 105;
+}
+
+/// One SFTP request as the client sent it.
+#[derive(Debug, Clone)]
+pub struct SftpReq {
+    /// Packet type.
+    pub kind: u8,
+    /// Request id (the version, for FXP_INIT).
+    pub id: u32,
+    /// The rest of the packet.
+    pub body: Vec<u8>,
+}
+
+impl SftpReq {
+    /// The (offset, length) of a READ request.
+    pub fn read_range(&self) -> io::Result<(u64, u32)> {
+        let mut r = ssh2::proto::wire::Reader::new(&self.body);
+        r.string().map_err(other)?;
+        Ok((r.u64().map_err(other)?, r.u32().map_err(other)?))
+    }
+}
+
+/// Builds an SFTP packet body: type, id, then `rest` (no length prefix).
+pub fn sftp_packet(kind: u8, id: u32, rest: &[u8]) -> Vec<u8> {
+    let mut v = vec![kind];
+    v.extend_from_slice(&id.to_be_bytes());
+    v.extend_from_slice(rest);
+    v
+}
+
+/// A well-formed STATUS body.
+pub fn sftp_status(id: u32, code: u32) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u32(code).string(b"msg").string(b"");
+    sftp_packet(fxp::STATUS, id, &w.buf)
+}
+
+impl Peer {
+    /// Full kex with `offer`, then accepts the first authentication request.
+    pub fn login(&mut self, offer: &Offer) -> io::Result<()> {
+        serve_curve25519(self, offer, &Hooks::default())?;
+        self.expect(cmsg::USERAUTH_REQUEST)?;
+        self.send(&[cmsg::USERAUTH_SUCCESS])
+    }
+
+    /// The next connection-layer packet, skipping window adjustments (the
+    /// scripts ignore flow control). Channel data is also appended to `chan_in`.
+    pub fn next_conn(&mut self) -> io::Result<Vec<u8>> {
+        loop {
+            let p = self.recv()?;
+            match p.first() {
+                Some(&(msg::IGNORE | msg::DEBUG | 3 | cmsg::CHANNEL_WINDOW_ADJUST)) => continue,
+                Some(&cmsg::CHANNEL_DATA) => {
+                    let mut r = ssh2::proto::wire::Reader::new(p.get(1..).unwrap_or_default());
+                    r.u32().map_err(other)?;
+                    self.chan_in.extend_from_slice(r.string().map_err(other)?);
+                    return Ok(p);
+                }
+                _ => return Ok(p),
+            }
+        }
+    }
+
+    /// The next connection packet other than channel data.
+    pub fn expect_conn_any(&mut self) -> io::Result<Vec<u8>> {
+        loop {
+            let p = self.next_conn()?;
+            if p.first() != Some(&cmsg::CHANNEL_DATA) {
+                return Ok(p);
+            }
+        }
+    }
+
+    /// The next connection packet other than channel data, which must be of type `t`.
+    pub fn expect_conn(&mut self, t: u8) -> io::Result<Vec<u8>> {
+        let p = self.expect_conn_any()?;
+        if p.first() != Some(&t) {
+            return Err(other(format!("expected message {t}, got {:?}", p.first())));
+        }
+        Ok(p)
+    }
+
+    /// Accepts the client's CHANNEL_OPEN with our window and packet size;
+    /// returns the client's channel number.
+    pub fn accept_channel(&mut self, window: u32, packet: u32) -> io::Result<u32> {
+        let p = self.expect_conn(cmsg::CHANNEL_OPEN)?;
+        let mut r = ssh2::proto::wire::Reader::new(p.get(1..).unwrap_or_default());
+        r.string().map_err(other)?;
+        let client = r.u32().map_err(other)?;
+        let _window = r.u32().map_err(other)?;
+        self.client_packet = r.u32().map_err(other)?;
+        self.chans.insert(SERVER_CHAN, client);
+        let mut w = Writer::msg(cmsg::CHANNEL_OPEN_CONFIRMATION);
+        w.u32(client).u32(SERVER_CHAN).u32(window).u32(packet);
+        self.send(&w.buf)?;
+        Ok(client)
+    }
+
+    /// The client's number for our channel `ours`.
+    pub fn client_chan(&self, ours: u32) -> u32 {
+        self.chans.get(&ours).copied().unwrap_or(u32::MAX)
+    }
+
+    /// A message to the client's end of `SERVER_CHAN`: type, recipient, `rest`.
+    pub fn chan_msg(&mut self, t: u8, rest: &[u8]) -> io::Result<()> {
+        let mut w = Writer::msg(t);
+        w.u32(self.client_chan(SERVER_CHAN)).raw(rest);
+        self.send(&w.buf)
+    }
+
+    /// Expects a CHANNEL_REQUEST; returns (type, want_reply, the rest).
+    pub fn expect_request(&mut self) -> io::Result<(Vec<u8>, bool, Vec<u8>)> {
+        let p = self.expect_conn(cmsg::CHANNEL_REQUEST)?;
+        let mut r = ssh2::proto::wire::Reader::new(p.get(1..).unwrap_or_default());
+        r.u32().map_err(other)?;
+        let name = r.string().map_err(other)?.to_vec();
+        let want = r.bool().map_err(other)?;
+        Ok((name, want, r.rest().to_vec()))
+    }
+
+    /// Expects a CHANNEL_REQUEST of type `name` and answers it with success.
+    pub fn grant_request(&mut self, name: &[u8]) -> io::Result<Vec<u8>> {
+        let (got, want, rest) = self.expect_request()?;
+        if got != name {
+            return Err(other(format!("expected request {:?}, got {:?}", name, String::from_utf8_lossy(&got))));
+        }
+        if want {
+            self.chan_msg(cmsg::CHANNEL_SUCCESS, &[])?;
+        }
+        Ok(rest)
+    }
+
+    /// Sends `data` as CHANNEL_DATA in pieces the client's packet size allows.
+    pub fn data(&mut self, data: &[u8]) -> io::Result<()> {
+        let step = (self.client_packet as usize).clamp(1, SERVER_PACKET as usize);
+        for piece in data.chunks(step) {
+            let mut w = Writer::new();
+            w.string(piece);
+            self.chan_msg(cmsg::CHANNEL_DATA, &w.buf)?;
+        }
+        Ok(())
+    }
+
+    /// Reads until the client sent `n` channel bytes; returns them.
+    pub fn read_data(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        while self.chan_in.len() < n {
+            let p = self.next_conn()?;
+            if !matches!(p.first(), Some(&(cmsg::CHANNEL_DATA | cmsg::CHANNEL_EOF | cmsg::GLOBAL_REQUEST))) {
+                return Err(other(format!("waiting for channel data, got message {:?}", p.first())));
+            }
+        }
+        Ok(self.chan_in.drain(..n).collect())
+    }
+
+    /// Opens a session channel for the client (accepted with a big window),
+    /// grants `subsystem sftp`, reads FXP_INIT and answers with `version`
+    /// (a VERSION body; None: plain version 3).
+    pub fn sftp_start(&mut self, version: Option<Vec<u8>>) -> io::Result<()> {
+        self.accept_channel(SERVER_WINDOW, SERVER_PACKET)?;
+        let sub = self.grant_request(b"subsystem")?;
+        if sub.get(4..) != Some(&b"sftp"[..]) {
+            return Err(other("not the sftp subsystem"));
+        }
+        let init = self.sftp_recv()?;
+        if init.kind != fxp::INIT {
+            return Err(other("expected FXP_INIT"));
+        }
+        let v = version.unwrap_or_else(|| vec![fxp::VERSION, 0, 0, 0, 3]);
+        self.sftp_send(&v)
+    }
+
+    /// The client's next SFTP packet.
+    pub fn sftp_recv(&mut self) -> io::Result<SftpReq> {
+        let head = self.read_data(4)?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        if !(5..=1 << 20).contains(&len) {
+            return Err(other(format!("client sent an SFTP packet of {len} bytes")));
+        }
+        let p = self.read_data(len)?;
+        Ok(SftpReq { kind: p[0], id: u32::from_be_bytes([p[1], p[2], p[3], p[4]]), body: p[5..].to_vec() })
+    }
+
+    /// Sends one SFTP packet (adds the length).
+    pub fn sftp_send(&mut self, body: &[u8]) -> io::Result<()> {
+        let mut v = (body.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(body);
+        self.data(&v)
+    }
+
+    /// Answers request `id` (an OPEN or OPENDIR) with the handle "H1".
+    pub fn sftp_handle(&mut self, id: u32) -> io::Result<()> {
+        let mut w = Writer::new();
+        w.string(b"H1");
+        self.sftp_send(&sftp_packet(fxp::HANDLE, id, &w.buf))
+    }
+
+    /// A complete SFTP packet from `chan_in`, if one is there.
+    pub fn take_sftp(&mut self) -> Option<SftpReq> {
+        let head: [u8; 4] = self.chan_in.get(..4)?.try_into().ok()?;
+        let len = u32::from_be_bytes(head) as usize;
+        if len < 5 || self.chan_in.len() < 4 + len {
+            return None;
+        }
+        let p: Vec<u8> = self.chan_in.drain(..4 + len).skip(4).collect();
+        Some(SftpReq { kind: p[0], id: u32::from_be_bytes([p[1], p[2], p[3], p[4]]), body: p[5..].to_vec() })
+    }
+
+    /// Answers SFTP requests with `f` until the client closes the channel
+    /// (then as `serve_until_closed`).
+    pub fn sftp_serve(&mut self, mut f: impl FnMut(&mut Peer, SftpReq) -> io::Result<()>) -> io::Result<()> {
+        loop {
+            if let Some(req) = self.take_sftp() {
+                f(self, req)?;
+                continue;
+            }
+            let p = match self.next_conn() {
+                Ok(p) => p,
+                Err(_) => return Ok(()),
+            };
+            if self.housekeeping(&p)? {
+                return self.serve_until_closed();
+            }
+        }
+    }
+
+    /// Keeps the connection going until the client leaves: answers channel
+    /// CLOSE with CLOSE and requests with failure, so the client's teardown
+    /// never waits for us. Bounded by the socket timeout.
+    pub fn serve_until_closed(&mut self) -> io::Result<()> {
+        loop {
+            let p = match self.next_conn() {
+                Ok(p) => p,
+                Err(_) => return Ok(()),
+            };
+            if p.first() == Some(&msg::DISCONNECT) {
+                return Ok(());
+            }
+            self.housekeeping(&p)?;
+        }
+    }
+
+    /// The default answer to a packet no script step wanted; true for a channel CLOSE.
+    fn housekeeping(&mut self, p: &[u8]) -> io::Result<bool> {
+        let mut r = ssh2::proto::wire::Reader::new(p.get(1..).unwrap_or_default());
+        match p.first() {
+            Some(&cmsg::CHANNEL_CLOSE) => {
+                let ours = r.u32().map_err(other)?;
+                if let Some(theirs) = self.chans.remove(&ours) {
+                    let mut w = Writer::msg(cmsg::CHANNEL_CLOSE);
+                    w.u32(theirs);
+                    self.send(&w.buf)?;
+                }
+                return Ok(true);
+            }
+            Some(&cmsg::CHANNEL_REQUEST) => {
+                let ours = r.u32().map_err(other)?;
+                r.string().map_err(other)?;
+                if r.bool().map_err(other)? {
+                    let mut w = Writer::msg(cmsg::CHANNEL_FAILURE);
+                    w.u32(self.client_chan(ours));
+                    self.send(&w.buf)?;
+                }
+            }
+            Some(&cmsg::GLOBAL_REQUEST) => {
+                r.string().map_err(other)?;
+                if r.bool().map_err(other)? {
+                    self.send(&[cmsg::REQUEST_FAILURE])?;
+                }
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
 }

@@ -1,6 +1,7 @@
-//! Cipher engines: AES-GCM (ring), chacha20-poly1305@openssh.com and the
-//! CTR/CBC block modes (RustCrypto, which picks AES-NI, AVX2 or AVX-512 at run
-//! time). All work in place.
+//! Cipher engines: AES-GCM (ring), chacha20-poly1305@openssh.com (RustCrypto
+//! ChaCha20 and Poly1305, which pick AVX2 or AVX-512 at run time), the AES
+//! CTR/CBC block modes (RustCrypto, AES-NI at run time) and 3DES-CBC (tdes.rs).
+//! All work in place.
 
 use super::codec::{split_len, LEN_FIELD};
 use super::{cipher_spec, CipherSpec, DirectionKeys};
@@ -11,7 +12,6 @@ use cbc::cipher::inout::InOutBuf;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, StreamCipher};
 use chacha20_v10::cipher::{KeyIvInit as _, StreamCipher as _};
 use chacha20_v10::ChaCha20Legacy;
-use des::TdesEde3;
 use poly1305::universal_hash::{KeyInit as _, UniversalHash as _};
 use poly1305::Poly1305;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, Tag, UnboundKey};
@@ -292,7 +292,7 @@ pub(crate) fn engine(name: &str, keys: &DirectionKeys, dir: Dir) -> Result<(Engi
         "aes128-cbc" => cbc_engine!(Aes128, dir, k, iv).map_err(bad)?,
         "aes192-cbc" => cbc_engine!(Aes192, dir, k, iv).map_err(bad)?,
         "aes256-cbc" | "rijndael-cbc@lysator.liu.se" => cbc_engine!(Aes256, dir, k, iv).map_err(bad)?,
-        "3des-cbc" => cbc_engine!(TdesEde3, dir, k, iv).map_err(bad)?,
+        "3des-cbc" => block(super::tdes::TdesCbc::new(k, iv, dir == Dir::Decrypt).ok_or_else(short_key)?),
         _ => return Err(unsupported(name)),
     };
     Ok((e, spec))

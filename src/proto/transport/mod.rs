@@ -8,6 +8,7 @@ mod cipher;
 mod codec;
 mod compress;
 mod mac;
+mod tdes;
 
 pub use codec::{Opened, Opener, Sealer};
 pub use compress::{Compressor, Decompressor};

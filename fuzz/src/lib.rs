@@ -1,0 +1,3 @@
+//! Fuzz target bodies for libssh2-rs; see `harness.rs`.
+
+pub mod harness;
