@@ -14,7 +14,6 @@ use chacha20_v10::cipher::{KeyIvInit as _, StreamCipher as _, StreamCipherSeek a
 use chacha20_v10::ChaCha20Legacy;
 use poly1305::universal_hash::{KeyInit as _, UniversalHash as _};
 use poly1305::Poly1305;
-use ring::aead::chacha20_poly1305_openssh as chapoly;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, Tag, UnboundKey};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -128,75 +127,68 @@ const POLY_KEY_LEN: usize = 32;
 /// Poly1305 processes the message in 16-byte blocks.
 const POLY_BLOCK_LEN: usize = 16;
 
-/// Packets (length field included) at least this long go through the SIMD
-/// path; shorter ones through ring. RustCrypto's AVX2 Poly1305 costs about
-/// 1.5 us per message before its first byte (key powers, lane merging), which
-/// ring's scalar code does not; its per-byte cost is lower. Measured crossover
-/// (seal + open) on an AVX-512 machine: about 4 KiB (see `chacha_engine_throughput`).
-pub(crate) const CHACHA_SIMD_MIN: usize = 4096;
-
 /// chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305): the
 /// 64-byte key is K_2 || K_1. K_1 encrypts only the 4-byte length; K_2, with
 /// block counter 1 on, encrypts the rest, and its block 0 keys a Poly1305 over
 /// `encrypted length || ciphertext`. Both streams use the packet sequence
 /// number, big-endian in 64 bits, as the (original, 8-byte) ChaCha20 nonce.
 ///
-/// Two implementations of the same function, chosen by packet length (which
-/// is public): ring's for short packets (low fixed cost), and for bulk ones
-/// RustCrypto's ChaCha20 and Poly1305, which pick SIMD code at run time. Its
-/// Poly1305 (AVX2) is about twice ring's scalar one; its ChaCha20 is about
-/// 0.7x ring's with AVX2 but 1.5x with AVX-512 (compiled in with
-/// `--cfg chacha20_avx512`, see .cargo/config.toml). All are constant time.
-pub(crate) struct ChachaPoly {
-    /// ring's sealing side: short packets.
-    ring_seal: chapoly::SealingKey,
-    /// ring's opening side: short packets and every length field.
-    ring_open: chapoly::OpeningKey,
-    /// K_2 for the bulk path.
-    main: Main,
-}
-
-/// K_2, zeroized on drop.
+/// Built from RustCrypto's ChaCha20 and Poly1305 (both constant time), which
+/// pick their SIMD code at run time. Measured on AVX-512 hardware: this
+/// Poly1305 (AVX2) is about twice ring's scalar one, the one ring uses for this
+/// construction; this ChaCha20 is about 0.7x ring's with AVX2, but 1.5x with its
+/// AVX-512 code (compiled in with `--cfg chacha20_avx512`, see .cargo/config.toml),
+/// so 32 KiB packets seal and open 1.6x faster than with ring. Short packets
+/// cost more (about 2.5 us against ring's 0.5 us, Poly1305's set-up), which
+/// no measured workload notices.
 #[derive(Zeroize, ZeroizeOnDrop)]
-struct Main([u8; CHACHA_KEY_LEN]);
+pub(crate) struct ChachaPoly {
+    /// K_2: the packet body and the Poly1305 key.
+    main: [u8; CHACHA_KEY_LEN],
+    /// K_1: the packet length field.
+    header: [u8; CHACHA_KEY_LEN],
+}
 
 fn chacha_failed() -> Error {
     Error::new(code::ENCRYPT, "chacha20 keystream exhausted")
 }
 
-fn auth_failed() -> Error {
-    Error::new(code::DECRYPT, "chacha20-poly1305 authentication failed")
+/// One ChaCha20 stream of packet `seq` for the single-block uses (the length
+/// field, the Poly1305 key). chacha20 0.9, not 0.10: 0.10's AVX-512 code
+/// computes many blocks per call and takes about 400 ns for one, 0.9 about 120.
+fn one_block_stream(key: &[u8; CHACHA_KEY_LEN], seq: u32) -> chacha20::ChaCha20Legacy {
+    use chacha20::cipher::KeyIvInit as _;
+    chacha20::ChaCha20Legacy::new(key.into(), &u64::from(seq).to_be_bytes().into())
 }
 
 impl ChachaPoly {
-    /// Keys both implementations; K_2 is the first half of `key`.
+    /// Splits the 64-byte key into K_2 (first half) and K_1 (second half).
     fn new(key: &[u8; 2 * CHACHA_KEY_LEN]) -> Self {
-        let mut main = Main([0; CHACHA_KEY_LEN]);
-        main.0.copy_from_slice(key.get(..CHACHA_KEY_LEN).unwrap_or_default());
-        ChachaPoly { ring_seal: chapoly::SealingKey::new(key), ring_open: chapoly::OpeningKey::new(key), main }
+        let mut c = ChachaPoly { main: [0; CHACHA_KEY_LEN], header: [0; CHACHA_KEY_LEN] };
+        let (k2, k1) = key.split_at(CHACHA_KEY_LEN);
+        c.main.copy_from_slice(k2);
+        c.header.copy_from_slice(k1);
+        c
     }
 
-    /// Encrypts or decrypts (the same XOR with K_1's keystream) the 4-byte
-    /// length field of packet `seq`.
-    pub(crate) fn crypt_length(&self, seq: u32, len: &mut [u8; 4]) {
-        *len = self.ring_open.decrypt_packet_length(seq, *len);
+    /// Encrypts or decrypts (the same XOR) the 4-byte length field of packet `seq`.
+    pub(crate) fn crypt_length(&self, seq: u32, len: &mut [u8; 4]) -> Result<()> {
+        use chacha20::cipher::StreamCipher as _;
+        one_block_stream(&self.header, seq).try_apply_keystream(len).map_err(|_| chacha_failed())
     }
 
-    /// The bulk body cipher of packet `seq`, positioned at block 1, and the
-    /// Poly1305 keyed from block 0. Block 0 comes from chacha20 0.9: the
-    /// AVX-512 code of 0.10 is slow for a single block (about 500 ns against 140).
+    /// The body cipher of packet `seq`, positioned at block 1, and the
+    /// Poly1305 keyed from block 0.
     fn body(&self, seq: u32) -> Result<(ChaCha20Legacy, Poly1305)> {
-        use chacha20::cipher::{KeyIvInit as _, StreamCipher as _};
-        let nonce = u64::from(seq).to_be_bytes();
+        use chacha20::cipher::StreamCipher as _;
         let mut block0 = [0u8; CHACHA_BLOCK_LEN];
-        let mut c0 = chacha20::ChaCha20Legacy::new((&self.main.0).into(), (&nonce).into());
-        c0.try_apply_keystream(&mut block0).map_err(|_| chacha_failed())?;
+        one_block_stream(&self.main, seq).try_apply_keystream(&mut block0).map_err(|_| chacha_failed())?;
         let mut pk = [0u8; POLY_KEY_LEN];
         pk.copy_from_slice(block0.get(..POLY_KEY_LEN).unwrap_or_default());
         let poly = Poly1305::new((&pk).into());
         block0.zeroize();
         pk.zeroize();
-        let mut c = ChaCha20Legacy::new((&self.main.0).into(), (&nonce).into());
+        let mut c = ChaCha20Legacy::new((&self.main).into(), &u64::from(seq).to_be_bytes().into());
         c.try_seek(CHACHA_BLOCK_LEN as u64).map_err(|_| chacha_failed())?;
         Ok((c, poly))
     }
@@ -215,49 +207,23 @@ impl ChachaPoly {
     /// Encrypts `pkt` (`length || padding_length || payload || padding`) in
     /// place and returns the tag over the ciphertext.
     pub(crate) fn seal(&self, seq: u32, pkt: &mut [u8]) -> Result<[u8; AEAD_TAG_LEN]> {
-        if pkt.len() < LEN_FIELD {
-            return Err(Error::proto("packet shorter than its length field"));
-        }
-        if pkt.len() >= CHACHA_SIMD_MIN {
-            return self.seal_simd(seq, pkt);
-        }
-        let mut tag = [0u8; AEAD_TAG_LEN];
-        self.ring_seal.seal_in_place(seq, pkt, &mut tag);
-        Ok(tag)
-    }
-
-    /// Checks `tag` over `pkt` (encrypted length || ciphertext) in constant
-    /// time, then decrypts everything after the length field in place. On a
-    /// mismatch nothing is decrypted.
-    pub(crate) fn open(&self, seq: u32, pkt: &mut [u8], tag: &[u8]) -> Result<()> {
-        if pkt.len() < LEN_FIELD {
-            return Err(Error::proto("packet shorter than its length field"));
-        }
-        if pkt.len() >= CHACHA_SIMD_MIN {
-            return self.open_simd(seq, pkt, tag);
-        }
-        let tag: &[u8; AEAD_TAG_LEN] = tag.try_into().map_err(|_| auth_failed())?;
-        // ring checks the tag before it decrypts anything.
-        self.ring_open.open_in_place(seq, pkt, tag).map(|_| ()).map_err(|_| auth_failed())
-    }
-
-    /// [`Self::seal`] through RustCrypto, whatever the length.
-    fn seal_simd(&self, seq: u32, pkt: &mut [u8]) -> Result<[u8; AEAD_TAG_LEN]> {
         let (mut len, body) = split_len(pkt)?;
         let (mut c, poly) = self.body(seq)?;
         c.try_apply_keystream(body).map_err(|_| chacha_failed())?;
-        self.crypt_length(seq, &mut len);
+        self.crypt_length(seq, &mut len)?;
         if let Some(l) = pkt.get_mut(..LEN_FIELD) {
             l.copy_from_slice(&len);
         }
         Ok(Self::tag(poly, pkt))
     }
 
-    /// [`Self::open`] through RustCrypto, whatever the length.
-    fn open_simd(&self, seq: u32, pkt: &mut [u8], tag: &[u8]) -> Result<()> {
+    /// Checks `tag` over `pkt` (encrypted length || ciphertext) in constant
+    /// time, then decrypts everything after the length field in place. On a
+    /// mismatch nothing is decrypted.
+    pub(crate) fn open(&self, seq: u32, pkt: &mut [u8], tag: &[u8]) -> Result<()> {
         let (mut c, poly) = self.body(seq)?;
         if !ct_eq(&Self::tag(poly, pkt), tag) {
-            return Err(auth_failed());
+            return Err(Error::new(code::DECRYPT, "chacha20-poly1305 authentication failed"));
         }
         let body = pkt.get_mut(LEN_FIELD..).ok_or_else(|| Error::proto("packet shorter than its length field"))?;
         c.try_apply_keystream(body).map_err(|_| Error::new(code::DECRYPT, "chacha20 keystream exhausted"))
@@ -443,70 +409,52 @@ mod tests {
         core::array::from_fn(|i| (i as u8).wrapping_mul(29).wrapping_add(5))
     }
 
-    /// The SIMD path at every length from an empty body to several Poly1305
-    /// blocks (each possible final partial block) and at longer lengths, at
-    /// sequence numbers near both ends, against ring's independent
-    /// implementation of the same construction; and the public entry points,
-    /// which pick a path by length, around the switch-over.
+    /// Every length from an empty body to several Poly1305 blocks (each
+    /// possible final partial block) and longer ones, at sequence numbers
+    /// near both ends, against ring's independent implementation of the same
+    /// construction: seal, the length field alone, open, and a tampered packet.
     #[test]
     fn chacha_matches_ring_openssh_every_length() {
         use ring::aead::chacha20_poly1305_openssh as ring_cp;
         let key = chacha_key();
         let ours = ChachaPoly::new(&key);
-        let rs = ring_cp::SealingKey::new(&key);
+        let (rs, ro) = (ring_cp::SealingKey::new(&key), ring_cp::OpeningKey::new(&key));
         // Short lengths one by one, then longer ones that cross the 4-, 8- and
         // 16-block strides of the SIMD keystream code with many different tails.
         let lens = (4..=300usize).chain((300..5000).step_by(61)).chain([32 * 1024 + 12, 40_004, 262_148]);
-        let around = CHACHA_SIMD_MIN - 20..CHACHA_SIMD_MIN + 20;
         for seq in [0u32, 1, 0x7fff_ffff, 0xffff_ffff] {
-            for (n, simd) in lens.clone().map(|n| (n, true)).chain(around.clone().map(|n| (n, false))) {
+            for n in lens.clone() {
                 let plain: Vec<u8> = (0..n).map(|i| (i as u8) ^ (seq as u8)).collect();
                 let mut a = plain.clone();
-                let tag = if simd { ours.seal_simd(seq, &mut a) } else { ours.seal(seq, &mut a) }.unwrap();
+                let tag = ours.seal(seq, &mut a).unwrap();
                 let mut b = plain.clone();
                 let mut rtag = [0u8; 16];
                 rs.seal_in_place(seq, &mut b, &mut rtag);
                 assert_eq!((&a, tag), (&b, rtag), "seal seq {seq} len {n}");
-                if simd {
-                    ours.open_simd(seq, &mut a, &tag).unwrap();
-                } else {
-                    ours.open(seq, &mut a, &tag).unwrap();
-                }
+                // The length field decrypts alone, before the tag is checked.
+                let mut len: [u8; 4] = a[..4].try_into().unwrap();
+                ours.crypt_length(seq, &mut len).unwrap();
+                assert_eq!(len, ro.decrypt_packet_length(seq, b[..4].try_into().unwrap()));
+                assert_eq!(&len, &plain[..4]);
+                ours.open(seq, &mut a, &tag).unwrap();
                 assert_eq!(&a[4..], &plain[4..], "open seq {seq} len {n}");
                 // Any flipped byte (here the last) fails authentication.
                 let mut bad = b.clone();
                 *bad.last_mut().unwrap() ^= 0x40;
-                let err = if simd { ours.open_simd(seq, &mut bad, &tag) } else { ours.open(seq, &mut bad, &tag) };
-                assert_eq!(err.unwrap_err().code, code::DECRYPT, "tampered seq {seq} len {n}");
+                assert_eq!(ours.open(seq, &mut bad, &tag).unwrap_err().code, code::DECRYPT, "tampered {seq} {n}");
+                // And ring opens what we sealed.
+                ro.open_in_place(seq, &mut b, &rtag).unwrap();
+                assert_eq!(&b[4..], &plain[4..]);
             }
         }
     }
 
-    /// The length field alone: K_1 (the second half of the key), block 0,
-    /// checked against RustCrypto's ChaCha20.
-    #[test]
-    fn chacha_length_field_uses_k1() {
-        use chacha20::cipher::{KeyIvInit as _, StreamCipher as _};
-        let key = chacha_key();
-        let ours = ChachaPoly::new(&key);
-        for seq in [0u32, 3, 0xffff_ffff] {
-            let mut want = [0x00, 0x00, 0x80, 0x10];
-            let mut got = want;
-            let nonce = u64::from(seq).to_be_bytes();
-            chacha20::ChaCha20Legacy::new(key[32..].into(), (&nonce).into()).apply_keystream(&mut want);
-            ours.crypt_length(seq, &mut got);
-            assert_eq!(got, want);
-            ours.crypt_length(seq, &mut got);
-            assert_eq!(got, [0x00, 0x00, 0x80, 0x10]);
-        }
-    }
-
     /// A bad tag, a wrong sequence number or a flipped ciphertext bit is
-    /// rejected with DECRYPT, and nothing is decrypted, on both paths.
+    /// rejected with DECRYPT, and nothing is decrypted.
     #[test]
     fn chacha_open_rejects_before_decrypting() {
         let c = ChachaPoly::new(&chacha_key());
-        for n in [37, CHACHA_SIMD_MIN + 5] {
+        for n in [37, 5000] {
             let mut pkt = vec![0x42u8; n];
             let tag = c.seal(9, &mut pkt).unwrap();
             let sealed = pkt.clone();
@@ -528,9 +476,8 @@ mod tests {
         }
     }
 
-    /// CPU time of seal + open per packet size: ring's construction, the
-    /// SIMD path, and the entry points that choose between them (which is how
-    /// [`CHACHA_SIMD_MIN`] was set). Run with `cargo test --release --lib
+    /// CPU time of seal + open per packet size, ring's construction against
+    /// ours. Run with `cargo test --release --lib
     /// proto::transport -- --ignored --nocapture`.
     #[test]
     #[ignore]
@@ -548,7 +495,7 @@ mod tests {
         let ours = ChachaPoly::new(&key);
         let (rs, ro) = (ring_cp::SealingKey::new(&key), ring_cp::OpeningKey::new(&key));
         println!("seal+open, MB/s of packet per CPU-second (ns per packet)");
-        for n in [64, 256, 1024, 2048, 3072, 4096, 6144, 8192, 16 * 1024, 32 * 1024] {
+        for n in [64, 256, 1024, 4096, 16 * 1024, 32 * 1024] {
             let reps = (TOTAL / n) as u32;
             let mut buf = vec![7u8; n];
             let mut line = format!("{n:>6} B");
@@ -566,11 +513,7 @@ mod tests {
                 rs.seal_in_place(seq, b, &mut tag);
                 ro.open_in_place(seq, b, &tag).unwrap();
             });
-            run("simd", &mut |seq, b| {
-                let t = ours.seal_simd(seq, b).unwrap();
-                ours.open_simd(seq, b, &t).unwrap();
-            });
-            run("chosen", &mut |seq, b| {
+            run("ours", &mut |seq, b| {
                 let t = ours.seal(seq, b).unwrap();
                 ours.open(seq, b, &t).unwrap();
             });

@@ -331,7 +331,7 @@ impl Opener {
                     Engine::Chacha(k) => {
                         let mut l = [0u8; 4];
                         l.copy_from_slice(first.get(..LEN_FIELD).unwrap_or(&[0; 4]));
-                        k.crypt_length(seq, &mut l);
+                        k.crypt_length(seq, &mut l)?;
                         l
                     }
                     Engine::Block(m) if self.p.layout == Layout::EncryptAndMac => {
