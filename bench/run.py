@@ -540,6 +540,8 @@ METHOD = """## Method
   backend (into `.cache/bench/`), the C client `bench/bench.c` (compiled once against `include/`) and
   the delay proxy `bench/delayproxy.c`, starts one private sshd (`scripts/sshd-fixture.sh`) and
   measures every cell for each client in turn, rotating the order every run.
+- `--from-json FILE` (repeatable) rewrites this report from saved raw samples without measuring;
+  several files are merged, so the loopback and delayed links can be measured in separate runs.
 - The same `bench` binary runs on both libraries; only `LD_LIBRARY_PATH` differs, and the harness
   checks which `libssh2.so.1` the loader picked. Data read is discarded; data written comes from a
   file in `/dev/shm`; server-side files are in `/dev/shm` too, so no disk is involved.
@@ -617,7 +619,9 @@ def main():
     ap.add_argument("--links", default="loopback,20ms,100ms", help="comma list of loopback,20ms,100ms")
     ap.add_argument("--only", help="regex on cell ids, e.g. 'exec|handshake'")
     ap.add_argument("--out", default="docs/benchmarks.md", help="markdown report (chart next to it)")
-    ap.add_argument("--from-json", help="rewrite the report from a saved .cache/bench/results-*.json, measuring nothing")
+    ap.add_argument("--from-json", action="append",
+                    help="rewrite the report from saved .cache/bench/results-*.json files, measuring nothing; "
+                         "given several times, the runs are merged (e.g. loopback and RTT links run apart)")
     args = ap.parse_args()
     args.links = [l.strip() for l in args.links.split(",") if l.strip()]
     for l in args.links:
@@ -627,14 +631,25 @@ def main():
         args.runs = 1 if args.quick else 3
     root = os.environ["BENCH_ROOT"]
     if args.from_json:
-        with open(args.from_json) as f:
-            saved = json.load(f)
-        for k in ("quick", "runs", "links", "only"):
-            setattr(args, k, saved["args"][k])
-        cells = make_cells(args)
-        results = {cid: {k: [Sample(**x) for x in v] for k, v in r.items()} for cid, r in saved["samples"].items()}
-        elapsed = saved["elapsed_s"]
-        load_before, load_after = saved.get("load", (0.0, 0.0))
+        saves = []
+        for path in args.from_json:
+            with open(path) as f:
+                saves.append(json.load(f))
+        if len({s["args"]["quick"] for s in saves}) > 1:
+            ap.error("cannot merge quick and full runs")
+        args.quick = saves[0]["args"]["quick"]
+        args.runs = max(s["args"]["runs"] for s in saves)
+        args.links = [l for l in RTT_MS if any(l in s["args"]["links"] for s in saves)]
+        args.only = None
+        results = {}
+        for s in saves:
+            for cid, r in s["samples"].items():
+                results[cid] = {k: [Sample(**x) for x in v] for k, v in r.items()}
+        # Only the cells some run measured, in the usual order.
+        cells = [c for c in make_cells(args) if c["id"] in results]
+        elapsed = sum(s["elapsed_s"] for s in saves)
+        load_before = saves[0].get("load", (0.0, 0.0))[0]
+        load_after = saves[-1].get("load", (0.0, 0.0))[1]
     else:
         b = Bench(args)
         load_before = os.getloadavg()[0]
@@ -653,7 +668,7 @@ def main():
     with open(out, "w") as f:
         f.write(md)
     if args.from_json:
-        log(f"rewrote {out} from {args.from_json}")
+        log(f"rewrote {out} from {', '.join(args.from_json)}")
         return
     raw = os.path.join(root, ".cache/bench", "results-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
     with open(raw, "w") as f:

@@ -5,6 +5,20 @@
 //! driver; `proto` is the sans-IO SSH core.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
+// Peer and file input must never panic (issue 9): library code returns errors.
+// Test code may unwrap; the one deliberate panic (OS RNG failure) is allowed
+// where it is.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 // Callback-holding fields are boxed closures; naming each type adds nothing.
 #![allow(clippy::type_complexity)]
 

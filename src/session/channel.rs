@@ -114,6 +114,9 @@ pub struct Channel {
     pub pending_adjust: u32,
     /// SCP file bookkeeping (set by `scp_recv`/`scp_send`).
     pub scp: Option<super::scp::ScpTail>,
+    /// When set (SFTP), stream 0 is cut into length-prefixed records here
+    /// instead of queueing in `data`.
+    pub framer: Option<super::framer::Framer>,
 }
 
 impl Channel {
@@ -126,20 +129,22 @@ impl Channel {
         }
         self.local_window -= data.len() as u32;
         let mode = self.ext_mode.unwrap_or(ExtendedMode::Normal);
-        if !ext {
-            self.data.extend(data);
+        if !ext || (stream == 1 && mode == ExtendedMode::Merge) {
+            match self.framer.as_mut() {
+                Some(f) => f.feed(data),
+                None => self.data.extend(data),
+            }
         } else if stream != 1 || mode == ExtendedMode::Ignore {
             // Ignored data still counts against the window; give it back.
             self.pending_adjust = self.pending_adjust.saturating_add(data.len() as u32);
-        } else if mode == ExtendedMode::Merge {
-            self.data.extend(data);
         } else {
             self.ext_data.extend(data);
         }
     }
 
     fn unread(&self) -> u32 {
-        (self.data.len() + self.ext_data.len()).min(u32::MAX as usize) as u32
+        let framed = self.framer.as_ref().map_or(0, |f| f.buffered());
+        (self.data.len() + self.ext_data.len() + framed).min(u32::MAX as usize) as u32
     }
 }
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod channel;
 pub mod driver;
 pub mod forward;
+pub mod framer;
 #[cfg(any(fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod io;

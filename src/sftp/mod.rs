@@ -30,6 +30,8 @@ pub use wire::{Attributes, StatVfs};
 pub const SFTP_VERSION: u32 = 3;
 /// Largest SFTP packet we accept (LIBSSH2_SFTP_PACKET_MAXLEN).
 pub const PACKET_MAX: usize = 256 * 1024;
+/// Shortest SFTP packet body: a type byte and a uint32 (request id or version).
+pub const MIN_PACKET_LEN: usize = 5;
 /// Largest NAME reply to a READDIR we accept: some servers pack many entries
 /// into one reply, so libssh2 exempts these from `PACKET_MAX`; we bound it still.
 pub const READDIR_PACKET_MAX: usize = 4 * 1024 * 1024;

@@ -9,12 +9,15 @@
 //! checked (length bounds, known type, known request id), and filed by request
 //! id; consumed bytes are granted back to the peer as window in large steps.
 
-use super::{fxp, protocol, ReqKind, Sftp, COALESCE_MAX, OUT_HIGH_WATER, PACKET_MAX, READDIR_PACKET_MAX};
+use super::{
+    fxp, protocol, ReqKind, Sftp, COALESCE_MAX, MIN_PACKET_LEN, OUT_HIGH_WATER, PACKET_MAX, READDIR_PACKET_MAX,
+};
 use super::{wire, WINDOW_GRANT_STEP};
 use crate::error::{code, Error, Result};
 use crate::proto::msg;
 use crate::proto::wire::Writer;
 use crate::session::channel::MAX_WINDOW;
+use crate::session::framer::Framer;
 use crate::session::Session;
 
 /// Bytes reserved at the start of each outgoing message: type, channel, length.
@@ -22,7 +25,8 @@ pub(crate) const MSG_HDR: usize = 9;
 /// Largest channel payload we send in one message, whatever the peer allows.
 const MAX_CHANNEL_CHUNK: usize = 256 * 1024;
 
-fn peek_u32(q: &std::collections::VecDeque<u8>, at: usize) -> u32 {
+/// The big-endian uint32 at `at` (missing bytes read as zero).
+fn peek_u32(q: &[u8], at: usize) -> u32 {
     let mut b = [0u8; 4];
     for (i, x) in b.iter_mut().enumerate() {
         *x = q.get(at + i).copied().unwrap_or(0);
@@ -54,6 +58,12 @@ impl Sftp {
         }
         self.outstanding.insert(id, rk);
         id
+    }
+
+    /// Whether `p` (a record, at least its first 5 bytes) is a NAME reply to
+    /// an outstanding READDIR: the only reply allowed past `PACKET_MAX`.
+    fn is_readdir_reply(&self, p: &[u8]) -> bool {
+        p.first() == Some(&fxp::NAME) && self.outstanding.get(&peek_u32(p, 1)) == Some(&ReqKind::Readdir)
     }
 
     /// Files a framed packet by request id.
@@ -160,36 +170,36 @@ impl Session {
         let Session { sftp, channels, conn, .. } = self;
         let st = sftp.map.get_mut(&sid).ok_or(Error::new(code::BAD_USE, "Invalid SFTP instance"))?;
         let ch = channels.map.get_mut(&st.channel).ok_or(Error::new(code::CHANNEL_UNKNOWN, "SFTP channel gone"))?;
-        let mut consumed: usize = 0;
-        while ch.data.len() >= 4 {
-            let len = peek_u32(&ch.data, 0) as usize;
-            if len < 5 {
-                return Err(protocol("Invalid SFTP packet size"));
-            }
-            if len > PACKET_MAX {
-                if ch.data.len() < 9 {
-                    break;
-                }
-                let id = peek_u32(&ch.data, 5);
-                let readdir = ch.data.get(4) == Some(&fxp::NAME)
-                    && st.outstanding.get(&id) == Some(&ReqKind::Readdir)
-                    && len <= READDIR_PACKET_MAX;
-                if !readdir {
-                    return Err(Error::new(code::CHANNEL_PACKET_EXCEEDED, "SFTP packet too large"));
-                }
-            }
-            if ch.data.len() < 4 + len {
-                break;
-            }
-            ch.data.drain(..4);
-            let mut p = Vec::with_capacity(len);
+        // Records are cut as the channel data arrives (src/session/framer.rs);
+        // bytes queued before framing began are fed in first.
+        let framer = ch.framer.get_or_insert_with(|| Framer::new(MIN_PACKET_LEN, READDIR_PACKET_MAX));
+        if !ch.data.is_empty() {
             let (a, b) = ch.data.as_slices();
-            let ka = a.len().min(len);
-            p.extend_from_slice(&a[..ka]);
-            p.extend_from_slice(&b[..len - ka]);
-            ch.data.drain(..len);
-            consumed += 4 + len;
+            framer.feed(a);
+            framer.feed(b);
+            ch.data.clear();
+        }
+        let mut consumed: usize = 0;
+        while let Some(p) = framer.pop() {
+            consumed += 4 + p.len();
+            if p.len() > PACKET_MAX && !st.is_readdir_reply(&p) {
+                return Err(Error::new(code::CHANNEL_PACKET_EXCEEDED, "SFTP packet too large"));
+            }
             st.accept(p)?;
+        }
+        if let Some(len) = framer.bad_len() {
+            return Err(if len < MIN_PACKET_LEN {
+                protocol("Invalid SFTP packet size")
+            } else {
+                Error::new(code::CHANNEL_PACKET_EXCEEDED, "SFTP packet too large")
+            });
+        }
+        // An oversized record is refused as soon as its type and id show it
+        // is not a directory listing, not after it has all arrived.
+        if let Some((len, head)) = framer.partial() {
+            if len > PACKET_MAX && head.len() >= 5 && !st.is_readdir_reply(head) {
+                return Err(Error::new(code::CHANNEL_PACKET_EXCEEDED, "SFTP packet too large"));
+            }
         }
         st.ungranted = st.ungranted.saturating_add(consumed as u32);
         let grant = st.ungranted.saturating_add(ch.pending_adjust);
@@ -217,7 +227,10 @@ impl Session {
     fn sftp_check_alive(&mut self, sid: u32) -> Result<()> {
         let chan = self.sftp_st(sid)?.channel;
         let ch = self.channels.map.get(&chan).ok_or(Error::new(code::CHANNEL_UNKNOWN, "SFTP channel gone"))?;
-        if (ch.close_received || ch.eof_received) && ch.data.len() < 4 {
+        if (ch.close_received || ch.eof_received)
+            && ch.data.len() < 4
+            && !ch.framer.as_ref().is_some_and(|f| f.has_ready())
+        {
             return Err(Error::new(code::CHANNEL_CLOSED, "SFTP channel closed by the server"));
         }
         Ok(())

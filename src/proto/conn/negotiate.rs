@@ -34,7 +34,7 @@ pub const MAX_NAME_LIST_LEN: usize = 16 * 1024;
 #[derive(Debug, Clone)]
 pub struct KexInit {
     /// The ten name-lists.
-    pub lists: Vec<Vec<String>>,
+    pub lists: [Vec<String>; NAME_LISTS],
     /// Whether a guessed kex packet follows.
     pub first_kex_follows: bool,
 }
@@ -59,14 +59,14 @@ pub fn parse(payload: &[u8]) -> Result<KexInit> {
         return Err(Error::proto("Expected KEXINIT"));
     }
     r.bytes(16)?;
-    let mut lists = Vec::with_capacity(NAME_LISTS);
-    for _ in 0..NAME_LISTS {
+    let mut lists: [Vec<String>; NAME_LISTS] = Default::default();
+    for list in lists.iter_mut() {
         let s = r.string()?;
         if s.len() > MAX_NAME_LIST_LEN {
             return Err(Error::proto("KEXINIT name-list too long"));
         }
         let s = std::str::from_utf8(s).map_err(|_| Error::proto("KEXINIT name-list not ASCII"))?;
-        lists.push(if s.is_empty() { Vec::new() } else { s.split(',').map(str::to_owned).collect() });
+        *list = if s.is_empty() { Vec::new() } else { s.split(',').map(str::to_owned).collect() };
     }
     let first_kex_follows = r.bool()?;
     r.u32()?;
@@ -176,7 +176,7 @@ mod tests {
     fn picks_first_of_ours_and_skips_macs_for_aead() {
         let ours = lists("a,b,ext-info-c,kex-strict-c-v00@openssh.com", "h1,h2", "aead,ctr", "m1,m2", "none");
         let theirs = KexInit {
-            lists: lists("b,a,kex-strict-s-v00@openssh.com", "h2", "ctr,aead", "m2", "none").to_vec(),
+            lists: lists("b,a,kex-strict-s-v00@openssh.com", "h2", "ctr,aead", "m2", "none"),
             first_kex_follows: false,
         };
         let n = negotiate(&ours, &theirs, |c| c == "aead").unwrap();
@@ -190,7 +190,7 @@ mod tests {
     #[test]
     fn no_common_cipher_is_kex_failure() {
         let ours = lists("a", "h", "x", "m", "none");
-        let theirs = KexInit { lists: lists("a", "h", "y", "m", "none").to_vec(), first_kex_follows: false };
+        let theirs = KexInit { lists: lists("a", "h", "y", "m", "none"), first_kex_follows: false };
         assert_eq!(negotiate(&ours, &theirs, |_| false).unwrap_err().code, code::KEX_FAILURE);
     }
 

@@ -16,7 +16,7 @@ use std::ops::Range;
 use zeroize::Zeroize;
 
 /// Bytes of the `packet_length` field.
-const LEN_FIELD: usize = 4;
+pub(super) const LEN_FIELD: usize = 4;
 
 /// Random bytes fetched from the OS at a time for padding, so that sealing a
 /// packet does not cost a system call.
@@ -67,7 +67,7 @@ fn pick_layout(engine: &Engine, mac: Option<&PacketMac>) -> Result<Layout> {
         Engine::Plain => Ok(Layout::Plain),
         Engine::Block(_) => need_mac(mac),
         Engine::Gcm(_) => Ok(Layout::Gcm),
-        Engine::ChachaSeal(_) | Engine::ChachaOpen(_) => Ok(Layout::Chacha),
+        Engine::Chacha(_) => Ok(Layout::Chacha),
     }
 }
 
@@ -224,14 +224,10 @@ impl Sealer {
                 let tag = g.seal(&len, body)?;
                 out.extend_from_slice(&tag);
             }
-            (Engine::ChachaSeal(k), _) => {
-                let mut tag = [0u8; AEAD_TAG_LEN];
-                if let Some(pkt) = out.get_mut(start..) {
-                    k.seal_in_place(seq, pkt, &mut tag);
-                }
+            (Engine::Chacha(k), _) => {
+                let tag = k.seal(seq, out.get_mut(start..).unwrap_or_default())?;
                 out.extend_from_slice(&tag);
             }
-            (Engine::ChachaOpen(_), _) => return Err(Error::new(code::ENCRYPT, "opening key used to seal")),
         }
         Ok(())
     }
@@ -250,7 +246,7 @@ impl Sealer {
 }
 
 /// Splits a packet into its 4-byte length field (copied) and the rest.
-fn split_len(pkt: &mut [u8]) -> Result<([u8; 4], &mut [u8])> {
+pub(super) fn split_len(pkt: &mut [u8]) -> Result<([u8; 4], &mut [u8])> {
     if pkt.len() < LEN_FIELD {
         return Err(Error::proto("packet shorter than its length field"));
     }
@@ -332,10 +328,11 @@ impl Opener {
                     return Ok(None);
                 };
                 let raw = match &mut self.p.engine {
-                    Engine::ChachaOpen(k) => {
-                        let mut enc = [0u8; 4];
-                        enc.copy_from_slice(first.get(..LEN_FIELD).unwrap_or(&[0; 4]));
-                        k.decrypt_packet_length(seq, enc)
+                    Engine::Chacha(k) => {
+                        let mut l = [0u8; 4];
+                        l.copy_from_slice(first.get(..LEN_FIELD).unwrap_or(&[0; 4]));
+                        k.crypt_length(seq, &mut l)?;
+                        l
                     }
                     Engine::Block(m) if self.p.layout == Layout::EncryptAndMac => {
                         // Decrypt only the first block; `pending` records that it is done.
@@ -388,13 +385,7 @@ impl Opener {
                 let (l, rest) = split_len(body)?;
                 g.open(&l, rest, auth)?;
             }
-            (Engine::ChachaOpen(k), _) => {
-                let tag: &[u8; AEAD_TAG_LEN] =
-                    (&*auth).try_into().map_err(|_| Error::new(code::DECRYPT, "bad tag length"))?;
-                k.open_in_place(seq, body, tag)
-                    .map_err(|_| Error::new(code::DECRYPT, "chacha20-poly1305 authentication failed"))?;
-            }
-            (Engine::ChachaSeal(_), _) => return Err(Error::new(code::DECRYPT, "sealing key used to open")),
+            (Engine::Chacha(k), _) => k.open(seq, body, auth)?,
         }
         let padlen = usize::from(*body.get(LEN_FIELD).ok_or(Error::proto("empty packet"))?);
         if padlen < MIN_PADDING || padlen >= len {
