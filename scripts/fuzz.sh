@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECONDS_EACH=${1:-${FUZZ_SECONDS:-60}}
 shift || true
-ALL_TARGETS="packet conn kex kexinit session scp privkey pubkey knownhost agent"
+ALL_TARGETS="packet conn kex kexinit session scp privkey pubkey knownhost agent sftp"
 TARGETS=${*:-$ALL_TARGETS}
 SANITIZER=${FUZZ_SANITIZER:-address}
 RSS_LIMIT_MB=2048       # per fuzz process; the machine has 24 GiB shared with others

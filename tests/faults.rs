@@ -11,6 +11,15 @@
 //!   call then fails with a socket error (never EAGAIN forever, never a
 //!   timeout), no crash, and whatever arrived before the close is exact.
 //!
+//! The same faults over an SFTP session (handshake, auth, SFTP init, upload
+//! of SFTP_BYTES with the write pipeline, read-back with read-ahead, stat,
+//! readdir, realpath, shutdown): EAGAIN + one-byte moves in both modes must
+//! give the reference result; a close after N bytes is sampled at
+//! SFTP_POINTS_PER_STAGE points SFTP_STAGE_STRIDE bytes apart after the start
+//! of every SFTP stage plus every SFTP_SPAN_STRIDE bytes across the SFTP part,
+//! and must fail cleanly, never hand out wrong data, and never acknowledge a
+//! write the server's disk does not hold.
+//!
 //! Also builds and runs tests/c/alloc_fail.c (a session allocator that fails
 //! its N-th allocation, for every N of every flow) with the fixture sshd and
 //! an ssh-agent.
@@ -30,7 +39,9 @@ use ssh2::ffi::channel::*;
 use ssh2::ffi::handle::LIBSSH2_SESSION;
 use ssh2::ffi::scp::*;
 use ssh2::ffi::session::*;
+use ssh2::ffi::sftp::*;
 use ssh2::ffi::types::libssh2_struct_stat;
+use ssh2::ffi::types::LIBSSH2_SFTP_ATTRIBUTES;
 use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 use ssh2::session::io::wait_fd;
 
@@ -294,8 +305,8 @@ impl<'a> Flow<'a> {
         let _ = self.call("channel_free", || Self::rc(unsafe { libssh2_channel_free(ch) }));
     }
 
-    /// The whole flow; stops at the first failing stage.
-    fn run(&self, remote: &Path, out: &mut Outcome) -> Result<(), (&'static str, c_int)> {
+    /// Handshake and publickey authentication.
+    fn login(&self) -> Result<(), (&'static str, c_int)> {
         let fd = self.tcp.as_raw_fd();
         // SAFETY: live session and socket.
         self.call("handshake", || Self::rc(unsafe { libssh2_session_handshake(self.p, fd) }))
@@ -317,7 +328,12 @@ impl<'a> Flow<'a> {
                 )
             })
         })
-        .map_err(|e| ("auth", e))?;
+        .map_err(|e| ("auth", e))
+    }
+
+    /// The whole flow; stops at the first failing stage.
+    fn run(&self, remote: &Path, out: &mut Outcome) -> Result<(), (&'static str, c_int)> {
+        self.login()?;
 
         // exec cat
         let kind = b"session";
@@ -528,6 +544,392 @@ fn closes_after_every_sent_byte_n() {
     closes_after_n(false);
 }
 
+// ---- SFTP under the same faults ------------------------------------------------
+
+/// Bytes of the SFTP file: several hundred KiB, so writes and read-ahead keep
+/// many requests in flight (not a multiple of any request size).
+const SFTP_BYTES: usize = 300_000;
+/// Read buffer of the SFTP read-back (smaller than one DATA reply).
+const SFTP_READ_BUF: usize = 20_000;
+/// Files the SFTP flow's directory holds besides the uploaded one.
+const SFTP_DIR_FILES: [&str; 3] = ["alpha", "beta", "gamma"];
+/// Name of the uploaded file inside that directory.
+const SFTP_UPLOAD: &str = "up.bin";
+/// Close points: this many after each stage boundary of the reference ...
+const SFTP_POINTS_PER_STAGE: usize = 6;
+/// ... this far apart (a prime: the points fall at varied packet offsets) ...
+const SFTP_STAGE_STRIDE: usize = 211;
+/// ... plus one every this many bytes across the whole SFTP part (a prime).
+const SFTP_SPAN_STRIDE: usize = 24_989;
+
+/// What the SFTP flow produced; a stage that failed keeps what it got so far.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct SftpOutcome {
+    /// Bytes the server acknowledged (libssh2_sftp_write's returns).
+    written: usize,
+    /// The file as read back.
+    read: Vec<u8>,
+    /// The file's size as stat reported it.
+    stat_size: Option<u64>,
+    /// Directory entries, sorted.
+    names: Vec<String>,
+    /// REALPATH of the directory.
+    realpath: Option<String>,
+    /// (stage, error code) of the first failure.
+    failed: Option<(&'static str, c_int)>,
+    /// (stage, bytes sent, bytes received) at the start of each stage.
+    stages: Vec<(&'static str, usize, usize)>,
+    sent: usize,
+    received: usize,
+    eagains: usize,
+}
+
+impl Flow<'_> {
+    fn sftp_step(&self, stage: &str, f: impl FnMut() -> Step<c_int>) -> Step<()> {
+        self.call(stage, f).map(|_| ())
+    }
+
+    /// An SFTP call returning a count (negative: error).
+    fn count(n: isize) -> Step<usize> {
+        if n < 0 {
+            Err(n as c_int)
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    /// SFTP stage: a session error code, or LIBSSH2_ERROR_SFTP_PROTOCOL with the server's status.
+    fn sftp_rc(r: c_int) -> Step<c_int> {
+        if r < 0 {
+            Err(r)
+        } else {
+            Ok(r)
+        }
+    }
+
+    fn mark(&self, out: &mut SftpOutcome, stage: &'static str) {
+        out.stages.push((stage, self.faults.sent, self.faults.received));
+    }
+
+    fn open(
+        &self,
+        stage: &str,
+        sftp: *mut LIBSSH2_SFTP,
+        path: &CString,
+        flags: std::ffi::c_ulong,
+        kind: c_int,
+    ) -> Step<*mut LIBSSH2_SFTP_HANDLE> {
+        self.call(stage, || {
+            // SAFETY: live SFTP instance; path valid.
+            self.null_or(unsafe {
+                libssh2_sftp_open_ex(sftp, path.as_ptr(), path.as_bytes().len() as u32, flags, 0o644, kind)
+            })
+        })
+    }
+
+    /// Closes a handle; the handle is gone afterwards whatever the result.
+    fn close_handle(&self, stage: &str, h: *mut LIBSSH2_SFTP_HANDLE) -> Step<()> {
+        // SAFETY: live handle, released by the call unless it answers EAGAIN (then retried).
+        self.sftp_step(stage, || Self::sftp_rc(unsafe { libssh2_sftp_close_handle(h) }))
+    }
+
+    /// Login, SFTP init, upload, read back with read-ahead, stat, readdir,
+    /// realpath, shutdown, disconnect; stops at the first failing stage.
+    fn run_sftp(&self, dir: &Path, out: &mut SftpOutcome) -> Result<(), (&'static str, c_int)> {
+        self.login()?;
+        self.mark(out, "sftp_init");
+        // SAFETY: live session.
+        let sftp = self
+            .call("sftp_init", || self.null_or(unsafe { libssh2_sftp_init(self.p) }))
+            .map_err(|e| ("sftp_init", e))?;
+        let r = self.run_sftp_ops(sftp, dir, out);
+        self.mark(out, "sftp_shutdown");
+        // SAFETY: live instance, released by the call unless it answers EAGAIN.
+        let down = self.sftp_step("sftp_shutdown", || Self::sftp_rc(unsafe { libssh2_sftp_shutdown(sftp) }));
+        r?;
+        down.map_err(|e| ("sftp_shutdown", e))?;
+        self.mark(out, "disconnect");
+        let bye = CString::new("bye").unwrap();
+        // SAFETY: live session.
+        self.call("disconnect", || {
+            Self::rc(unsafe { libssh2_session_disconnect_ex(self.p, 11, bye.as_ptr(), c"".as_ptr()) })
+        })
+        .map_err(|e| ("disconnect", e))
+    }
+
+    fn run_sftp_ops(
+        &self,
+        sftp: *mut LIBSSH2_SFTP,
+        dir: &Path,
+        out: &mut SftpOutcome,
+    ) -> Result<(), (&'static str, c_int)> {
+        use ssh2::ffi::types::fxf;
+        let file = CString::new(dir.join(SFTP_UPLOAD).to_str().unwrap()).unwrap();
+        let content = pattern(SFTP_BYTES, 17);
+
+        self.mark(out, "open_write");
+        let h = self
+            .open("open_write", sftp, &file, fxf::WRITE | fxf::CREAT | fxf::TRUNC, 0)
+            .map_err(|e| ("open_write", e))?;
+        self.mark(out, "write");
+        let r = (|| {
+            while out.written < content.len() {
+                let rest = &content[out.written..];
+                let n = self.call("write", || {
+                    // SAFETY: live handle; readable buffer.
+                    Self::count(unsafe { libssh2_sftp_write(h, rest.as_ptr().cast(), rest.len()) })
+                })?;
+                assert!(n > 0 && n <= rest.len(), "write returned {n} of {}", rest.len());
+                out.written += n;
+            }
+            Ok(())
+        })();
+        self.mark(out, "close_write");
+        let c = self.close_handle("close_write", h);
+        r.map_err(|e| ("write", e))?;
+        c.map_err(|e| ("close_write", e))?;
+
+        self.mark(out, "open_read");
+        let h = self.open("open_read", sftp, &file, fxf::READ, 0).map_err(|e| ("open_read", e))?;
+        self.mark(out, "read");
+        let r = (|| {
+            let mut buf = vec![0u8; SFTP_READ_BUF];
+            loop {
+                let n = self.call("read", || {
+                    // SAFETY: live handle; writable buffer.
+                    Self::count(unsafe { libssh2_sftp_read(h, buf.as_mut_ptr().cast(), buf.len()) })
+                })?;
+                if n == 0 {
+                    return Ok(());
+                }
+                out.read.extend_from_slice(&buf[..n]);
+                assert!(out.read.len() <= SFTP_BYTES, "read past the end of the file");
+            }
+        })();
+        self.mark(out, "close_read");
+        let c = self.close_handle("close_read", h);
+        r.map_err(|e| ("read", e))?;
+        c.map_err(|e| ("close_read", e))?;
+
+        self.mark(out, "stat");
+        // SAFETY: all-zero attributes are valid.
+        let mut a: LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
+        self.sftp_step("stat", || {
+            // SAFETY: live instance; path and attributes valid.
+            Self::sftp_rc(unsafe { libssh2_sftp_stat_ex(sftp, file.as_ptr(), file.as_bytes().len() as u32, 0, &mut a) })
+        })
+        .map_err(|e| ("stat", e))?;
+        out.stat_size = Some(a.filesize);
+
+        self.mark(out, "opendir");
+        let cdir = CString::new(dir.to_str().unwrap()).unwrap();
+        let h = self.open("opendir", sftp, &cdir, 0, 1).map_err(|e| ("opendir", e))?;
+        self.mark(out, "readdir");
+        let r = (|| {
+            let mut name = [0u8; 256];
+            let mut long = [0u8; 512];
+            loop {
+                // SAFETY: all-zero attributes are valid.
+                let mut a: LIBSSH2_SFTP_ATTRIBUTES = unsafe { std::mem::zeroed() };
+                let n = self.call("readdir", || {
+                    // SAFETY: live handle; writable buffers.
+                    Self::sftp_rc(unsafe {
+                        libssh2_sftp_readdir_ex(
+                            h,
+                            name.as_mut_ptr().cast(),
+                            name.len(),
+                            long.as_mut_ptr().cast(),
+                            long.len(),
+                            &mut a,
+                        )
+                    })
+                })? as usize;
+                if n == 0 {
+                    return Ok(());
+                }
+                out.names.push(String::from_utf8_lossy(&name[..n]).into_owned());
+            }
+        })();
+        out.names.sort();
+        self.mark(out, "closedir");
+        let c = self.close_handle("closedir", h);
+        r.map_err(|e| ("readdir", e))?;
+        c.map_err(|e| ("closedir", e))?;
+
+        self.mark(out, "realpath");
+        let mut target = [0u8; 1024];
+        let n = self
+            .call("realpath", || {
+                // SAFETY: live instance; path valid, target writable.
+                Self::sftp_rc(unsafe {
+                    libssh2_sftp_symlink_ex(
+                        sftp,
+                        cdir.as_ptr(),
+                        cdir.as_bytes().len() as u32,
+                        target.as_mut_ptr().cast(),
+                        target.len() as u32,
+                        2,
+                    )
+                })
+            })
+            .map_err(|e| ("realpath", e))? as usize;
+        out.realpath = Some(String::from_utf8_lossy(&target[..n]).into_owned());
+        Ok(())
+    }
+}
+
+/// Runs the SFTP flow once with `plan` in a fresh directory; returns what it produced.
+fn sftp_flow(sshd: &Sshd, plan: Plan, blocking: bool, tag: &str) -> SftpOutcome {
+    let dir = sshd.dir.path().join(format!("sftp-{tag}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    for f in SFTP_DIR_FILES {
+        std::fs::write(dir.join(f), f).unwrap();
+    }
+    let f = Flow::start(sshd, plan, blocking);
+    let mut out = SftpOutcome::default();
+    if let Err(e) = f.run_sftp(&dir, &mut out) {
+        out.failed = Some(e);
+    }
+    // Whatever the server acknowledged is on its disk, exactly.
+    let on_disk = std::fs::read(dir.join(SFTP_UPLOAD)).unwrap_or_default();
+    let want = pattern(SFTP_BYTES, 17);
+    assert!(on_disk.len() >= out.written, "acknowledged {} bytes, {} on disk", out.written, on_disk.len());
+    assert!(on_disk[..out.written] == want[..out.written], "acknowledged bytes differ on disk");
+    out.sent = f.faults.sent;
+    out.received = f.faults.received;
+    out.eagains = f.faults.eagains;
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// The SFTP reference: blocking, no faults; checked against the file system.
+fn sftp_reference(sshd: &Sshd) -> SftpOutcome {
+    let r = sftp_flow(sshd, Plan::default(), true, "ref");
+    assert_eq!(r.failed, None, "reference SFTP flow failed");
+    assert_eq!(r.written, SFTP_BYTES);
+    assert!(r.read == pattern(SFTP_BYTES, 17), "read-back differs");
+    assert_eq!(r.stat_size, Some(SFTP_BYTES as u64));
+    let mut names: Vec<String> =
+        [".", "..", SFTP_UPLOAD].iter().chain(SFTP_DIR_FILES.iter()).map(|s| s.to_string()).collect();
+    names.sort();
+    assert_eq!(r.names, names);
+    assert!(r.realpath.as_deref().is_some_and(|p| p.ends_with("sftp-ref")), "realpath {:?}", r.realpath);
+    r
+}
+
+/// Asserts that `o` equals the SFTP reference in everything the server decided.
+fn same_sftp_result(o: &SftpOutcome, r: &SftpOutcome, what: &str) {
+    assert_eq!(o.failed, None, "{what}");
+    assert_eq!(o.written, r.written, "{what}");
+    assert!(o.read == r.read, "{what}: read-back differs");
+    assert_eq!(o.stat_size, r.stat_size, "{what}");
+    assert_eq!(o.names, r.names, "{what}");
+    let tail = |p: &Option<String>| p.as_deref().and_then(|p| p.rsplit_once("sftp-")).map(|(a, _)| a.to_string());
+    assert_eq!(tail(&o.realpath), tail(&r.realpath), "{what}: realpath");
+}
+
+#[test]
+fn sftp_eagain_and_one_byte_moves_at_every_boundary() {
+    let sshd = Sshd::start();
+    let r = sftp_reference(&sshd);
+    for blocking in [false, true] {
+        let started = Instant::now();
+        let o = sftp_flow(&sshd, Plan { eagain_one_byte: true, ..Plan::default() }, blocking, "nb");
+        same_sftp_result(&o, &r, &format!("SFTP one-byte (blocking {blocking})"));
+        assert!(o.eagains >= o.sent + o.received, "{} EAGAINs for {} bytes", o.eagains, o.sent + o.received);
+        println!(
+            "SFTP one-byte (blocking {blocking}): {} bytes sent, {} received, {} EAGAINs, {:?}",
+            o.sent,
+            o.received,
+            o.eagains,
+            started.elapsed()
+        );
+    }
+}
+
+/// SFTP close points: `SFTP_POINTS_PER_STAGE` after the start of each stage
+/// of the reference, one every `SFTP_SPAN_STRIDE` bytes from SFTP init on,
+/// and one well past the end.
+fn sftp_close_points(r: &SftpOutcome, recv_side: bool) -> Vec<usize> {
+    let at = |&(_, s, rcv): &(&str, usize, usize)| if recv_side { rcv } else { s };
+    let total = if recv_side { r.received } else { r.sent };
+    let start = r.stages.first().map(at).unwrap_or(0);
+    let mut v: Vec<usize> = r
+        .stages
+        .iter()
+        .map(at)
+        .flat_map(|b| (0..SFTP_POINTS_PER_STAGE).map(move |k| b + k * SFTP_STAGE_STRIDE))
+        .collect();
+    v.extend((start..total).step_by(SFTP_SPAN_STRIDE));
+    v.push(total + PAST_END);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Closes the connection after each sampled byte count of the SFTP part in one
+/// direction: each run fails cleanly, never with wrong data, or completes.
+fn sftp_closes_after_n(recv_side: bool) {
+    let sshd = Sshd::start();
+    let r = sftp_reference(&sshd);
+    let points = sftp_close_points(&r, recv_side);
+    let started = Instant::now();
+    let mut failed = 0;
+    let mut stages = std::collections::BTreeMap::new();
+    for (i, &n) in points.iter().enumerate() {
+        let plan = if recv_side {
+            Plan { recv_close_at: Some(n), ..Plan::default() }
+        } else {
+            Plan { send_close_at: Some(n), ..Plan::default() }
+        };
+        let blocking = i % 2 == 0;
+        let o = sftp_flow(&sshd, plan, blocking, "close");
+        let what =
+            format!("SFTP close after {n} {} (blocking {blocking})", if recv_side { "received" } else { "sent" });
+        match o.failed {
+            None => same_sftp_result(&o, &r, &what),
+            Some((stage, rc)) => {
+                failed += 1;
+                *stages.entry(stage).or_insert(0) += 1;
+                assert!(rc < 0 && rc != code::EAGAIN, "{what}: {stage} gave {rc}");
+                assert!(o.written <= SFTP_BYTES, "{what}: more written than given");
+                assert!(r.read.starts_with(&o.read), "{what}: read-back is not a prefix");
+                if let Some(size) = o.stat_size {
+                    assert_eq!(Some(size), r.stat_size, "{what}: stat");
+                }
+                assert!(o.names.iter().all(|n| r.names.contains(n)), "{what}: names {:?}", o.names);
+                if recv_side {
+                    assert!(o.received <= n, "{what}: read past the close");
+                } else {
+                    assert!(o.sent <= n, "{what}: wrote past the close");
+                }
+            }
+        }
+    }
+    let completed = points.len() - failed;
+    println!(
+        "SFTP: {} close points over {} bytes {}: {failed} failed cleanly {stages:?}, {completed} completed, in {:?}",
+        points.len(),
+        if recv_side { r.received } else { r.sent },
+        if recv_side { "received" } else { "sent" },
+        started.elapsed()
+    );
+    assert!(failed > 0, "no close point interrupted the flow");
+    assert!(completed > 0, "the close point past the end did not complete");
+}
+
+#[test]
+fn sftp_closes_after_received_byte_n() {
+    sftp_closes_after_n(true);
+}
+
+#[test]
+fn sftp_closes_after_sent_byte_n() {
+    sftp_closes_after_n(false);
+}
+
 // ---- failing allocator (tests/c/alloc_fail.c) ----------------------------------
 
 /// How long ssh-agent may take to create its socket.
@@ -614,11 +1016,12 @@ fn failing_allocator_every_allocation_of_every_flow() {
         .env("SSHD_USER", &sshd.user)
         .env("SSHD_KEY", &key.private)
         .env("SSHD_PUBKEY", &key.public)
+        .env("SSHD_DIR", sshd.dir.path())
         .env("SSH_AUTH_SOCK", &agent.sock)
         .output()
         .expect("run alloc_fail");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     println!("{text}");
     assert!(out.status.success(), "alloc_fail failed:\n{text}");
-    assert!(text.contains("alloc_fail: 6 passed, 0 failed"), "a flow was skipped:\n{text}");
+    assert!(text.contains("alloc_fail: 7 passed, 0 failed"), "a flow was skipped:\n{text}");
 }

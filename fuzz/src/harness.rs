@@ -16,6 +16,8 @@ use ssh2::proto::kex::{self, GexParams, KexInput, KexStep};
 use ssh2::proto::transport::{self, DirectionKeys, Opener, Sealer};
 use ssh2::session::scp::{parse_c_line, parse_t_line};
 use ssh2::session::Session;
+use ssh2::sftp::fuzzing as sftp_server;
+use ssh2::sftp::{Attributes, LinkKind, OpenKind, StatKind};
 
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
@@ -32,6 +34,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("pubkey", pubkey),
     ("knownhost", knownhost),
     ("agent", agent),
+    ("sftp", sftp),
 ];
 
 /// Bytes of the length prefix of each payload in [`split_payloads`].
@@ -451,4 +454,195 @@ pub fn agent(data: &[u8]) {
     for alg in ["ssh-ed25519", "rsa-sha2-256", "sk-ssh-ed25519@openssh.com"] {
         let _ = agent::parse_sign_response(data, alg);
     }
+}
+
+/// Payload tag (first byte) of an sftp script entry sent as stderr data.
+const SFTP_TAG_STDERR: u8 = 0xfe;
+/// Payload tag of an sftp script entry sent as a raw SSH message (window
+/// adjust, EOF, close, requests...). Any other first byte: the whole payload
+/// is SFTP stream bytes in one CHANNEL_DATA (an SFTP packet starts with its
+/// length, whose first byte is 0).
+const SFTP_TAG_RAW: u8 = 0xff;
+/// Read buffer sizes the sftp target picks from (one byte: every read is
+/// short; 70000: several DATA replies per call).
+const SFTP_READ_BUFS: [usize; 4] = [1, 700, 4096, 70_000];
+/// Bytes the sftp target writes (several WRITE requests under a small limit).
+const SFTP_WRITE_BYTES: usize = 4096;
+/// Most directory entries the sftp target lists.
+const SFTP_MAX_NAMES: usize = 1024;
+
+/// What the sftp target got through: operation names that succeeded and
+/// byte counts, so tests can check that each seed reaches its replies.
+#[derive(Debug, Default)]
+pub struct SftpSummary {
+    /// Names of the operations that succeeded, in order.
+    pub ok: Vec<&'static str>,
+    /// File bytes read.
+    pub read: usize,
+    /// File bytes the server acknowledged.
+    pub written: usize,
+    /// Directory entries listed.
+    pub names: usize,
+}
+
+/// SFTP server replies. Byte 0 picks the operation groups (bit 0 paths:
+/// realpath/readlink/symlink; bit 1 stat/lstat/setstat; bit 2 open+fstat+read
+/// to EOF+close; bit 3 open+write+fsync+fstatvfs+close; bit 4 opendir+readdir
+/// to the end+close; bit 5 statvfs/mkdir/rmdir/unlink/rename/posix-rename;
+/// bit 6 shutdown). Byte 1: bit 0 = the script in one burst once the channel
+/// is accepted (else one message per read); bits 1-2 = read buffer size. The
+/// rest is split into payloads, each one channel message (see `SFTP_TAG_*`),
+/// after the messages that accept the channel and the subsystem; then the
+/// server closes.
+pub fn sftp(data: &[u8]) {
+    let _ = sftp_run(data);
+}
+
+/// The body of [`sftp`], returning what got through.
+pub fn sftp_run(data: &[u8]) -> SftpSummary {
+    let mut sum = SftpSummary::default();
+    let [sel, mode, rest @ ..] = data else { return sum };
+    let payloads = split_payloads(rest);
+    let budget = payloads.len() + 2;
+    let msgs: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| match p.split_first() {
+            Some((&SFTP_TAG_STDERR, body)) => sftp_server::extended_data_message(body),
+            Some((&SFTP_TAG_RAW, body)) => body.to_vec(),
+            _ => sftp_server::data_message(p),
+        })
+        .collect();
+    // The channel is accepted one message per read, as its requests go out
+    // (a reply ahead of its request is an error); the script follows.
+    let mut chunks: Vec<Vec<u8>> = sftp_server::accept_messages().iter().map(|m| frame_plain(&[m])).collect();
+    if mode & 1 == 0 {
+        chunks.extend(msgs.iter().map(|m| frame_plain(&[m])));
+    } else {
+        let refs: Vec<&[u8]> = msgs.iter().map(Vec::as_slice).collect();
+        chunks.push(frame_plain(&refs));
+    }
+    let mut s = Session::fuzz_established_chunks(chunks, true);
+    let Some(sid) = settle(&mut s, budget, |s| s.sftp_init()) else { return sum };
+    sum.ok.push("init");
+    let ok = |sum: &mut SftpSummary, name: &'static str, done: bool| {
+        if done {
+            sum.ok.push(name);
+        }
+    };
+    if sel & 1 != 0 {
+        let r = settle(&mut s, budget, |s| s.sftp_readlink(sid, b".", LinkKind::Realpath));
+        ok(&mut sum, "realpath", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_readlink(sid, b"/l", LinkKind::Readlink));
+        ok(&mut sum, "readlink", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_symlink(sid, b"/t", b"/l"));
+        ok(&mut sum, "symlink", r.is_some());
+    }
+    if sel & 2 != 0 {
+        let r = settle(&mut s, budget, |s| s.sftp_stat(sid, b"/f", StatKind::Stat));
+        ok(&mut sum, "stat", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_stat(sid, b"/f", StatKind::Lstat));
+        ok(&mut sum, "lstat", r.is_some());
+        let a = Attributes { flags: 0xf, size: 1, uid: 2, gid: 3, permissions: 0o644, atime: 4, mtime: 5 };
+        let r = settle(&mut s, budget, |s| s.sftp_setstat(sid, b"/f", &a));
+        ok(&mut sum, "setstat", r.is_some());
+    }
+    if sel & 4 != 0 {
+        if let Some(fh) = settle(&mut s, budget, |s| s.sftp_open(sid, b"/f", 1, 0o644, OpenKind::File, None)) {
+            sum.ok.push("open");
+            let r = settle(&mut s, budget, |s| s.sftp_fstat(sid, fh));
+            ok(&mut sum, "fstat", r.is_some());
+            let mut buf = vec![0u8; SFTP_READ_BUFS[usize::from(mode >> 1) & 3]];
+            let mut eof = false;
+            for _ in 0..MAX_READS {
+                match settle(&mut s, budget, |s| s.sftp_read(sid, fh, &mut buf)) {
+                    Some(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Some(n) => {
+                        assert!(n <= buf.len(), "sftp read returned {n} for a {} byte buffer", buf.len());
+                        sum.read += n;
+                    }
+                    None => break,
+                }
+            }
+            ok(&mut sum, "eof", eof);
+            let told = s.sftp_tell(sid, fh).ok();
+            if let Some(t) = told {
+                assert_eq!(t, sum.read as u64, "tell after reading {} bytes", sum.read);
+            }
+            let r = settle(&mut s, budget, |s| s.sftp_close(sid, fh));
+            ok(&mut sum, "close", r.is_some());
+        }
+    }
+    if sel & 8 != 0 {
+        if let Some(fh) = settle(&mut s, budget, |s| s.sftp_open(sid, b"/w", 0x1a, 0o600, OpenKind::File, None)) {
+            sum.ok.push("open-write");
+            let data = [0x5au8; SFTP_WRITE_BYTES];
+            while sum.written < data.len() {
+                match settle(&mut s, budget, |s| s.sftp_write(sid, fh, &data[sum.written..])) {
+                    Some(n) if n > 0 => {
+                        assert!(n <= data.len() - sum.written, "sftp write acknowledged more than it was given");
+                        sum.written += n;
+                    }
+                    _ => break,
+                }
+            }
+            let r = settle(&mut s, budget, |s| s.sftp_fsync(sid, fh));
+            ok(&mut sum, "fsync", r.is_some());
+            let r = settle(&mut s, budget, |s| s.sftp_fstatvfs(sid, fh));
+            ok(&mut sum, "fstatvfs", r.is_some());
+            let r = settle(&mut s, budget, |s| s.sftp_close(sid, fh));
+            ok(&mut sum, "close-write", r.is_some());
+        }
+    }
+    if sel & 16 != 0 {
+        if let Some(fh) = settle(&mut s, budget, |s| s.sftp_open(sid, b"/d", 0, 0, OpenKind::Dir, None)) {
+            sum.ok.push("opendir");
+            let mut end = false;
+            for i in 0..SFTP_MAX_NAMES {
+                // Every fourth entry is first refused (a caller's buffer too small): it must come again.
+                if i % 4 == 1 {
+                    let refuse = |_: &[u8], _: &[u8], _: &Attributes| -> Result<()> {
+                        Err(ssh2::error::Error::new(code::BUFFER_TOO_SMALL, "small"))
+                    };
+                    let _ = settle(&mut s, budget, |s| s.sftp_readdir(sid, fh, refuse));
+                }
+                let got = settle(&mut s, budget, |s| {
+                    s.sftp_readdir(sid, fh, |name, long, a| Ok((name.len(), long.len(), a.flags)))
+                });
+                match got {
+                    Some(Some(_)) => sum.names += 1,
+                    Some(None) => {
+                        end = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            ok(&mut sum, "readdir-end", end);
+            let r = settle(&mut s, budget, |s| s.sftp_close(sid, fh));
+            ok(&mut sum, "closedir", r.is_some());
+        }
+    }
+    if sel & 32 != 0 {
+        let r = settle(&mut s, budget, |s| s.sftp_statvfs(sid, b"/"));
+        ok(&mut sum, "statvfs", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_mkdir(sid, b"/m", 0o755));
+        ok(&mut sum, "mkdir", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_rmdir(sid, b"/m"));
+        ok(&mut sum, "rmdir", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_unlink(sid, b"/u"));
+        ok(&mut sum, "unlink", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_rename(sid, b"/a", b"/b", 7));
+        ok(&mut sum, "rename", r.is_some());
+        let r = settle(&mut s, budget, |s| s.sftp_posix_rename(sid, b"/b", b"/c"));
+        ok(&mut sum, "posix-rename", r.is_some());
+    }
+    let _ = s.sftp_last_error(sid);
+    if sel & 64 != 0 {
+        let r = settle(&mut s, budget, |s| s.sftp_shutdown(sid));
+        ok(&mut sum, "shutdown", r.is_some());
+    }
+    sum
 }

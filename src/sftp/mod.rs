@@ -13,6 +13,8 @@
 
 mod dir;
 mod file;
+#[cfg(any(fuzzing, feature = "fuzzing"))]
+pub mod fuzzing;
 mod init;
 mod ops;
 mod pipe;

@@ -7,9 +7,13 @@
  *
  * Flows without a server always run. With the fixture's environment
  * (scripts/sshd-fixture.sh DIR/env) the exit-signal flow runs against sshd,
- * and with SSH_AUTH_SOCK (an agent holding a key) the agent-sign flow too.
+ * and so does the SFTP flow (init, realpath, opendir/readdir_ex, stat, a
+ * failing open and readlink whose messages are fetched with want_buf, and
+ * shutdown; SSHD_DIR names the directory it lists), and with SSH_AUTH_SOCK
+ * (an agent holding a key) the agent-sign flow too.
  * Prints "alloc_fail: N passed, 0 failed". */
 #include <libssh2.h>
+#include <libssh2_sftp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,9 +203,9 @@ struct conn {
     LIBSSH2_CHANNEL *ch;
 };
 
-/* Connects, logs in and runs a command that dies of SIGTERM (before the
- * allocation counting starts: this part is not under test here). */
-static int conn_setup(LIBSSH2_SESSION *s, struct conn *c)
+/* Connects and logs in (before the allocation counting starts: this part
+ * is not under test here). */
+static int conn_login(LIBSSH2_SESSION *s, struct conn *c)
 {
     c->sock = fixture_connect(&c->f);
     if(c->sock < 0 || libssh2_session_handshake(s, c->sock) ||
@@ -209,6 +213,14 @@ static int conn_setup(LIBSSH2_SESSION *s, struct conn *c)
         fprintf(stderr, "  setup failed: %d\n", libssh2_session_last_errno(s));
         return -1;
     }
+    return 0;
+}
+
+/* Logs in and runs a command that dies of SIGTERM. */
+static int conn_setup(LIBSSH2_SESSION *s, struct conn *c)
+{
+    if(conn_login(s, c))
+        return -1;
     c->ch = libssh2_channel_open_session(s);
     if(!c->ch || libssh2_channel_exec(c->ch, "kill -TERM $$") || libssh2_channel_wait_eof(c->ch) ||
        libssh2_channel_close(c->ch) || libssh2_channel_wait_closed(c->ch)) {
@@ -266,9 +278,120 @@ static int flow_agent_sign(LIBSSH2_SESSION *s, void *ctx)
     return r;
 }
 
+/* The outcome of a call that returned NULL (or failed) because of the failing
+ * allocation, judged by the session's last error. */
+static int null_outcome(LIBSSH2_SESSION *s)
+{
+    return libssh2_session_last_errno(s) == LIBSSH2_ERROR_ALLOC && fail_at && made >= fail_at ?
+        FLOW_ALLOC : FLOW_BROKEN;
+}
+
+/* The last error after a failed SFTP request, copied with the session
+ * allocator (want_buf): the code must survive a failed copy. */
+static int sftp_error_message(LIBSSH2_SESSION *s, LIBSSH2_SFTP *sftp, int want_code, unsigned long want_fx)
+{
+    char *msg = (char *)"unchanged";
+    int len = -1;
+    EXPECT(libssh2_session_last_error(s, &msg, &len, 1) == want_code);
+    EXPECT(libssh2_sftp_last_error(sftp) == want_fx);
+    if(!msg) {
+        EXPECT(fail_at && made >= fail_at);
+        return FLOW_ALLOC;
+    }
+    EXPECT(len > 0 && (size_t)len == strlen(msg));
+    libssh2_free(s, msg);
+    return FLOW_OK;
+}
+
+static int flow_sftp_steps(LIBSSH2_SESSION *s, LIBSSH2_SFTP *sftp, const char *dir)
+{
+    LIBSSH2_SFTP_HANDLE *h;
+    LIBSSH2_SFTP_ATTRIBUTES a;
+    char name[512], longent[1024], target[1024], missing[1024];
+    int n, entries = 0, r = FLOW_OK;
+
+    n = libssh2_sftp_realpath(sftp, dir, target, sizeof(target));
+    if(n < 0)
+        return alloc_outcome(n);
+    EXPECT(n > 0 && target[0] == '/');
+
+    h = libssh2_sftp_opendir(sftp, dir);
+    if(!h)
+        return null_outcome(s);
+    for(;;) {
+        memset(&a, 0, sizeof(a));
+        n = libssh2_sftp_readdir_ex(h, name, sizeof(name), longent, sizeof(longent), &a);
+        if(n <= 0)
+            break;
+        entries++;
+    }
+    if(n < 0)
+        r = alloc_outcome(n);
+    else if(entries < 3) {
+        fprintf(stderr, "  readdir listed %d entries\n", entries);
+        r = FLOW_BROKEN;
+    }
+    n = libssh2_sftp_closedir(h);
+    if(r != FLOW_OK)
+        return r;
+    r = alloc_outcome(n);
+    if(r != FLOW_OK)
+        return r;
+
+    memset(&a, 0, sizeof(a));
+    r = alloc_outcome(libssh2_sftp_stat(sftp, dir, &a));
+    if(r != FLOW_OK)
+        return r;
+    EXPECT((a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && LIBSSH2_SFTP_S_ISDIR(a.permissions));
+
+    /* A failing open: NULL with SFTP_PROTOCOL and NO_SUCH_FILE, then its message. */
+    snprintf(missing, sizeof(missing), "%s/no-such-file", dir);
+    h = libssh2_sftp_open(sftp, missing, LIBSSH2_FXF_READ, 0);
+    if(h) {
+        libssh2_sftp_close(h);
+        fprintf(stderr, "  opened a file that does not exist\n");
+        return FLOW_BROKEN;
+    }
+    if(libssh2_session_last_errno(s) == LIBSSH2_ERROR_ALLOC)
+        return null_outcome(s);
+    r = sftp_error_message(s, sftp, LIBSSH2_ERROR_SFTP_PROTOCOL, LIBSSH2_FX_NO_SUCH_FILE);
+    if(r != FLOW_OK)
+        return r;
+
+    /* readlink of a directory fails at the server: its message too. */
+    n = libssh2_sftp_readlink(sftp, dir, target, sizeof(target));
+    EXPECT(n < 0);
+    if(n == LIBSSH2_ERROR_ALLOC)
+        return alloc_outcome(n);
+    EXPECT(n == LIBSSH2_ERROR_SFTP_PROTOCOL);
+    return sftp_error_message(s, sftp, LIBSSH2_ERROR_SFTP_PROTOCOL, libssh2_sftp_last_error(sftp));
+}
+
+/* Every call is judged generically (NULL or a negative code must be the
+ * failed allocation), so the flow holds whichever of its calls allocate from
+ * the session allocator; in this library only the want_buf message copies
+ * do (SFTP instances and handles are library-internal objects). */
+static int flow_sftp(LIBSSH2_SESSION *s, void *ctx)
+{
+    struct conn *c = ctx;
+    LIBSSH2_SFTP *sftp = libssh2_sftp_init(s);
+    int r;
+    if(!sftp)
+        return null_outcome(s);
+    r = flow_sftp_steps(s, sftp, c->f.dir);
+    if(libssh2_sftp_shutdown(sftp) && r == FLOW_OK)
+        r = alloc_outcome(libssh2_session_last_errno(s));
+    return r;
+}
+
 /* ---- driver ----------------------------------------------------------- */
 
 typedef int (*flow_fn)(LIBSSH2_SESSION *s, void *ctx);
+
+/* What a flow needs before the counting starts. */
+#define NO_SERVER 0  /* nothing */
+#define EXITED 1     /* logged in, a channel whose command died of SIGTERM */
+#define LOGGED_IN 2  /* logged in */
 
 /* Runs `fn` once on a fresh session with allocation `at` failing (0: none). */
 static int run_once(flow_fn fn, int connected, long at, long *allocs)
@@ -283,7 +406,7 @@ static int run_once(flow_fn fn, int connected, long at, long *allocs)
         return FLOW_BROKEN;
     memset(&c, 0, sizeof(c));
     c.sock = -1;
-    if(connected && (fixture_load(&c.f) || conn_setup(s, &c))) {
+    if(connected && (fixture_load(&c.f) || (connected == EXITED ? conn_setup(s, &c) : conn_login(s, &c)))) {
         libssh2_session_free(s);
         return FLOW_BROKEN;
     }
@@ -337,9 +460,13 @@ int main(void)
     run_flow("supported_algs", flow_supported_algs, 0);
     run_flow("knownhost", flow_knownhost, 0);
     if(getenv("SSHD_PORT"))
-        run_flow("get_exit_signal", flow_exit_signal, 1);
+        run_flow("get_exit_signal", flow_exit_signal, EXITED);
     else
         printf("skip get_exit_signal: no fixture environment\n");
+    if(getenv("SSHD_PORT") && getenv("SSHD_DIR"))
+        run_flow("sftp", flow_sftp, LOGGED_IN);
+    else
+        printf("skip sftp: no fixture environment\n");
     if(getenv("SSH_AUTH_SOCK"))
         run_flow("agent_sign", flow_agent_sign, 0);
     else
