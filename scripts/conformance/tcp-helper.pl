@@ -3,8 +3,8 @@
 #
 #   tcp-helper.pl echo PORT          serve one connection on 127.0.0.1:PORT,
 #                                    echoing each line back, then exit
-#   tcp-helper.pl client PORT TEXT   connect to 127.0.0.1:PORT (retrying for a
-#                                    few seconds), send TEXT and a newline,
+#   tcp-helper.pl client PORT TEXT   connect to 127.0.0.1:PORT (retrying for
+#                                    up to 25 seconds), send TEXT and a newline,
 #                                    print the first line that comes back
 # Both give up after a fixed time so that a broken forward cannot hang a run.
 use strict;
@@ -29,8 +29,11 @@ if ($mode eq 'echo') {
     exit 0;
 }
 elsif ($mode eq 'client') {
+    # The example may take a while to start listening on a loaded machine:
+    # keep trying for most of the time limit.
     my $conn;
-    for (1 .. 50) {
+    my $give_up = time + $LIMIT_SECONDS - 5;
+    while (time < $give_up) {
         $conn = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) and last;
         select undef, undef, undef, 0.2;
     }

@@ -49,6 +49,8 @@ ex() {
     (cd "$S/work" && env LD_LIBRARY_PATH="$S/lib" HOME="$S/home" ${AGENT_ENV:+"$AGENT_ENV"} \
         timeout -k 5 "$(cf_limit)" "$S/bin/$name" "$@") >"$OUT" 2>"$ERR" </dev/null
     RC=$?
+    # The status too, for callers that run `ex ... &` and `wait` for it.
+    return "$RC"
 }
 
 # why: a short reason from the last run (exit status, missing symbols, stderr).
