@@ -381,10 +381,15 @@ impl Session {
     }
 
     /// Grants the peer more window for data the application has consumed.
-    pub(crate) fn auto_adjust(&mut self, id: u32) -> Result<()> {
+    /// Like libssh2, a read of `read_len` bytes lets the window reach the
+    /// initial size plus `read_len`: with large reads on a slow link the peer
+    /// keeps a full window in flight while the caller holds a buffer's worth.
+    pub(crate) fn auto_adjust(&mut self, id: u32, read_len: usize) -> Result<()> {
         let ch = self.chan(id)?;
-        let used = ch.local_window_initial.saturating_sub(ch.local_window).saturating_sub(ch.unread());
-        let grant = used.saturating_add(ch.pending_adjust).min(ch.local_window_initial - ch.local_window);
+        let extra = u32::try_from(read_len).unwrap_or(MAX_WINDOW);
+        let target = ch.local_window_initial.saturating_add(extra).min(MAX_WINDOW);
+        // Bytes the peer may still send plus bytes buffered here stay within `target`.
+        let grant = target.saturating_sub(ch.local_window.saturating_add(ch.unread()));
         if grant == 0 || grant < ch.local_window_initial / ADJUST_DIVISOR || ch.close_received || ch.eof_received {
             return Ok(());
         }
@@ -415,7 +420,7 @@ impl Session {
                 buf[..k].copy_from_slice(&a[..k]);
                 buf[k..n].copy_from_slice(&b[..n - k]);
                 q.drain(..n);
-                s.auto_adjust(id)?;
+                s.auto_adjust(id, buf.len())?;
                 return Ok(n);
             }
             if buf.is_empty() {

@@ -297,7 +297,7 @@ impl Session {
             self.fwd.relays.remove(&id);
             self.channels.map.remove(&id);
         } else {
-            self.auto_adjust(id)?;
+            self.auto_adjust(id, 0)?;
         }
         Ok(())
     }
