@@ -420,7 +420,13 @@ def report(args, cells, results, elapsed, load_before, load_after, root):
     L.append(f"| OS, kernel | {m['os']}, Linux {m['kernel']} |")
     L.append(f"| sshd and OpenSSH clients | {m['openssh']} ({m['openssl']}) |")
     L.append("| reference | libssh2 1.11.1 (Debian source 1.11.1-1+deb13u2), OpenSSL backend, CMake Release |")
-    L.append(f"| ours | libssh2.so from `cargo build --release`, commit {git_rev(root)} |")
+    sources = getattr(args, "sources", None)
+    if sources:
+        L.append("| ours | libssh2.so from `cargo build --release`, per merged run below |")
+        for name, links, runs, commit in sources:
+            L.append(f"| merged run `{name}` | {links}; {runs} run(s); ours at commit {commit} |")
+    else:
+        L.append(f"| ours | libssh2.so from `cargo build --release`, commit {git_rev(root)} |")
     L.append(f"| load average (1 min) before / after | {load_before:.2f} / {load_after:.2f} |")
     L.append("")
     L.append("Columns: **MiB/s** = bytes moved / wall time of connect + auth + transfer + disconnect; "
@@ -541,7 +547,8 @@ METHOD = """## Method
   the delay proxy `bench/delayproxy.c`, starts one private sshd (`scripts/sshd-fixture.sh`) and
   measures every cell for each client in turn, rotating the order every run.
 - `--from-json FILE` (repeatable) rewrites this report from saved raw samples without measuring;
-  several files are merged, so the loopback and delayed links can be measured in separate runs.
+  several files are merged (a cell measured in more than one comes from the last), so links or
+  workloads can be measured in separate runs; the header then names each run and its commit.
 - The same `bench` binary runs on both libraries; only `LD_LIBRARY_PATH` differs, and the harness
   checks which `libssh2.so.1` the loader picked. Data read is discarded; data written comes from a
   file in `/dev/shm`; server-side files are in `/dev/shm` too, so no disk is involved.
@@ -641,6 +648,8 @@ def main():
         args.runs = max(s["args"]["runs"] for s in saves)
         args.links = [l for l in RTT_MS if any(l in s["args"]["links"] for s in saves)]
         args.only = None
+        args.sources = [(os.path.basename(path), ", ".join(sv["args"]["links"]), sv["args"]["runs"],
+                         sv.get("commit", "not recorded")) for path, sv in zip(args.from_json, saves)]
         results = {}
         for s in saves:
             for cid, r in s["samples"].items():
@@ -672,7 +681,8 @@ def main():
         return
     raw = os.path.join(root, ".cache/bench", "results-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
     with open(raw, "w") as f:
-        json.dump({"args": vars(args), "machine": m, "elapsed_s": elapsed, "load": [load_before, load_after],
+        json.dump({"args": vars(args), "machine": m, "commit": git_rev(root), "elapsed_s": elapsed,
+                   "load": [load_before, load_after],
                    "summary": summ,
                    "samples": {cid: {k: [s.to_json() for s in v] for k, v in r.items()}
                                for cid, r in results.items()}}, f, indent=1)
