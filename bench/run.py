@@ -463,7 +463,10 @@ def report(args, cells, results, elapsed, load_before, load_after, root):
         L.append("## Connect + handshake + auth + disconnect\n")
         L.append(f"Median latency of {HANDSHAKES[1 if args.quick else 0]} connections per run; cipher "
                  f"{CIPHERS[0][0]}. Kex *default* = each client's own preference order against this sshd "
-                 "(ours and OpenSSH: sntrup761x25519-sha512@openssh.com; libssh2 1.11.1: curve25519-sha256). "
+                 "(ours: mlkem768x25519-sha256 first, then curve25519-sha256, so curve25519 against an sshd "
+                 "without ML-KEM; OpenSSH 9.2: sntrup761x25519-sha512@openssh.com; libssh2 1.11.1: "
+                 "curve25519-sha256). The mlkem768x25519 rows are n/a where the sshd (before OpenSSH 9.9) "
+                 "does not offer it. "
                  "OpenSSH is `ssh host true` (also opens a session, runs `true`, and starts "
                  "a process), so it is an upper bound, not a like-for-like figure.\n")
         L.append("| link | user key | kex | ours ms | ref ms | OpenSSH ms | ours/ref | ours CPU ms | ref CPU ms "
