@@ -40,8 +40,9 @@ CIPHERS = [
 MAC = "hmac-sha2-256-etm@openssh.com"
 KEXES = ["curve25519-sha256", "mlkem768x25519-sha256", "default"]
 # Transfers pin the key exchange, so their CPU figures are about the transfer:
-# left to their defaults, our library and OpenSSH pick sntrup761x25519 (dearer)
-# while libssh2 1.11.1 picks curve25519. The "default" handshake rows show that cost.
+# left to their defaults, OpenSSH picks sntrup761x25519 (dearer), our library
+# mlkem768x25519 where offered, libssh2 1.11.1 curve25519. The "default"
+# handshake rows show that cost.
 TRANSFER_KEX = "curve25519-sha256"
 USER_KEYS = [("ed25519", "id_ed25519"), ("rsa-3072", "id_rsa3072")]
 # Transfer workloads: (id, bench.c mode, caller buffer, OpenSSH counterpart).
