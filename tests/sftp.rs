@@ -796,3 +796,50 @@ fn throughput_1gib() {
     println!("OpenSSH sftp get: {:8.1} MB/s", mb / t.elapsed().as_secs_f64());
     assert_eq!(fs::metadata(&out).unwrap().len(), size as u64);
 }
+
+#[test]
+fn disk_full_upload_reports_the_fx_code_and_nothing_unacknowledged() {
+    // /dev/full accepts the open and fails every write with ENOSPC, which
+    // sftp-server reports as SSH_FX_FAILURE: a server whose disk is full.
+    let full = Path::new("/dev/full");
+    let data = pattern(1 << 20, 9);
+    for (label, sshd) in servers() {
+        let c = Client::connect(&sshd);
+        for blocking in [true, false] {
+            c.set_blocking(blocking);
+            let h = loop {
+                let h = c.open(full, fxf::WRITE, 0);
+                if !h.is_null() || c.last_errno() != code::EAGAIN {
+                    break h;
+                }
+            };
+            assert!(!h.is_null(), "{label}: open /dev/full: {}", last_err(c.sess));
+            // One call carries the whole buffer, pipelined as many writes; a
+            // second call finds the error too. Neither reports a byte written.
+            for call in 0..2 {
+                let n = loop {
+                    // SAFETY: live handle; the buffer is valid.
+                    let n = unsafe { libssh2_sftp_write(h, data.as_ptr().cast(), data.len()) };
+                    if n != code::EAGAIN as isize {
+                        break n;
+                    }
+                };
+                assert_eq!(n, code::SFTP_PROTOCOL as isize, "{label} blocking={blocking} call {call}");
+                assert_eq!(c.fx(), fx::FAILURE, "{label} blocking={blocking} call {call}");
+            }
+            let rc = loop {
+                // SAFETY: live handle, closed once.
+                let rc = unsafe { libssh2_sftp_close_handle(h) };
+                if rc != code::EAGAIN {
+                    break rc;
+                }
+            };
+            assert!(rc == 0 || rc == code::SFTP_PROTOCOL, "{label}: close returned {rc}");
+        }
+        // The session is still usable after the failed upload.
+        c.set_blocking(true);
+        let dir = scratch(&sshd, "after-full");
+        c.put(&dir.join("ok"), &data[..1000], 1000);
+        assert_eq!(fs::read(dir.join("ok")).unwrap(), &data[..1000], "{label}");
+    }
+}
