@@ -489,6 +489,24 @@ fn close_points(total: usize) -> Vec<usize> {
     v
 }
 
+/// A plan that closes the connection after byte `n` in one direction.
+fn close_plan(recv_side: bool, n: usize) -> Plan {
+    if recv_side {
+        Plan { recv_close_at: Some(n), ..Plan::default() }
+    } else {
+        Plan { send_close_at: Some(n), ..Plan::default() }
+    }
+}
+
+/// Nothing moved past the close point.
+fn assert_within_close(recv_side: bool, n: usize, received: usize, sent: usize, what: &str) {
+    if recv_side {
+        assert!(received <= n, "{what}: read past the close");
+    } else {
+        assert!(sent <= n, "{what}: wrote past the close");
+    }
+}
+
 /// Closes the connection after each sampled byte count in one direction;
 /// each run must fail cleanly with exact partial results, or finish like the reference.
 fn closes_after_n(recv_side: bool) {
@@ -499,11 +517,7 @@ fn closes_after_n(recv_side: bool) {
     let started = Instant::now();
     let mut failed = 0;
     for (i, &n) in points.iter().enumerate() {
-        let plan = if recv_side {
-            Plan { recv_close_at: Some(n), ..Plan::default() }
-        } else {
-            Plan { send_close_at: Some(n), ..Plan::default() }
-        };
+        let plan = close_plan(recv_side, n);
         // Alternate modes so both paths see every region of the session.
         let blocking = i % 2 == 0;
         let o = flow(&sshd, plan, blocking, "close");
@@ -515,11 +529,7 @@ fn closes_after_n(recv_side: bool) {
                 assert!(rc < 0 && rc != code::EAGAIN, "{what}: {stage} gave {rc}");
                 assert!(r.exec_out.starts_with(&o.exec_out), "{what}: exec output is not a prefix");
                 assert!(r.downloaded.starts_with(&o.downloaded), "{what}: download is not a prefix");
-                if recv_side {
-                    assert!(o.received <= n, "{what}: read past the close");
-                } else {
-                    assert!(o.sent <= n, "{what}: wrote past the close");
-                }
+                assert_within_close(recv_side, n, o.received, o.sent, &what);
             }
         }
     }
@@ -879,11 +889,7 @@ fn sftp_closes_after_n(recv_side: bool) {
     let mut failed = 0;
     let mut stages = std::collections::BTreeMap::new();
     for (i, &n) in points.iter().enumerate() {
-        let plan = if recv_side {
-            Plan { recv_close_at: Some(n), ..Plan::default() }
-        } else {
-            Plan { send_close_at: Some(n), ..Plan::default() }
-        };
+        let plan = close_plan(recv_side, n);
         let blocking = i % 2 == 0;
         let o = sftp_flow(&sshd, plan, blocking, "close");
         let what =
@@ -900,11 +906,7 @@ fn sftp_closes_after_n(recv_side: bool) {
                     assert_eq!(Some(size), r.stat_size, "{what}: stat");
                 }
                 assert!(o.names.iter().all(|n| r.names.contains(n)), "{what}: names {:?}", o.names);
-                if recv_side {
-                    assert!(o.received <= n, "{what}: read past the close");
-                } else {
-                    assert!(o.sent <= n, "{what}: wrote past the close");
-                }
+                assert_within_close(recv_side, n, o.received, o.sent, &what);
             }
         }
     }
