@@ -400,28 +400,8 @@ pub fn serve_curve25519(peer: &mut Peer, offer: &Offer, hooks: &Hooks) -> io::Re
 
 // ---- past key exchange: authentication and the connection protocol ----------
 
-/// Connection-protocol message numbers (RFC 4252, RFC 4254).
-pub mod cmsg {
-    pub const USERAUTH_REQUEST: u8 = 50;
-    pub const USERAUTH_FAILURE: u8 = 51;
-    pub const USERAUTH_SUCCESS: u8 = 52;
-    pub const USERAUTH_INFO_REQUEST: u8 = 60;
-    pub const USERAUTH_INFO_RESPONSE: u8 = 61;
-    pub const GLOBAL_REQUEST: u8 = 80;
-    pub const REQUEST_SUCCESS: u8 = 81;
-    pub const REQUEST_FAILURE: u8 = 82;
-    pub const CHANNEL_OPEN: u8 = 90;
-    pub const CHANNEL_OPEN_CONFIRMATION: u8 = 91;
-    pub const CHANNEL_OPEN_FAILURE: u8 = 92;
-    pub const CHANNEL_WINDOW_ADJUST: u8 = 93;
-    pub const CHANNEL_DATA: u8 = 94;
-    pub const CHANNEL_EXTENDED_DATA: u8 = 95;
-    pub const CHANNEL_EOF: u8 = 96;
-    pub const CHANNEL_CLOSE: u8 = 97;
-    pub const CHANNEL_REQUEST: u8 = 98;
-    pub const CHANNEL_SUCCESS: u8 = 99;
-    pub const CHANNEL_FAILURE: u8 = 100;
-}
+/// Connection-protocol message numbers (RFC 4252, RFC 4254): the library's own.
+pub use ssh2::proto::msg as cmsg;
 
 /// Our number for the channel the client opens (not 0, so mix-ups show).
 pub const SERVER_CHAN: u32 = 7;
@@ -430,24 +410,8 @@ pub const SERVER_WINDOW: u32 = 2 * 1024 * 1024;
 /// Largest channel packet we accept from the client.
 pub const SERVER_PACKET: u32 = 32 * 1024;
 
-/// SFTP packet types the scripts use (draft-ietf-secsh-filexfer-02).
-pub mod fxp {
-    pub const INIT: u8 = 1;
-    pub const VERSION: u8 = 2;
-    pub const OPEN: u8 = 3;
-    pub const CLOSE: u8 = 4;
-    pub const READ: u8 = 5;
-    pub const OPENDIR: u8 = 11;
-    pub const READDIR: u8 = 12;
-    pub const REMOVE: u8 = 13;
-    pub const STAT: u8 = 17;
-    pub const READLINK: u8 = 19;
-    pub const STATUS: u8 = 101;
-    pub const HANDLE: u8 = 102;
-    pub const DATA: u8 = 103;
-    pub const NAME: u8 = 104;
-    pub const ATTRS: u8 = 105;
-}
+/// SFTP packet types (draft-ietf-secsh-filexfer-02): the library's own.
+pub use ssh2::sftp::fxp;
 
 /// One SFTP request as the client sent it.
 #[derive(Debug, Clone)]
