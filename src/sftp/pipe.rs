@@ -25,15 +25,6 @@ pub(crate) const MSG_HDR: usize = 9;
 /// Largest channel payload we send in one message, whatever the peer allows.
 const MAX_CHANNEL_CHUNK: usize = 256 * 1024;
 
-/// The big-endian uint32 at `at` (missing bytes read as zero).
-fn peek_u32(q: &[u8], at: usize) -> u32 {
-    let mut b = [0u8; 4];
-    for (i, x) in b.iter_mut().enumerate() {
-        *x = q.get(at + i).copied().unwrap_or(0);
-    }
-    u32::from_be_bytes(b)
-}
-
 impl Sftp {
     /// Queues one SFTP packet (header + `body`) and registers its request id.
     /// `bulk` packets get their own message; small ones are coalesced.
@@ -63,7 +54,8 @@ impl Sftp {
     /// Whether `p` (a record, at least its first 5 bytes) is a NAME reply to
     /// an outstanding READDIR: the only reply allowed past `PACKET_MAX`.
     fn is_readdir_reply(&self, p: &[u8]) -> bool {
-        p.first() == Some(&fxp::NAME) && self.outstanding.get(&peek_u32(p, 1)) == Some(&ReqKind::Readdir)
+        let id = p.get(1..5).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes);
+        p.first() == Some(&fxp::NAME) && id.and_then(|id| self.outstanding.get(&id)) == Some(&ReqKind::Readdir)
     }
 
     /// Files a framed packet by request id.
