@@ -5,6 +5,8 @@
 #
 #   scripts/fetch-upstream.sh            # libssh2 1.11.1-1+deb13u2
 #   scripts/fetch-upstream.sh curl       # curl 8.14.1-2+deb13u5
+#   scripts/fetch-upstream.sh libnet-ssh2-perl   # Perl Net::SSH2 0.74-1
+#   scripts/fetch-upstream.sh libgit2    # libgit2 1.9.0+ds-2+deb13u1
 #
 # Prints the path of the extracted source directory on stdout (and nothing else
 # on stdout), so callers can do: SRC=$(scripts/fetch-upstream.sh).
@@ -16,8 +18,10 @@ what="${1:-libssh2}"
 case "$what" in
     libssh2) pkg=libssh2; ver=1.11.1-1+deb13u2; upver=1.11.1 ;;
     curl) pkg=curl; ver=8.14.1-2+deb13u5; upver=8.14.1 ;;
+    libnet-ssh2-perl) pkg=libnet-ssh2-perl; ver=0.74-1; upver=0.74 ;;
+    libgit2) pkg=libgit2; ver=1.9.0+ds-2+deb13u1; upver=1.9.0 ;;
     *)
-        echo "usage: $0 [libssh2|curl]" >&2
+        echo "usage: $0 [libssh2|curl|libnet-ssh2-perl|libgit2]" >&2
         exit 2
         ;;
 esac
@@ -105,17 +109,32 @@ mkdir -p "$cache"
 cd "$cache"
 
 # Refresh only our list, leaving the machine's other lists as they are.
+full=1
 if ! apt-get source --download-only -q "$pkg=$ver" >&2 2>/dev/null; then
     log "updating the package lists for $src_list"
     apt-get update -q \
         -o Dir::Etc::sourcelist="$src_list" \
         -o Dir::Etc::sourceparts=- \
         -o APT::Get::List-Cleanup=0 >&2
-    apt-get source --download-only -q "$pkg=$ver" >&2
+    if ! apt-get source --download-only -q "$pkg=$ver" >&2; then
+        # The archive mirror here lacks some .dsc and .debian.tar.xz files
+        # (libnet-ssh2-perl 0.74-1); the orig tarball, checked by apt against
+        # the signed Sources index, is upstream's release, all the tests need.
+        log "no full source package: fetching the orig tarball only"
+        apt-get source --download-only --tar-only -q "$pkg=$ver" >&2
+        full=0
+    fi
 fi
 
 rm -rf "$dest"
-dsc="$(ls -1 "${pkg}_${ver#*:}.dsc" 2>/dev/null || ls -1 "${pkg}"_*.dsc | tail -n1)"
-dpkg-source --no-check -x "$dsc" "$dest" >&2
+if [ "$full" = 1 ]; then
+    dsc="$(ls -1 "${pkg}_${ver#*:}.dsc" 2>/dev/null || ls -1 "${pkg}"_*.dsc | tail -n1)"
+    dpkg-source --no-check -x "$dsc" "$dest" >&2
+else
+    origs=("${pkg}_${upver}".orig.tar.*)
+    orig="${origs[0]}"
+    mkdir -p "$dest"
+    tar -xf "$orig" -C "$dest" --strip-components=1
+fi
 touch "$stamp"
 echo "$dest"
