@@ -350,6 +350,33 @@ const CIPHERS: [&str; 10] = [
     "3des-cbc",
 ];
 
+/// With default preferences the server agrees on what it agrees on with
+/// libssh2 1.11.1 (the reference, run on the same sshd): its host key order
+/// (ECDSA P-256 before Ed25519, so a known_hosts line a program on libssh2
+/// wrote still matches) and its MAC order; with an AEAD cipher the MAC slot
+/// names what libssh2 names.
+#[test]
+fn defaults_agree_on_libssh2s_choices() {
+    let sshd = Sshd::start();
+    let (s, _stream) = connect(&sshd, &[], false).expect("handshake");
+    assert_eq!(s.method(HOSTKEY), Some("ecdsa-sha2-nistp256"));
+    assert_eq!(s.method(CRYPT_CS), Some("chacha20-poly1305@openssh.com"));
+    // chacha20-poly1305: libssh2 still agrees on (and ignores) a MAC.
+    assert_eq!(s.method(MAC_CS), Some("hmac-sha2-256"));
+    assert_eq!(s.method(MAC_SC), Some("hmac-sha2-256"));
+    let gcm = "aes256-gcm@openssh.com";
+    let (s, _stream) = connect(&sshd, &[(CRYPT_CS, gcm), (CRYPT_SC, gcm)], false).expect("handshake");
+    assert_eq!(s.method(MAC_CS), Some("INTEGRATED-AES-GCM"));
+    assert_eq!(s.method(MAC_SC), Some("INTEGRATED-AES-GCM"));
+    // With no MAC in common an AEAD cipher still works (libssh2 would fail).
+    let sshd = Sshd::start_with(&["MACs hmac-md5"]);
+    let chacha = "chacha20-poly1305@openssh.com";
+    let (s, _stream) =
+        connect(&sshd, &[(CRYPT_CS, chacha), (CRYPT_SC, chacha), (MAC_CS, "hmac-sha1"), (MAC_SC, "hmac-sha1")], false)
+            .expect("handshake");
+    assert_eq!(s.method(MAC_CS), Some(""));
+}
+
 #[test]
 fn every_cipher_alone() {
     let all = format!("Ciphers {}", CIPHERS.join(","));

@@ -634,7 +634,7 @@ pub unsafe extern "C" fn libssh2_session_supported_algs(
             if algs.is_null() {
                 return Err(Error::new(code::BAD_USE, "algs must not be NULL"));
             }
-            let list = Session::supported(usize::try_from(method_type).unwrap_or(usize::MAX))?;
+            let list = h.sess.supported(usize::try_from(method_type).unwrap_or(usize::MAX))?;
             let ab = h.abstract_ptr();
             let arr = h.alloc.alloc(list.len() * std::mem::size_of::<*const c_char>(), ab).cast::<*const c_char>();
             if arr.is_null() {

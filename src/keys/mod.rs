@@ -58,32 +58,32 @@ pub mod alg {
     pub const SSH_DSS_CERT: &str = "ssh-dss-cert-v01@openssh.com";
 }
 
-/// Every host key algorithm we can verify, in our preference order.
+/// Every host key algorithm we can verify: libssh2 1.11.1's list in its order
+/// (also the default preference), then ssh-dss, which its OpenSSL build leaves out.
 pub const SUPPORTED_HOSTKEY_ALGS: &[&str] = &[
-    alg::SSH_ED25519,
     alg::ECDSA_NISTP256,
     alg::ECDSA_NISTP384,
     alg::ECDSA_NISTP521,
-    alg::RSA_SHA2_512,
-    alg::RSA_SHA2_256,
-    alg::SSH_RSA,
-    alg::SSH_ED25519_CERT,
     alg::ECDSA_NISTP256_CERT,
     alg::ECDSA_NISTP384_CERT,
     alg::ECDSA_NISTP521_CERT,
+    alg::SSH_ED25519,
+    alg::SSH_ED25519_CERT,
+    alg::RSA_SHA2_512,
+    alg::RSA_SHA2_256,
     alg::RSA_SHA2_512_CERT,
     alg::RSA_SHA2_256_CERT,
+    alg::SSH_RSA,
     alg::SSH_RSA_CERT,
     alg::SSH_DSS,
 ];
 
 /// How many of `SUPPORTED_HOSTKEY_ALGS`, from the front, are offered by default.
-const DEFAULT_HOSTKEY_COUNT: usize = 7;
+const DEFAULT_HOSTKEY_COUNT: usize = 14;
 
-/// The host key algorithms offered by default: modern first like OpenSSH (the plain key
-/// algorithms at the head of `SUPPORTED_HOSTKEY_ALGS`). Certificate algorithms are left
-/// out because a certified host key matches known_hosts only through @cert-authority
-/// lines, which libssh2 does not check; ssh-dss is left out as weak.
+/// The host key algorithms offered by default: libssh2's, in its order, so that
+/// the server picks the host key libssh2 would get and a known_hosts file that a
+/// program on libssh2 wrote still matches. ssh-dss is left out, as libssh2 does.
 pub const DEFAULT_HOSTKEY_ALGS: &[&str] = SUPPORTED_HOSTKEY_ALGS.split_at(DEFAULT_HOSTKEY_COUNT).0;
 
 /// Longest public key file we read: a 16384-bit RSA certificate is well under this.

@@ -15,7 +15,7 @@ pub mod sk;
 use std::collections::VecDeque;
 
 use crate::error::{code, Error, Result};
-use crate::proto::conn::negotiate::{idx, NAME_LISTS};
+use crate::proto::conn::negotiate::{idx, KEX_PSEUDO_METHODS, NAME_LISTS};
 use crate::proto::conn::{Conn, Event, Prefs};
 use crate::proto::kex::{self, GexParams};
 use crate::proto::msg;
@@ -201,14 +201,18 @@ impl Session {
 
     // ---- algorithm lists -----------------------------------------------
 
-    /// Algorithms we implement for a LIBSSH2_METHOD_* slot.
-    pub fn supported(method: usize) -> Result<Vec<&'static str>> {
+    /// Algorithms a LIBSSH2_METHOD_* slot accepts, as `libssh2_session_supported_algs`
+    /// lists them: libssh2's names in its order (the key exchange list with its
+    /// two pseudo-methods, compression only once `LIBSSH2_FLAG_COMPRESS` is set),
+    /// plus the ones we add.
+    pub fn supported(&self, method: usize) -> Result<Vec<&'static str>> {
         Ok(match method {
-            idx::KEX => kex::SUPPORTED_KEX.to_vec(),
+            idx::KEX => kex::SUPPORTED_KEX.iter().chain(KEX_PSEUDO_METHODS).copied().collect(),
             idx::HOSTKEY => crate::keys::SUPPORTED_HOSTKEY_ALGS.to_vec(),
             idx::CRYPT_CS | idx::CRYPT_SC => tp::SUPPORTED_CIPHERS.to_vec(),
             idx::MAC_CS | idx::MAC_SC => tp::SUPPORTED_MACS.to_vec(),
-            idx::COMP_CS | idx::COMP_SC => tp::SUPPORTED_COMPRESSION.to_vec(),
+            idx::COMP_CS | idx::COMP_SC if self.flag_compress => tp::COMPRESSION_WHEN_ENABLED.to_vec(),
+            idx::COMP_CS | idx::COMP_SC => tp::DEFAULT_COMPRESSION.to_vec(),
             _ => return Err(Error::new(code::METHOD_NOT_SUPPORTED, "Unknown method type")),
         })
     }
@@ -219,12 +223,19 @@ impl Session {
             return Err(Error::new(code::INVAL, "Invalid parameter specified for method_type"));
         }
         let names: Vec<String> = prefs.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        let kept: Vec<String> = match Self::supported(method) {
-            Ok(sup) => names.into_iter().filter(|n| sup.contains(&n.as_str())).collect(),
+        let kept: Vec<String> = match self.supported(method) {
+            // The transport adds the pseudo-methods itself.
+            Ok(sup) => names
+                .into_iter()
+                .filter(|n| sup.contains(&n.as_str()) && !KEX_PSEUDO_METHODS.contains(&n.as_str()))
+                .collect(),
             // Languages and signature algorithms have no fixed list.
             Err(_) => names,
         };
-        if kept.is_empty() {
+        // libssh2 puts its two pseudo-methods in front of every key exchange
+        // list, so that list is never empty and always accepted (the handshake
+        // then fails to agree); the others must keep a name.
+        if kept.is_empty() && method != idx::KEX {
             return Err(Error::new(code::METHOD_NOT_SUPPORTED, "The requested method(s) are not currently supported"));
         }
         self.method_prefs[method] = Some(kept);
@@ -242,7 +253,7 @@ impl Session {
             idx::CRYPT_CS | idx::CRYPT_SC => tp::DEFAULT_CIPHERS.to_vec(),
             idx::MAC_CS | idx::MAC_SC => tp::DEFAULT_MACS.to_vec(),
             idx::COMP_CS | idx::COMP_SC if self.flag_compress => tp::COMPRESSION_WHEN_ENABLED.to_vec(),
-            idx::COMP_CS | idx::COMP_SC => vec!["none"],
+            idx::COMP_CS | idx::COMP_SC => tp::DEFAULT_COMPRESSION.to_vec(),
             _ => vec![],
         };
         v.into_iter().map(str::to_owned).collect()

@@ -518,7 +518,7 @@ impl Conn {
             _ => return Err(Error::proto("KEXINIT during a key exchange")),
         }
         let theirs: KexInit = negotiate::parse(&p)?;
-        let neg = negotiate::negotiate(&self.our_lists, &theirs, |c| tp::cipher_spec(c).is_some_and(|s| s.aead))?;
+        let neg = negotiate::negotiate(&self.our_lists, &theirs, is_aead)?;
         if !self.first_kex_done {
             if neg.strict && (self.early_non_kex || self.packets_in != 1) {
                 return Err(Error::new(code::KEX_FAILURE, "Strict kex: KEXINIT was not the first packet"));
@@ -571,6 +571,9 @@ impl Conn {
         let spec = |name: &str| {
             tp::cipher_spec(name).ok_or_else(|| Error::with(code::KEX_FAILURE, format!("Unknown cipher {name}")))
         };
+        // With an AEAD cipher the reported MAC is not used.
+        let used_mac = |cipher: &str, mac: &str| if is_aead(cipher) { String::new() } else { mac.to_owned() };
+        let (mac_cs, mac_sc) = (used_mac(&neg.crypt_cs, &neg.mac_cs), used_mac(&neg.crypt_sc, &neg.mac_sc));
         let mac_len = |name: &str| -> Result<usize> {
             if name.is_empty() {
                 return Ok(0);
@@ -587,16 +590,16 @@ impl Conn {
         let keys_cs = DirectionKeys {
             iv: derive(b'A', cs.iv_len),
             key: derive(b'C', cs.key_len),
-            mac_key: derive(b'E', mac_len(&neg.mac_cs)?),
+            mac_key: derive(b'E', mac_len(&mac_cs)?),
         };
         let keys_sc = DirectionKeys {
             iv: derive(b'B', sc.iv_len),
             key: derive(b'D', sc.key_len),
-            mac_key: derive(b'F', mac_len(&neg.mac_sc)?),
+            mac_key: derive(b'F', mac_len(&mac_sc)?),
         };
         let opt = |s: &String| if s.is_empty() { None } else { Some(s.clone()) };
-        let sealer = Sealer::new(&neg.crypt_cs, opt(&neg.mac_cs).as_deref(), &keys_cs)?;
-        let opener = Opener::new(&neg.crypt_sc, opt(&neg.mac_sc).as_deref(), &keys_sc)?;
+        let sealer = Sealer::new(&neg.crypt_cs, opt(&mac_cs).as_deref(), &keys_cs)?;
+        let opener = Opener::new(&neg.crypt_sc, opt(&mac_sc).as_deref(), &keys_sc)?;
         self.seal(&[msg::NEWKEYS])?;
         self.sealer = sealer;
         if self.strict {
@@ -661,4 +664,9 @@ impl Conn {
             self.decompress = Some(Decompressor::new());
         }
     }
+}
+
+/// Whether a cipher carries its own MAC (the MAC lists are then not used).
+fn is_aead(cipher: &str) -> bool {
+    tp::cipher_spec(cipher).is_some_and(|s| s.aead)
 }

@@ -25,8 +25,14 @@ pub mod idx {
 pub const EXT_INFO_C: &str = "ext-info-c";
 /// Strict key exchange, client side (OpenSSH PROTOCOL, Terrapin countermeasure).
 pub const STRICT_KEX_C: &str = "kex-strict-c-v00@openssh.com";
+/// The client pseudo-methods of the key exchange list, in the order
+/// libssh2 lists them after its real methods.
+pub const KEX_PSEUDO_METHODS: &[&str] = &[EXT_INFO_C, STRICT_KEX_C];
 /// Strict key exchange, server side.
 pub const STRICT_KEX_S: &str = "kex-strict-s-v00@openssh.com";
+/// The MAC name libssh2 reports for AES-GCM, whose tag is the MAC (a made-up
+/// name that never appears in a KEXINIT).
+pub const INTEGRATED_GCM_MAC: &str = "INTEGRATED-AES-GCM";
 /// Longest name-list we accept from a peer (bounds the work on hostile input).
 pub const MAX_NAME_LIST_LEN: usize = 16 * 1024;
 
@@ -84,9 +90,11 @@ pub struct Negotiated {
     pub crypt_cs: String,
     /// Cipher server to client.
     pub crypt_sc: String,
-    /// MAC client to server (empty for AEAD ciphers).
+    /// MAC client to server as libssh2 reports it: with an AEAD cipher it is
+    /// not used ([`INTEGRATED_GCM_MAC`] for AES-GCM; for chacha20-poly1305 the
+    /// MAC the lists agree on, or empty).
     pub mac_cs: String,
-    /// MAC server to client (empty for AEAD ciphers).
+    /// MAC server to client, reported as `mac_cs` is.
     pub mac_sc: String,
     /// Compression client to server.
     pub comp_cs: String,
@@ -127,7 +135,13 @@ pub fn negotiate(
         .ok_or_else(|| Error::new(code::KEX_FAILURE, "No common server-to-client cipher"))?;
     let mac = |i: usize, cipher: &str| -> Result<String> {
         if is_aead(cipher) {
-            return Ok(String::new());
+            // libssh2 names a made-up MAC for GCM and still agrees on (and
+            // ignores) a MAC for chacha20-poly1305; we do not fail when the
+            // lists have none in common, as the MAC is not used.
+            if cipher.contains("-gcm@") {
+                return Ok(INTEGRATED_GCM_MAC.to_owned());
+            }
+            return Ok(pick(&ours[i], &t[i]).unwrap_or_default());
         }
         pick(&ours[i], &t[i]).ok_or_else(|| Error::new(code::KEX_FAILURE, "No common MAC algorithm"))
     };
@@ -182,9 +196,16 @@ mod tests {
         let n = negotiate(&ours, &theirs, |c| c == "aead").unwrap();
         assert_eq!(
             (n.kex.as_str(), n.hostkey.as_str(), n.crypt_cs.as_str(), n.mac_cs.as_str()),
-            ("a", "h2", "aead", "")
+            ("a", "h2", "aead", "m2")
         );
         assert!(n.strict);
+        // No common MAC is no failure with an AEAD cipher; GCM reports libssh2's made-up name.
+        let theirs = KexInit { lists: lists("a", "h2", "aead", "m3", "none"), first_kex_follows: false };
+        assert_eq!(negotiate(&ours, &theirs, |c| c == "aead").unwrap().mac_cs, "");
+        let ours = lists("a", "h", "aes128-gcm@openssh.com", "m", "none");
+        let theirs =
+            KexInit { lists: lists("a", "h", "aes128-gcm@openssh.com", "m", "none"), first_kex_follows: false };
+        assert_eq!(negotiate(&ours, &theirs, |_| true).unwrap().mac_sc, INTEGRATED_GCM_MAC);
     }
 
     #[test]

@@ -103,7 +103,8 @@ pub const DEFAULT_KEX: &[&str] = &[
     DH_GROUP14_SHA1,
 ];
 
-/// Every method this module implements.
+/// Every method this module implements: the post-quantum hybrids, then
+/// libssh2 1.11.1's list in its order.
 pub const SUPPORTED_KEX: &[&str] = &[
     MLKEM768X25519_SHA256,
     SNTRUP761X25519_SHA512,
@@ -114,12 +115,12 @@ pub const SUPPORTED_KEX: &[&str] = &[
     ECDH_NISTP384,
     ECDH_NISTP521,
     DH_GEX_SHA256,
-    DH_GEX_SHA1,
     DH_GROUP16_SHA512,
     DH_GROUP18_SHA512,
     DH_GROUP14_SHA256,
     DH_GROUP14_SHA1,
     DH_GROUP1_SHA1,
+    DH_GEX_SHA1,
 ];
 
 /// ML-KEM-768 + X25519 hybrid (draft-ietf-sshm-mlkem-hybrid-kex).

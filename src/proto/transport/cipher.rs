@@ -1,6 +1,8 @@
 //! Cipher engines: AES-GCM (ring), chacha20-poly1305@openssh.com (RustCrypto
 //! ChaCha20 and Poly1305, which pick AVX2 or AVX-512 at run time), the AES
-//! CTR/CBC block modes (RustCrypto, AES-NI at run time) and 3DES-CBC (tdes.rs).
+//! CTR/CBC block modes (RustCrypto, AES-NI at run time), 3DES-CBC (tdes.rs)
+//! and the legacy ciphers libssh2's OpenSSL build still offers (RustCrypto's
+//! Blowfish, CAST5 and RC4).
 //! All work in place.
 
 use super::codec::{split_len, LEN_FIELD};
@@ -70,6 +72,29 @@ where
     fn apply(&mut self, buf: &mut [u8]) {
         let (blocks, _tail) = InOutBuf::from(buf).into_chunks();
         self.0.decrypt_blocks_inout_mut(blocks);
+    }
+}
+
+/// Keystream bytes arcfour128 and arcfour256 throw away before use (RFC 4345).
+const ARCFOUR_DISCARD: usize = 1536;
+
+/// RC4 (arcfour, arcfour128): a stream cipher whose keystream runs on across packets.
+struct Arcfour(rc4::Rc4<rc4::consts::U16>);
+
+impl Arcfour {
+    /// Keys RC4 and, for the RFC 4345 variants, drops the first `discard` keystream bytes.
+    fn new(key: &[u8], discard: usize) -> Option<Self> {
+        use rc4::KeyInit as _;
+        let mut c = rc4::Rc4::new_from_slice(key).ok()?;
+        let mut waste = [0u8; ARCFOUR_DISCARD];
+        rc4::StreamCipher::apply_keystream(&mut c, &mut waste[..discard.min(ARCFOUR_DISCARD)]);
+        Some(Arcfour(c))
+    }
+}
+
+impl BlockMode for Arcfour {
+    fn apply(&mut self, buf: &mut [u8]) {
+        rc4::StreamCipher::apply_keystream(&mut self.0, buf);
     }
 }
 
@@ -299,6 +324,10 @@ pub(crate) fn engine(name: &str, keys: &DirectionKeys, dir: Dir) -> Result<(Engi
         "aes192-cbc" => cbc_engine!(Aes192, dir, k, iv).map_err(bad)?,
         "aes256-cbc" | "rijndael-cbc@lysator.liu.se" => cbc_engine!(Aes256, dir, k, iv).map_err(bad)?,
         "3des-cbc" => block(super::tdes::TdesCbc::new(k, iv, dir == Dir::Decrypt).ok_or_else(short_key)?),
+        "blowfish-cbc" => cbc_engine!(blowfish::Blowfish, dir, k, iv).map_err(bad)?,
+        "cast128-cbc" => cbc_engine!(cast5::Cast5, dir, k, iv).map_err(bad)?,
+        "arcfour" => block(Arcfour::new(k, 0).ok_or_else(short_key)?),
+        "arcfour128" => block(Arcfour::new(k, ARCFOUR_DISCARD).ok_or_else(short_key)?),
         _ => return Err(unsupported(name)),
     };
     Ok((e, spec))
@@ -340,6 +369,12 @@ mod tests {
         ("aes256-cbc", include_str!("testdata/aes256-cbc.hex")),
         ("rijndael-cbc@lysator.liu.se", include_str!("testdata/aes256-cbc.hex")),
         ("3des-cbc", include_str!("testdata/3des-cbc.hex")),
+        // `openssl enc -provider legacy -bf-cbc / -cast5-cbc / -rc4`; arcfour128 is
+        // the RC4 output after 1536 bytes of keystream (RFC 4345).
+        ("blowfish-cbc", include_str!("testdata/blowfish-cbc.hex")),
+        ("cast128-cbc", include_str!("testdata/cast128-cbc.hex")),
+        ("arcfour", include_str!("testdata/arcfour.hex")),
+        ("arcfour128", include_str!("testdata/arcfour128.hex")),
     ];
 
     #[test]
@@ -525,7 +560,8 @@ mod tests {
     fn rejects_unknown_and_short_keys() {
         let k = keys(15, 16);
         assert_eq!(engine("aes128-ctr", &k, Dir::Encrypt).err().unwrap().code, code::INVAL);
-        assert_eq!(engine("blowfish-cbc", &k, Dir::Encrypt).err().unwrap().code, code::METHOD_NOT_SUPPORTED);
+        assert_eq!(engine("blowfish-cbc", &k, Dir::Encrypt).err().unwrap().code, code::INVAL);
+        assert_eq!(engine("twofish-cbc", &k, Dir::Encrypt).err().unwrap().code, code::METHOD_NOT_SUPPORTED);
         let k = keys(64, 0);
         assert!(engine("chacha20-poly1305@openssh.com", &k, Dir::Decrypt).is_ok());
         assert!(engine("aes256-gcm@openssh.com", &keys(32, 11), Dir::Decrypt).is_err());

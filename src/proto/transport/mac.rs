@@ -20,6 +20,8 @@ enum Engine {
     Sha1(Hmac<sha1::Sha1>),
     /// MD5 has no ring implementation.
     Md5(Hmac<md5::Md5>),
+    /// RIPEMD-160 (hmac-ripemd160 and its @openssh.com alias).
+    Ripemd160(Hmac<ripemd::Ripemd160>),
 }
 
 /// A keyed MAC for one direction.
@@ -42,6 +44,8 @@ impl PacketMac {
             Engine::Ring(rh::Key::new(rh::HMAC_SHA512, key))
         } else if name.starts_with("hmac-sha1") {
             Engine::Sha1(<Hmac<sha1::Sha1> as Mac>::new_from_slice(key).map_err(bad)?)
+        } else if name.starts_with("hmac-ripemd160") {
+            Engine::Ripemd160(<Hmac<ripemd::Ripemd160> as Mac>::new_from_slice(key).map_err(bad)?)
         } else {
             Engine::Md5(<Hmac<md5::Md5> as Mac>::new_from_slice(key).map_err(bad)?)
         };
@@ -74,6 +78,7 @@ impl PacketMac {
             }
             Engine::Sha1(m) => keyed_clone(m, seq, data, &mut out[..n]),
             Engine::Md5(m) => keyed_clone(m, seq, data, &mut out[..n]),
+            Engine::Ripemd160(m) => keyed_clone(m, seq, data, &mut out[..n]),
         }
     }
 
@@ -176,6 +181,18 @@ mod tests {
         assert_eq!(
             mac_of("hmac-sha1-etm@openssh.com", &k, b"Hi There"),
             hex("b617318655057264e28bc0b6fb378c8ef146be00")
+        );
+    }
+
+    #[test]
+    fn rfc2286_ripemd160() {
+        // RFC 2286 test cases 1 and 2, under both names.
+        assert_eq!(mac_of("hmac-ripemd160", &[0x0b; 20], b"Hi There"), hex("24cb4bd67d20fc1a5d2ed7732dcc39377f0a5668"));
+        let mut k20 = b"Jefe".to_vec();
+        k20.resize(20, 0);
+        assert_eq!(
+            mac_of("hmac-ripemd160@openssh.com", &k20, b"what do ya want for nothing?"),
+            hex("dda6c0213a485a9e24f4742064a7f033b43c4069")
         );
     }
 

@@ -59,15 +59,19 @@ pub const CHACHA20_POLY1305: &str = "chacha20-poly1305@openssh.com";
 #[rustfmt::skip]
 static CIPHERS: &[CipherSpec] = &[
     CipherSpec { name: CHACHA20_POLY1305, key_len: 64, iv_len: 0, block_size: 8, aead: true },
-    CipherSpec { name: "aes128-gcm@openssh.com", key_len: 16, iv_len: 12, block_size: 16, aead: true },
     CipherSpec { name: "aes256-gcm@openssh.com", key_len: 32, iv_len: 12, block_size: 16, aead: true },
-    CipherSpec { name: "aes128-ctr", key_len: 16, iv_len: 16, block_size: 16, aead: false },
-    CipherSpec { name: "aes192-ctr", key_len: 24, iv_len: 16, block_size: 16, aead: false },
+    CipherSpec { name: "aes128-gcm@openssh.com", key_len: 16, iv_len: 12, block_size: 16, aead: true },
     CipherSpec { name: "aes256-ctr", key_len: 32, iv_len: 16, block_size: 16, aead: false },
+    CipherSpec { name: "aes192-ctr", key_len: 24, iv_len: 16, block_size: 16, aead: false },
+    CipherSpec { name: "aes128-ctr", key_len: 16, iv_len: 16, block_size: 16, aead: false },
     CipherSpec { name: "aes256-cbc", key_len: 32, iv_len: 16, block_size: 16, aead: false },
+    CipherSpec { name: "rijndael-cbc@lysator.liu.se", key_len: 32, iv_len: 16, block_size: 16, aead: false },
     CipherSpec { name: "aes192-cbc", key_len: 24, iv_len: 16, block_size: 16, aead: false },
     CipherSpec { name: "aes128-cbc", key_len: 16, iv_len: 16, block_size: 16, aead: false },
-    CipherSpec { name: "rijndael-cbc@lysator.liu.se", key_len: 32, iv_len: 16, block_size: 16, aead: false },
+    CipherSpec { name: "blowfish-cbc", key_len: 16, iv_len: 8, block_size: 8, aead: false },
+    CipherSpec { name: "arcfour128", key_len: 16, iv_len: 0, block_size: 8, aead: false },
+    CipherSpec { name: "arcfour", key_len: 16, iv_len: 0, block_size: 8, aead: false },
+    CipherSpec { name: "cast128-cbc", key_len: 16, iv_len: 8, block_size: 8, aead: false },
     CipherSpec { name: "3des-cbc", key_len: 24, iv_len: 8, block_size: 8, aead: false },
 ];
 
@@ -76,21 +80,24 @@ pub fn cipher_spec(name: &str) -> Option<&'static CipherSpec> {
     CIPHERS.iter().find(|c| c.name == name)
 }
 
-/// Client cipher preference. AEADs first (one pass, no separate MAC), then
-/// CTR, then CBC, as OpenSSH's client orders them (OpenSSH 10 also moved GCM
-/// ahead of CTR); CBC and 3DES stay last and are only picked when a server
-/// offers nothing better, as in libssh2 1.11.1's list.
+/// Client cipher preference: libssh2 1.11.1's list in its order (AEADs, CTR,
+/// CBC, then the legacy ciphers it still offers), so that a server picks what
+/// it would pick for libssh2.
 pub const DEFAULT_CIPHERS: &[&str] = &[
     CHACHA20_POLY1305,
-    "aes128-gcm@openssh.com",
     "aes256-gcm@openssh.com",
-    "aes128-ctr",
-    "aes192-ctr",
+    "aes128-gcm@openssh.com",
     "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
     "aes256-cbc",
+    "rijndael-cbc@lysator.liu.se",
     "aes192-cbc",
     "aes128-cbc",
-    "rijndael-cbc@lysator.liu.se",
+    "blowfish-cbc",
+    "arcfour128",
+    "arcfour",
+    "cast128-cbc",
     "3des-cbc",
 ];
 
@@ -113,15 +120,17 @@ pub struct MacSpec {
 /// Every MAC this crate implements.
 #[rustfmt::skip]
 static MACS: &[MacSpec] = &[
-    MacSpec { name: "hmac-sha2-256-etm@openssh.com", key_len: 32, out_len: 32, etm: true },
-    MacSpec { name: "hmac-sha2-512-etm@openssh.com", key_len: 64, out_len: 64, etm: true },
-    MacSpec { name: "hmac-sha1-etm@openssh.com", key_len: 20, out_len: 20, etm: true },
     MacSpec { name: "hmac-sha2-256", key_len: 32, out_len: 32, etm: false },
+    MacSpec { name: "hmac-sha2-256-etm@openssh.com", key_len: 32, out_len: 32, etm: true },
     MacSpec { name: "hmac-sha2-512", key_len: 64, out_len: 64, etm: false },
+    MacSpec { name: "hmac-sha2-512-etm@openssh.com", key_len: 64, out_len: 64, etm: true },
     MacSpec { name: "hmac-sha1", key_len: 20, out_len: 20, etm: false },
+    MacSpec { name: "hmac-sha1-etm@openssh.com", key_len: 20, out_len: 20, etm: true },
     MacSpec { name: "hmac-sha1-96", key_len: 20, out_len: 12, etm: false },
     MacSpec { name: "hmac-md5", key_len: 16, out_len: 16, etm: false },
     MacSpec { name: "hmac-md5-96", key_len: 16, out_len: 12, etm: false },
+    MacSpec { name: "hmac-ripemd160", key_len: 20, out_len: 20, etm: false },
+    MacSpec { name: "hmac-ripemd160@openssh.com", key_len: 20, out_len: 20, etm: false },
     MacSpec { name: "hmac-sha1-96-etm@openssh.com", key_len: 20, out_len: 12, etm: true },
     MacSpec { name: "hmac-md5-etm@openssh.com", key_len: 16, out_len: 16, etm: true },
     MacSpec { name: "hmac-md5-96-etm@openssh.com", key_len: 16, out_len: 12, etm: true },
@@ -132,26 +141,31 @@ pub fn mac_spec(name: &str) -> Option<&'static MacSpec> {
     MACS.iter().find(|m| m.name == name)
 }
 
-/// Every MAC name accepted: libssh2 1.11.1's list (the first nine, also the
-/// defaults) plus OpenSSH's remaining EtM forms.
+/// How many of [`SUPPORTED_MACS`], from the front, are libssh2 1.11.1's list.
+const LIBSSH2_MAC_COUNT: usize = 11;
+
+/// Every MAC name accepted: libssh2 1.11.1's list in its order (also the
+/// defaults), then OpenSSH's remaining EtM forms.
 pub const SUPPORTED_MACS: &[&str] = &[
-    "hmac-sha2-256-etm@openssh.com",
-    "hmac-sha2-512-etm@openssh.com",
-    "hmac-sha1-etm@openssh.com",
     "hmac-sha2-256",
+    "hmac-sha2-256-etm@openssh.com",
     "hmac-sha2-512",
+    "hmac-sha2-512-etm@openssh.com",
     "hmac-sha1",
+    "hmac-sha1-etm@openssh.com",
     "hmac-sha1-96",
     "hmac-md5",
     "hmac-md5-96",
+    "hmac-ripemd160",
+    "hmac-ripemd160@openssh.com",
     "hmac-sha1-96-etm@openssh.com",
     "hmac-md5-etm@openssh.com",
     "hmac-md5-96-etm@openssh.com",
 ];
 
-/// Client MAC preference: libssh2 1.11.1's list, which is also OpenSSH's order
-/// for the HMACs (EtM first, SHA-2 before SHA-1, MD5 last).
-pub const DEFAULT_MACS: &[&str] = SUPPORTED_MACS.split_at(9).0;
+/// Client MAC preference: libssh2 1.11.1's list, so that the server agrees on
+/// the MAC it would agree on with libssh2.
+pub const DEFAULT_MACS: &[&str] = SUPPORTED_MACS.split_at(LIBSSH2_MAC_COUNT).0;
 
 /// Client compression preference while compression is off (libssh2's
 /// default: `LIBSSH2_FLAG_COMPRESS` not set).
@@ -196,7 +210,7 @@ mod tests {
 
     #[test]
     fn registries_are_consistent() {
-        assert_eq!(DEFAULT_MACS.last(), Some(&"hmac-md5-96"));
+        assert_eq!(DEFAULT_MACS.last(), Some(&"hmac-ripemd160@openssh.com"));
         for m in SUPPORTED_MACS {
             let spec = mac_spec(m).unwrap();
             assert_eq!(spec.etm, m.contains("-etm@"), "{m}");
@@ -206,6 +220,15 @@ mod tests {
         for c in SUPPORTED_CIPHERS {
             let spec = cipher_spec(c).unwrap();
             assert_eq!(spec.aead, c.contains("gcm") || c.starts_with("chacha"), "{c}");
+            assert!(
+                cipher::engine(
+                    c,
+                    &DirectionKeys { key: vec![1; 64], iv: vec![2; 16], mac_key: vec![] },
+                    cipher::Dir::Encrypt
+                )
+                .is_ok(),
+                "{c}"
+            );
         }
         assert!(cipher_spec("none").is_none() && mac_spec("none").is_none());
     }
