@@ -96,30 +96,54 @@ peer_ref_save() {
     return 0
 }
 
-# peer_report NAME pass|fail|skip [REASON]: one test's outcome. On the
+# peer_report NAME pass|fail|skip [REASON [KEY]]: one test's outcome. On the
 # reference it is recorded and reported as it is; on ours a failure is
-# compared with the reference's outcome.
+# compared with the reference's outcome for the same KEY (default: NAME; a
+# suite whose names hold run-dependent values passes a stable key).
 peer_report() {
-    local name="$1" status="$2" reason="${3:-}" ref refwhy
+    local name="$1" status="$2" reason="${3:-}" key="${4:-$1}" ref refwhy
     reason="$(printf '%s' "$reason" | tr '\n\t' '  ')"
     if [ "$PEER_AGAINST" = upstream ]; then
-        printf '%s\t%s\t%s\n' "$name" "$status" "$reason" >>"$PEER_REF.new"
+        printf '%s\t%s\t%s\n' "$key" "$status" "$reason" >>"$PEER_REF.new"
     fi
+    [ -n "${PEER_SEEN:-}" ] && printf '%s\n' "$key" >>"$PEER_SEEN"
     case "$status" in
         pass) cf_ok "$name" ;;
         skip) cf_na "$name" "skipped by the suite: $reason" ;;
         fail)
             if [ "$PEER_AGAINST" = ours ] && [ -f "$PEER_REF" ]; then
-                ref="$(awk -F'\t' -v n="$name" '$1 == n {print $2 "\t" $3; exit}' "$PEER_REF")"
-                refwhy="${ref#*	}"
-                if [ "${ref%%	*}" = fail ]; then
-                    cf_na "$name" "fails on the reference libssh2 too (there: ${refwhy:0:150}); here: $reason"
+                ref="$(awk -F'\t' -v k="$key" '$1 == k {print $2 "\t" $3; exit}' "$PEER_REF")"
+                refwhy="$(printf '%s' "$ref" | cut -f2 | cut -c1-150)"
+                if [ "$(printf '%s' "$ref" | cut -f1)" = fail ]; then
+                    cf_na "$name" "fails on the reference libssh2 too (there: $refwhy); here: $reason"
                     return
                 fi
             fi
             cf_notok "$name" "$reason"
             ;;
     esac
+}
+
+# peer_seen_init FILE: start tracking the keys reported (for peer_report_unreached).
+peer_seen_init() {
+    PEER_SEEN="$1"
+    : >"$PEER_SEEN"
+    export PEER_SEEN
+}
+
+# peer_report_unreached PREFIX WHY: on ours, report every test that ran on the
+# reference but got no outcome here (the suite stopped early) as NAME
+# "PREFIX KEY"; a test that failed on the reference too is not applicable.
+peer_report_unreached() {
+    local prefix="$1" why="$2" key status reason
+    [ "$PEER_AGAINST" = ours ] && [ -f "$PEER_REF" ] || return 0
+    while IFS=$'\t' read -r key status reason; do
+        grep -qxF "$key" "$PEER_SEEN" && continue
+        case "$status" in
+            pass) cf_notok "$prefix $key" "no outcome on ours: $why" ;;
+            *) cf_na "$prefix $key" "no outcome on ours ($why); on the reference: $status ${reason:0:120}" ;;
+        esac
+    done <"$PEER_REF"
 }
 
 # peer_check_loaded NAME LIBDIR LDDEBUG_LOG: ok when LD_DEBUG=libs output shows
