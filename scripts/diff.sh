@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The differential harness (issue 15): the reference libssh2 1.11.1 as an
+# oracle. Builds the scenario programs of tests/diff/ once against include/,
+# runs each on the reference library and on ours against one private sshd,
+# and compares the two records line by line (tests/diff/compare.py). A
+# difference fails unless docs/compat.md lists it as deliberate.
+#
+#   scripts/diff.sh                    # everything; ends "diff: N passed, M failed"
+#   scripts/diff.sh --coverage-write   # regenerate tests/diff/COVERAGE.md, then run
+#   DIFF_ONLY="session auth" scripts/diff.sh   # some programs only
+#
+# DIFF_NO_CARGO=1 uses target/release/libssh2.so as it is (no cargo build).
+# Each run copies both libraries into .cache/diff/ first, so a rebuild in
+# the middle of a run cannot mix two versions of ours.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/conformance/lib.sh
+. scripts/conformance/lib.sh
+
+DIFF_DIR=${DIFF_CACHE:-$ROOT/.cache/diff}
+# Seconds one scenario program may run on one library (each scenario in it
+# also has its own alarm, REC_SCENARIO_SECONDS in tests/diff/rec.h).
+PROGRAM_TIMEOUT=240
+EXPORTS=${DIFF_EXPORTS:-$ROOT/../shared/reference/libssh2-1.11.1-exports.txt}
+[[ -f $EXPORTS ]] || EXPORTS=/work/shared/reference/libssh2-1.11.1-exports.txt
+COMPAT=docs/compat.md
+TEST_USER_HOME=/home/libssh2rs
+CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-deprecated-declarations
+    -Wno-unused-function -Iinclude)
+
+die() { echo "diff: $*" >&2; echo "diff: 0 passed, 1 failed"; exit 1; }
+
+coverage_args=()
+[[ ${1:-} == --coverage-write ]] && coverage_args=(--write)
+
+mkdir -p "$DIFF_DIR"/{bin,ref,ours,out/ref,out/ours}
+
+# ---- the two libraries ----------------------------------------------------
+if [[ ${DIFF_NO_CARGO:-0} != 1 ]]; then
+    cargo build --release >"$DIFF_DIR/cargo.log" 2>&1 ||
+        { tail -n 20 "$DIFF_DIR/cargo.log" >&2; die "cargo build failed"; }
+fi
+[[ -f target/release/libssh2.so ]] || die "no target/release/libssh2.so"
+cp target/release/libssh2.so "$DIFF_DIR/ours/libssh2.so.1.tmp"
+mv -f "$DIFF_DIR/ours/libssh2.so.1.tmp" "$DIFF_DIR/ours/libssh2.so.1"
+src=$(cf_upstream_src libssh2) || die "cannot fetch the upstream source"
+refdir=$(cf_build_upstream_lib "$src") || die "cannot build the reference library"
+cp -L "$refdir/libssh2.so.1" "$DIFF_DIR/ref/libssh2.so.1"
+
+# ---- coverage: every exported function reached by some scenario ---------------
+# (one more check in the final count: compare.py --coverage-ok).
+coverage_ok=1
+python3 tests/diff/coverage.py "$EXPORTS" "$DIFF_DIR/coverage.txt" tests/diff/COVERAGE.md \
+    "${coverage_args[@]}" || coverage_ok=0
+
+# ---- build the scenarios once, against our headers ------------------------------
+programs=()
+for c in tests/diff/*.c; do
+    p=$(basename "$c" .c)
+    if [[ -n ${DIFF_ONLY:-} && " $DIFF_ONLY " != *" $p "* ]]; then continue; fi
+    gcc "${CFLAGS[@]}" -o "$DIFF_DIR/bin/$p" "$c" -L"$DIFF_DIR/ours" -l:libssh2.so.1 ||
+        die "cannot compile $c"
+    programs+=("$p")
+done
+
+# ---- the sshd, an agent, and a publickey subsystem --------------------------------
+SSHD="$DIFF_DIR/sshd"
+pk_store="$DIFF_DIR/pk-store"
+cleanup() {
+    scripts/sshd-fixture.sh stop "$SSHD" >/dev/null 2>&1 || true
+    [[ -n ${SSH_AGENT_PID:-} ]] && kill "$SSH_AGENT_PID" 2>/dev/null
+    return 0
+}
+trap cleanup EXIT
+scripts/sshd-fixture.sh stop "$SSHD" >/dev/null 2>&1 || true
+mkdir -p "$pk_store"
+chmod 777 "$pk_store"
+printf 'diff harness banner\n' >"$DIFF_DIR/banner.txt"
+chmod 644 "$DIFF_DIR/banner.txt"
+export SSHD_EXTRA_CONFIG="Subsystem publickey python3 $ROOT/tests/publickey_server/server.py $pk_store/keys.json
+Banner $DIFF_DIR/banner.txt
+AllowStreamLocalForwarding yes
+X11Forwarding yes"
+scripts/sshd-fixture.sh start "$SSHD" >"$DIFF_DIR/sshd-start.log" 2>&1 ||
+    { cat "$DIFF_DIR/sshd-start.log" >&2; die "sshd did not start"; }
+eval "$(ssh-agent -s)" >/dev/null
+ssh-add "$SSHD/id_ed25519" 2>/dev/null
+
+# Puts the remote and local state back as a fresh run expects it.
+reset_state() {
+    rm -rf "$TEST_USER_HOME"/diff-* "$DIFF_DIR/work"
+    rm -f "$pk_store/keys.json"
+    mkdir -p "$DIFF_DIR/work"
+}
+
+run_one() { # lib program
+    local lib=$1 p=$2 rc=0
+    (
+        set -a
+        # shellcheck source=/dev/null
+        . "$SSHD/env"
+        set +a
+        export DIFF_WORK="$DIFF_DIR/work" DIFF_HOME="$TEST_USER_HOME"
+        cd "$DIFF_DIR/work"
+        LD_LIBRARY_PATH="$DIFF_DIR/$lib" timeout -k 5 "$PROGRAM_TIMEOUT" "$DIFF_DIR/bin/$p"
+    ) >"$DIFF_DIR/out/$lib/$p.out" 2>"$DIFF_DIR/out/$lib/$p.err" || rc=$?
+    if ((rc != 0)); then
+        echo "$p/PROGRAM exit=$rc" >>"$DIFF_DIR/out/$lib/$p.out"
+    fi
+}
+
+start=$SECONDS
+for lib in ref ours; do
+    for p in "${programs[@]}"; do
+        reset_state
+        run_one "$lib" "$p"
+    done
+done
+echo "# ran ${#programs[@]} programs on both libraries in $((SECONDS - start))s"
+
+python3 tests/diff/compare.py --coverage-ok "$coverage_ok" "$COMPAT" "$DIFF_DIR/out/ref" "$DIFF_DIR/out/ours" "${programs[@]}"

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Compares the differential harness's two outputs (tests/diff, issue 15).
+
+    compare.py [--coverage-ok 0|1] COMPAT_MD REF_DIR OURS_DIR PROGRAM...
+
+REF_DIR and OURS_DIR hold PROGRAM.out for each program: one line per call,
+"scenario/step ...". Lines are grouped by scenario and the two runs of a
+scenario are aligned (difflib); a scenario passes when every line that
+differs has a key ("scenario/step", the text before the first space) that
+matches an entry of the deliberate-differences block in COMPAT_MD:
+
+    ```compat
+    scenario/step-glob: reason
+    ```
+
+Prints one TAP-ish line per scenario, each difference under it as
+"#   ref:  ..." / "#   ours: ...", and last "diff: N passed, M failed" (the coverage check, when given, is one more).
+Exits 1 when a scenario failed or an entry matched nothing (the list must
+not keep stale entries).
+"""
+
+import difflib
+import fnmatch
+import os
+import re
+import sys
+
+# Longest difference line printed (the rest is cut).
+LINE_SHOW_MAX = 400
+
+
+def load_compat(path):
+    entries = []
+    in_block = False
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.strip() == "```compat":
+                in_block = True
+                continue
+            if in_block and line.strip() == "```":
+                in_block = False
+                continue
+            if not in_block or not line.strip() or line.lstrip().startswith("#"):
+                continue
+            m = re.match(r"^(\S+): (\S.*)$", line)
+            if not m:
+                sys.exit(f"{path}:{n}: expected 'scenario/step-glob: reason', got {line!r}")
+            entries.append({"glob": m.group(1), "reason": m.group(2), "used": 0})
+    return entries
+
+
+def read_scenarios(path):
+    """{scenario: [lines]} in first-seen order; missing file -> {}."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            key = line.split(" ", 1)[0]
+            scn = key.split("/", 1)[0]
+            out.setdefault(scn, []).append(line)
+    return out
+
+
+def key_of(line):
+    return line.split(" ", 1)[0]
+
+
+def allowed(key, compat):
+    for e in compat:
+        if fnmatch.fnmatchcase(key, e["glob"]):
+            e["used"] += 1
+            return e
+    return None
+
+
+def show(line):
+    return line if len(line) <= LINE_SHOW_MAX else line[:LINE_SHOW_MAX] + "..."
+
+
+def main():
+    args = sys.argv[1:]
+    coverage = None
+    if args[:1] == ["--coverage-ok"]:
+        coverage, args = args[1] == "1", args[2:]
+    if len(args) < 4:
+        sys.exit(__doc__)
+    compat = load_compat(args[0])
+    ref_dir, ours_dir, programs = args[1], args[2], args[3:]
+    n = passed = failed = 0
+    if coverage is not None:
+        n += 1
+        if coverage:
+            passed += 1
+            print(f"ok {n} - coverage: every exported function reached")
+        else:
+            failed += 1
+            print(f"not ok {n} - coverage: a function unreached or tests/diff/COVERAGE.md stale")
+    for prog in programs:
+        ref = read_scenarios(os.path.join(ref_dir, prog + ".out"))
+        ours = read_scenarios(os.path.join(ours_dir, prog + ".out"))
+        names = list(ref) + [s for s in ours if s not in ref]
+        if not names:
+            n += 1
+            failed += 1
+            print(f"not ok {n} - {prog}: no output from either library")
+            continue
+        for scn in names:
+            a, b = ref.get(scn, []), ours.get(scn, [])
+            bad, ok_diffs = [], []
+            sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+            for op, i1, i2, j1, j2 in sm.get_opcodes():
+                if op == "equal":
+                    continue
+                pairs = []
+                for k in range(max(i2 - i1, j2 - j1)):
+                    ra = a[i1 + k] if i1 + k < i2 else None
+                    ob = b[j1 + k] if j1 + k < j2 else None
+                    pairs.append((ra, ob))
+                for ra, ob in pairs:
+                    keys = {key_of(x) for x in (ra, ob) if x is not None}
+                    hits = [allowed(k, compat) for k in keys]
+                    if all(hits):
+                        ok_diffs.append((ra, ob, hits[0]["reason"]))
+                    else:
+                        bad.append((ra, ob))
+            n += 1
+            label = f"{prog}/{scn}"
+            if bad:
+                failed += 1
+                print(f"not ok {n} - {label}")
+            else:
+                passed += 1
+                note = f" # {len(ok_diffs)} deliberate difference(s)" if ok_diffs else ""
+                print(f"ok {n} - {label}{note}")
+            for ra, ob in bad:
+                print(f"#   ref:  {show(ra) if ra is not None else '(no line)'}")
+                print(f"#   ours: {show(ob) if ob is not None else '(no line)'}")
+    stale = [e for e in compat if not e["used"]]
+    for e in stale:
+        print(f"# compat entry matched nothing (remove it?): {e['glob']}")
+    print(f"diff: {passed} passed, {failed} failed")
+    return 1 if failed or stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
