@@ -5,7 +5,8 @@
 #
 # Stages: setup, rustfmt, clippy, release build, cargo test (unit tests and
 # the sshd-backed integration tests), the install test, then each
-# the conformance scripts (upstream tests, upstream examples, curl), whose
+# the conformance scripts (upstream tests, upstream examples, curl, and the
+# peer suites: the ssh2 crate's tests, Net::SSH2's t/, libgit2's SSH tests), whose
 # "N passed, M failed" counts are also reported on a line of their own, and
 # last the sanitizers (ASan/LSan over the Rust tests, valgrind over the C
 # tests and upstream's test suite).
@@ -33,11 +34,11 @@ total_pass=0 total_fail=0
 # log to the totals, and leaves this log's own in $counted.
 count_tests() { # log rc
     local p f
-    if ! grep -qE '^test result: |^[A-Za-z-]+: [0-9]+ passed, [0-9]+ failed' "$1"; then
+    if ! grep -qE '^test result: |^[A-Za-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$1"; then
         # No counts printed: the stage itself is one check.
         if (($2 == 0)); then p=1 f=0; else p=0 f=1; fi
     else
-        read -r p f < <(grep -E '^test result: |^[A-Za-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" |
+        read -r p f < <(grep -E '^test result: |^[A-Za-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$1" |
             sed -E 's/.* ([0-9]+) passed[;,] ([0-9]+) failed.*/\1 \2/' |
             awk '{p += $1; f += $2} END {print p + 0, f + 0}')
         # A failing run that counted no failure (crash, build error) still fails.
@@ -84,7 +85,7 @@ stage fuzz yes env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
 # reported on a line of their own.
 export CONFORMANCE_STRICT=${CONFORMANCE_STRICT:-1}
 conf_pass=0 conf_fail=0
-for script in upstream-tests upstream-examples curl; do
+for script in upstream-tests upstream-examples curl ssh2-rs net-ssh2 libgit2; do
     before_pass=$total_pass before_fail=$total_fail
     stage "conformance/$script" yes "scripts/conformance/$script.sh"
     conf_pass=$((conf_pass + total_pass - before_pass))

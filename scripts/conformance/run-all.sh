@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the three conformance scripts in order (upstream tests, upstream
-# examples, curl), then print their three summary lines and a total.
+# Run the conformance scripts in order (upstream tests, upstream examples,
+# curl, then the peer suites: the ssh2 crate, Net::SSH2, libgit2), then print
+# their summary lines and a total.
 #
 #   scripts/conformance/run-all.sh [--against-upstream]
 #
@@ -12,13 +13,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 summaries=()
 status=0
 start=$SECONDS
-for script in upstream-tests upstream-examples curl; do
+for script in upstream-tests upstream-examples curl ssh2-rs net-ssh2 libgit2; do
     t0=$SECONDS
     echo "# ==== $script.sh $*"
     out="$(mktemp)"
     "$here/$script.sh" "$@" 2>&1 | tee "$out"
     rc="${PIPESTATUS[0]}"
-    line="$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)"
+    line="$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)"
     rm -f "$out"
     [ -n "$line" ] || line="$script: did not finish (exit $rc)"
     summaries+=("$line ($((SECONDS - t0))s)")
