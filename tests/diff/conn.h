@@ -13,6 +13,9 @@
 /* Relay buffer, and the highest descriptor a forked helper closes. */
 #define CONN_RELAY_BUF 65536
 #define CONN_MAX_FD 1024
+/* Session timeout (ms) for a call that may wait forever on both libraries
+ * (a request the server never answers): each then reports, not hangs. */
+#define WAIT_CAP_MS 1500
 /* How long a scripted server waits for the client. */
 #define CONN_FAKE_WAIT_MS 10000
 

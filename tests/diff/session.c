@@ -10,8 +10,6 @@
 #define DESC_LONG 300
 /* A banner longer than any SSH identification line may be. */
 #define BANNER_LONG 300
-/* Session timeout for calls that would otherwise wait forever (ms). */
-#define WAIT_CAP_MS 1500
 /* method types 0..LIBSSH2_METHOD_SIGN_ALGO */
 #define METHOD_TYPES 11
 
