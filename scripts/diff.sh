@@ -101,7 +101,9 @@ run_one() { # lib program
         # shellcheck source=/dev/null
         . "$SSHD/env"
         set +a
-        export DIFF_WORK="$DIFF_DIR/work" DIFF_HOME="$TEST_USER_HOME"
+        # Tags of one length ("ref", "our"): remote paths the scenarios
+        # record (realpath lengths) then match.
+        export DIFF_WORK="$DIFF_DIR/work" DIFF_TAG="${lib:0:3}"
         cd "$DIFF_DIR/work"
         LD_LIBRARY_PATH="$DIFF_DIR/$lib" timeout -k 5 "$PROGRAM_TIMEOUT" "$DIFF_DIR/bin/$p"
     ) >"$DIFF_DIR/out/$lib/$p.out" 2>"$DIFF_DIR/out/$lib/$p.err" || rc=$?

@@ -347,13 +347,28 @@ static void chan_drain(const char *step, LIBSSH2_CHANNEL *ch, int stream)
     rec_bytes("data", all, have);
 }
 
-/* This scenario's remote directory, relative to the sshd user's home
- * (scripts/diff.sh empties them before each library's run). */
+/*
+ * This scenario's remote directory, relative to the sshd user's home:
+ * diff-TAG-SCENARIO, TAG (DIFF_TAG) naming the library, so that the two runs
+ * can go at once (scripts/diff.sh empties them before a run). Only names
+ * relative to it are ever recorded.
+ */
 static const char *remote_dir(void)
 {
     static char d[256];
-    snprintf(d, sizeof(d), "diff-%s", rec_scn);
+    const char *tag = getenv("DIFF_TAG");
+    snprintf(d, sizeof(d), "diff-%s-%s", tag ? tag : "x", rec_scn);
     return d;
+}
+
+/* remote_dir()/name. */
+static char *remote_path(const char *name)
+{
+    static char p[4][512];
+    static int next;
+    char *b = p[next++ % 4];
+    snprintf(b, sizeof(p[0]), "%s/%s", remote_dir(), name);
+    return b;
 }
 
 #endif /* LIBSSH2_DIFF_CONN_H */
