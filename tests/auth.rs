@@ -1139,3 +1139,76 @@ fn security_keys_sign_through_the_callers_authenticator() {
     assert!(log.contains("ssh2: ED25519-SK "), "ed25519-sk login logged");
     assert!(log.contains("ssh2: ECDSA-SK "), "ecdsa-sk login logged");
 }
+
+/// A page no read may touch: a passphrase pointer into it crashes a library
+/// that reads the passphrase when it need not.
+struct NoAccessPage(*mut c_void);
+
+impl NoAccessPage {
+    fn new() -> Self {
+        // SAFETY: an anonymous private mapping of one page, no access.
+        let p = unsafe {
+            libc::mmap(ptr::null_mut(), 4096, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0)
+        };
+        assert_ne!(p, libc::MAP_FAILED);
+        NoAccessPage(p)
+    }
+}
+
+impl Drop for NoAccessPage {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in new().
+        unsafe { libc::munmap(self.0, 4096) };
+    }
+}
+
+/// libssh2 (OpenSSL build) reads the passphrase of a PEM key only when the
+/// key is encrypted, so a program may pass any pointer for a plain one:
+/// from memory and from a file, with and without the public key.
+#[test]
+fn passphrase_of_a_plain_pem_key_is_never_read() {
+    let sshd = Sshd::start();
+    let page = NoAccessPage::new();
+    for kind in [UserKey::RsaPem, UserKey::Ecdsa256Pem] {
+        let k = sshd.user_key(kind);
+        let private = fs::read(&k.private).unwrap();
+        let public = fs::read(&k.public).unwrap();
+        for pubdata in [&[][..], &public[..]] {
+            let mut c = Conn::new(&sshd, false);
+            let user = sshd.user.clone();
+            let rc = c.run(|s| {
+                // SAFETY: live session; buffers valid; the passphrase must not be read.
+                unsafe {
+                    libssh2_userauth_publickey_frommemory(
+                        s,
+                        user.as_ptr().cast(),
+                        user.len(),
+                        pubdata.as_ptr().cast(),
+                        pubdata.len(),
+                        private.as_ptr().cast(),
+                        private.len(),
+                        page.0.cast(),
+                    )
+                }
+            });
+            c.expect_ok(rc, &format!("frommemory {kind:?} with public key: {}", !pubdata.is_empty()));
+        }
+        let cuser = CString::new(sshd.user.clone()).unwrap();
+        let cpriv = CString::new(k.private.to_str().unwrap()).unwrap();
+        let mut c = Conn::new(&sshd, false);
+        let rc = c.run(|s| {
+            // SAFETY: live session; strings valid; the passphrase must not be read.
+            unsafe {
+                libssh2_userauth_publickey_fromfile_ex(
+                    s,
+                    cuser.as_ptr(),
+                    sshd.user.len() as c_uint,
+                    ptr::null(),
+                    cpriv.as_ptr(),
+                    page.0.cast(),
+                )
+            }
+        });
+        c.expect_ok(rc, &format!("fromfile {kind:?}"));
+    }
+}

@@ -239,6 +239,41 @@ fn exec_reports_exit_status_and_signal() {
     }
 }
 
+/// libssh2 starts one process per channel: a second process_startup is
+/// BAD_USE and sends nothing; wait_closed needs the peer's EOF, not our
+/// close, and then waits for the peer's CLOSE.
+#[test]
+fn startup_once_and_wait_closed_after_eof() {
+    let sshd = Sshd::start();
+    let s = login(&sshd);
+    let ch = s.exec("echo one");
+    assert_eq!(start(ch, "exec", "echo two"), Err(code::BAD_USE));
+    assert_eq!(start(ch, "shell", ""), Err(code::BAD_USE));
+    // SAFETY: live channel.
+    unsafe {
+        assert_eq!(libssh2_channel_wait_eof(ch), 0);
+        // The peer's EOF is enough: the wait ends at its CLOSE, sent after the exit status.
+        assert_eq!(libssh2_channel_wait_closed(ch), 0);
+        assert_eq!(libssh2_channel_get_exit_status(ch), 0);
+    }
+    assert_eq!(read_all(ch, 0), b"one\n", "the second startup ran nothing");
+    assert_eq!(close_free(ch), 0);
+    // Before the peer's EOF, wait_closed is INVAL even after our close.
+    let ch = s.exec("sleep 3");
+    // SAFETY: live channel.
+    unsafe {
+        assert_eq!(libssh2_channel_send_eof(ch), 0);
+        assert_eq!(libssh2_channel_wait_closed(ch), code::INVAL);
+        assert_eq!(libssh2_channel_free(ch), 0);
+    }
+    // A refused startup also ends the channel's one try.
+    let ch = s.open_session();
+    assert_eq!(start(ch, "subsystem", "no-such-subsystem"), Err(code::CHANNEL_REQUEST_DENIED));
+    assert_eq!(start(ch, "exec", "true"), Err(code::BAD_USE));
+    // SAFETY: live channel.
+    assert_eq!(unsafe { libssh2_channel_free(ch) }, 0);
+}
+
 #[test]
 fn stderr_apart_ignored_and_merged() {
     let sshd = Sshd::start();

@@ -293,10 +293,15 @@ impl<'a> Flow<'a> {
         Ok(())
     }
 
-    /// Closes and frees `ch`, errors ignored once the flow has failed.
+    /// Closes `ch` and waits for the peer's EOF and CLOSE. As in libssh2, close
+    /// stops waiting at the next packet and wait_closed needs the peer's EOF,
+    /// so the EOF is awaited between them.
     fn close(&self, stage: &str, ch: *mut LIBSSH2_CHANNEL) -> Step<()> {
         // SAFETY: live channel.
         self.call(stage, || Self::rc(unsafe { libssh2_channel_close(ch) }))?;
+        // SAFETY: live channel.
+        self.call(stage, || Self::rc(unsafe { libssh2_channel_wait_eof(ch) }))?;
+        // SAFETY: live channel.
         self.call(stage, || Self::rc(unsafe { libssh2_channel_wait_closed(ch) }))
     }
 

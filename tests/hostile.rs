@@ -56,6 +56,10 @@ fn c_handshake(addr: SocketAddr, prefs: &[(c_int, &str)]) -> c_int {
         let sess: *mut LIBSSH2_SESSION = fs::libssh2_session_init_ex(None, None, None, ptr::null_mut());
         fs::libssh2_session_set_timeout(sess, CLIENT_TIMEOUT_MS as _);
         for (slot, p) in prefs {
+            // As in libssh2, compression methods are accepted only once compression is on.
+            if *slot == 6 || *slot == 7 {
+                assert_eq!(fs::libssh2_session_flag(sess, 2, 1), 0, "LIBSSH2_FLAG_COMPRESS");
+            }
             let p = CString::new(*p).unwrap();
             assert_eq!(fs::libssh2_session_method_pref(sess, *slot, p.as_ptr()), 0);
         }

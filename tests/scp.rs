@@ -163,6 +163,8 @@ fn download(s: &Sess, path: &Path, blocking: bool) -> (libssh2_struct_stat, Vec<
         libssh2_session_set_blocking(s.p, 1);
         assert_eq!(libssh2_channel_eof(ch), 1);
         assert_eq!(libssh2_channel_close(ch), 0);
+        // close stops at the next packet (as in libssh2); wait_closed needs the peer's EOF.
+        assert_eq!(libssh2_channel_wait_eof(ch), 0);
         assert_eq!(libssh2_channel_wait_closed(ch), 0);
         // Our final ack let the remote scp finish cleanly.
         assert_eq!(libssh2_channel_get_exit_status(ch), 0, "remote scp status");

@@ -155,12 +155,9 @@ pub unsafe extern "C" fn libssh2_channel_process_startup(
     unsafe {
         with_channel(channel, |h, id| {
             let req = slice(request, request_len as usize)?;
-            let msg = slice(message, message_len as usize)?;
-            let mut w = Writer::new();
-            if !msg.is_empty() {
-                w.string(msg);
-            }
-            h.sess.channel_request(id, req, true, &w.buf, "Unable to complete request for channel-process-startup")?;
+            // libssh2 sends the string argument whenever the pointer is set, even if empty.
+            let msg = if message.is_null() { None } else { Some(slice(message, message_len as usize)?) };
+            h.sess.process_startup(id, req, msg)?;
             Ok(0)
         })
     }

@@ -259,7 +259,9 @@ unsafe fn add_common(
     unsafe {
         with_hosts(hosts, |h, kh| {
             let host = cstr(host).ok_or(Error::new(code::INVAL, "NULL host name"))?;
-            let salt = cstr(salt);
+            // libssh2 reads the salt only for a hashed (SHA1) host name.
+            let hashed = typemask & crate::knownhost::consts::TYPE_MASK == crate::knownhost::consts::TYPE_SHA1;
+            let salt = if hashed { cstr(salt) } else { None };
             let key = key_arg(key, keylen, typemask, true)?;
             let comment = match comment {
                 Some((p, n)) if !p.is_null() => Some(slice(p, n)?),

@@ -221,6 +221,16 @@ fn memory_key_error(e: Error) -> Error {
     }
 }
 
+/// The caller's passphrase, read only when the key format asks for it (a
+/// program may pass a dangling pointer for a key that is not encrypted).
+///
+/// # Safety
+/// `p` null or a NUL-terminated string, whenever the key loader calls this.
+unsafe fn lazy_passphrase(p: *const c_char) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    // SAFETY: the caller of the shim guarantees the pointer when it is read.
+    unsafe { cstr(p) }.map(|b| zeroize::Zeroizing::new(b.to_vec()))
+}
+
 /// Where the private key comes from and when it is read: with a public key given,
 /// libssh2 reads the private key only when the server accepted the public one, so a
 /// bad private key then fails the signing step ("Callback returned error").
@@ -276,9 +286,9 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_fromfile_ex(
                 return Err(Error::new(code::FILE, "Unable to open private key file"));
             };
             let path = std::path::Path::new(std::ffi::OsStr::from_bytes(privpath));
-            let pass = cstr(passphrase).filter(|p| !p.is_empty());
+            let pass = || lazy_passphrase(passphrase);
             let load = || {
-                PrivateKey::from_file(path, pass)
+                PrivateKey::from_file_lazy(path, &pass)
                     .map_err(|_| Error::new(code::FILE, "Unable to initialize private key from file"))
             };
             match cstr(publickey) {
@@ -287,7 +297,7 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_fromfile_ex(
                     auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
                 }
                 None => {
-                    let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
+                    let key = PrivateKey::from_file_lazy(path, &pass).map_err(file_key_error)?;
                     auth_with_key(h, user, key.public_blob(), KeySource::Loaded(Box::new(key)))?;
                 }
             }
@@ -316,17 +326,17 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_frommemory(
         with_session(session, |h| {
             let user = slice(username, username_len)?;
             let privdata = slice(privatekeyfiledata, privatekeyfiledata_len)?;
-            let pass = cstr(passphrase).filter(|p| !p.is_empty());
+            let pass = || lazy_passphrase(passphrase);
             let pubdata = slice(publickeyfiledata, publickeyfiledata_len)?;
             let load = || {
-                PrivateKey::from_memory(privdata, pass)
+                PrivateKey::from_memory_lazy(privdata, &pass)
                     .map_err(|_| Error::new(code::FILE, "Unable to initialize private key from memory"))
             };
             if !pubdata.is_empty() {
                 let blob = keys::parse_public_key_file(pubdata)?.1;
                 auth_with_key(h, user, blob, KeySource::Deferred(&load))?;
             } else if !privdata.is_empty() {
-                let key = PrivateKey::from_memory(privdata, pass).map_err(memory_key_error)?;
+                let key = PrivateKey::from_memory_lazy(privdata, &pass).map_err(memory_key_error)?;
                 auth_with_key(h, user, key.public_blob(), KeySource::Loaded(Box::new(key)))?;
             } else {
                 return Err(Error::new(code::FILE, "Invalid data in public and private key."));
@@ -364,9 +374,8 @@ pub unsafe extern "C" fn libssh2_userauth_hostbased_fromfile_ex(
                 return Err(Error::new(code::FILE, "Unable to open private key file"));
             };
             let path = std::path::Path::new(std::ffi::OsStr::from_bytes(privpath));
-            let pass = cstr(passphrase).filter(|p| !p.is_empty());
             // libssh2 reads both files before sending anything.
-            let key = PrivateKey::from_file(path, pass).map_err(file_key_error)?;
+            let key = PrivateKey::from_file_lazy(path, &|| lazy_passphrase(passphrase)).map_err(file_key_error)?;
             let blob = match cstr(publickey) {
                 Some(p) => read_public_key_file(p)?,
                 None => key.public_blob(),

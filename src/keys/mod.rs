@@ -15,7 +15,7 @@ mod tests;
 
 pub use openssh::MAX_BCRYPT_ROUNDS;
 pub use pem::MAX_PBKDF2_ITERATIONS;
-pub use private::{PrivateKey, MAX_PRIVATE_KEY_FILE};
+pub use private::{Passphrase, PrivateKey, MAX_PRIVATE_KEY_FILE};
 pub use public::PublicKey;
 
 use crate::error::{code, Error, Result};

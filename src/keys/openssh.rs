@@ -92,7 +92,7 @@ pub(crate) fn load(body: &[u8], passphrase: Option<&[u8]>) -> Result<Secret> {
         decrypt(cipher_name, mode, key, iv, &mut buf, tag)?;
         buf
     };
-    let secret = parse_private_section(&plain, passphrase.is_some() && cipher_name != "none")?;
+    let secret = parse_private_section(&plain, cipher_name != "none")?;
     // The clear public key must be the one the private key yields.
     if PrivateKey::public_blob_of(&secret) != public_blob {
         return Err(unrecognized());

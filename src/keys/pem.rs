@@ -69,24 +69,24 @@ impl Armor {
 }
 
 /// Loads a key from a non-OpenSSH PEM block.
-pub(crate) fn load(armor: &Armor, passphrase: Option<&[u8]>) -> Result<Secret> {
+pub(crate) fn load(armor: &Armor, passphrase: super::private::Passphrase<'_>) -> Result<Secret> {
     match armor.label.as_str() {
         "RSA PRIVATE KEY" => rsa_pkcs1(&legacy_body(armor, passphrase)?),
         "EC PRIVATE KEY" => ec_sec1(&legacy_body(armor, passphrase)?, None),
         "DSA PRIVATE KEY" => dsa_openssl(&legacy_body(armor, passphrase)?),
         "PRIVATE KEY" => pkcs8(&armor.body),
-        "ENCRYPTED PRIVATE KEY" => pkcs8(&pkcs8_decrypt(&armor.body, passphrase.ok_or_else(unrecognized)?)?),
+        "ENCRYPTED PRIVATE KEY" => pkcs8(&pkcs8_decrypt(&armor.body, &passphrase().ok_or_else(unrecognized)?)?),
         _ => Err(unrecognized()),
     }
 }
 
 /// The DER body of a traditional OpenSSL key, decrypted when it carries Proc-Type/DEK-Info.
-fn legacy_body(armor: &Armor, passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
+fn legacy_body(armor: &Armor, passphrase: super::private::Passphrase<'_>) -> Result<Zeroizing<Vec<u8>>> {
     let encrypted = armor.header("Proc-Type").is_some_and(|v| v.replace(' ', "") == "4,ENCRYPTED");
     if !encrypted {
         return Ok(armor.body.clone());
     }
-    let pass = passphrase.ok_or_else(unrecognized)?;
+    let pass = passphrase().ok_or_else(unrecognized)?;
     let (cipher, iv_hex) = armor.header("DEK-Info").and_then(|v| v.split_once(',')).ok_or_else(unrecognized)?;
     let iv = hex_decode(iv_hex.trim()).ok_or_else(unrecognized)?;
     let (key_len, iv_len) = match cipher.trim() {
@@ -100,7 +100,7 @@ fn legacy_body(armor: &Armor, passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec
         return Err(unrecognized());
     }
     let salt = iv.get(..DEK_SALT_LEN).ok_or_else(unrecognized)?;
-    let key = evp_bytes_to_key(pass, salt, key_len);
+    let key = evp_bytes_to_key(&pass, salt, key_len);
     let mut buf = armor.body.clone();
     let plain_len = cbc_decrypt(cipher.trim(), &key, &iv, &mut buf).ok_or_else(unrecognized)?;
     buf.truncate(plain_len);

@@ -14,6 +14,9 @@ pub const MAX_PRIVATE_KEY_FILE: usize = 1024 * 1024;
 
 /// libssh2's message when a key file cannot be opened or read.
 pub(crate) const MSG_UNREADABLE: &str = "Unable to open private key file";
+/// A passphrase fetched only when a key format needs it (None: no passphrase).
+pub type Passphrase<'a> = &'a dyn Fn() -> Option<Zeroizing<Vec<u8>>>;
+
 /// libssh2's message when a key file is not understood or the passphrase is wrong.
 pub(crate) const MSG_UNRECOGNIZED: &str = "Wrong passphrase or invalid/unrecognized private key file format";
 
@@ -182,6 +185,12 @@ impl PrivateKey {
     /// cannot be read, else "Wrong passphrase or invalid/unrecognized private key file
     /// format" (also for a wrong or missing passphrase).
     pub fn from_file(path: &std::path::Path, passphrase: Option<&[u8]>) -> Result<Self> {
+        Self::from_file_lazy(path, &|| passphrase.map(|p| Zeroizing::new(p.to_vec())))
+    }
+
+    /// As [`Self::from_file`], with the passphrase fetched only when the format
+    /// needs it (see [`Self::from_memory_lazy`]).
+    pub fn from_file_lazy(path: &std::path::Path, passphrase: Passphrase<'_>) -> Result<Self> {
         use std::io::Read;
         let file = std::fs::File::open(path).map_err(|_| Error::new(code::FILE, MSG_UNREADABLE))?;
         let mut data = Zeroizing::new(Vec::new());
@@ -189,7 +198,7 @@ impl PrivateKey {
         file.take(MAX_PRIVATE_KEY_FILE as u64 + 1)
             .read_to_end(&mut data)
             .map_err(|_| Error::new(code::FILE, MSG_UNREADABLE))?;
-        Self::from_memory(&data, passphrase).map_err(|e| Error { code: code::FILE, msg: e.msg })
+        Self::from_memory_lazy(&data, passphrase).map_err(|e| Error { code: code::FILE, msg: e.msg })
     }
 
     /// Parses a key held in memory: OpenSSH (openssh-key-v1, plain or bcrypt-encrypted),
@@ -198,15 +207,23 @@ impl PrivateKey {
     /// or missing passphrase on an OpenSSH-format key, which is
     /// `LIBSSH2_ERROR_KEYFILE_AUTH_FAILED` as in libssh2's from-memory path.
     pub fn from_memory(data: &[u8], passphrase: Option<&[u8]>) -> Result<Self> {
+        Self::from_memory_lazy(data, &|| passphrase.map(|p| Zeroizing::new(p.to_vec())))
+    }
+
+    /// As [`Self::from_memory`], reading the passphrase where libssh2 (OpenSSL
+    /// build) reads the caller's pointer: for an OpenSSH-format key always (it
+    /// measures the string), for a PEM key only when the key is encrypted. A
+    /// program may pass a dangling pointer for a key it knows is not encrypted.
+    pub fn from_memory_lazy(data: &[u8], passphrase: Passphrase<'_>) -> Result<Self> {
         if data.len() > MAX_PRIVATE_KEY_FILE {
             return Err(unrecognized());
         }
         // An empty passphrase means none, as in libssh2.
-        let passphrase = passphrase.filter(|p| !p.is_empty());
+        let get = || passphrase().filter(|p| !p.is_empty());
         let armor = pem::Armor::parse(data)?;
         let secret = match armor.label.as_str() {
-            openssh::LABEL => openssh::load(&armor.body, passphrase),
-            _ => pem::load(&armor, passphrase),
+            openssh::LABEL => openssh::load(&armor.body, get().as_deref().map(|p| &p[..])),
+            _ => pem::load(&armor, &get),
         }
         // Inner parse errors all read as libssh2's one message; a passphrase error stays.
         .map_err(|e| if e.code == code::KEYFILE_AUTH_FAILED { e } else { unrecognized() })?;

@@ -106,6 +106,9 @@ pub struct Channel {
     pub op: ChanOp,
     /// Reply to the last request: Some(true) success, Some(false) failure.
     pub reply: Option<bool>,
+    /// `process_startup` ran to an end (success, refusal or error): libssh2
+    /// lets a channel start one shell, command or subsystem.
+    pub started: bool,
     /// Open failure reason and text, if the open was refused.
     pub open_failure: Option<(u32, String)>,
     /// The open was confirmed.
@@ -282,9 +285,20 @@ impl Session {
     /// Opens a channel of `kind` with the given window and packet sizes and
     /// type-specific `extra` data. Returns our channel id.
     pub fn channel_open(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<u32> {
-        if !self.authenticated {
-            return Err(Error::new(code::SOCKET_NONE, "Session is not authenticated"));
+        // No authentication check: libssh2 has none and sends the open as it is.
+        let r = self.channel_open_steps(kind, window, packet, extra);
+        // A failed open is over (a would-block or timeout resumes it, as in libssh2).
+        if let Err(e) = &r {
+            if e.code != code::EAGAIN && e.code != code::TIMEOUT {
+                if let Some(id) = self.opening_channel.take() {
+                    self.channels.map.remove(&id);
+                }
+            }
         }
+        r
+    }
+
+    fn channel_open_steps(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<u32> {
         drive(self, |s| {
             let id = match s.opening_channel {
                 Some(id) => id,
@@ -378,6 +392,27 @@ impl Session {
                 }
             }
         })
+    }
+
+    /// Starts a shell, command or subsystem (`request` with `message` as its
+    /// string argument when given). A channel starts one, once: a later call
+    /// is BAD_USE and sends nothing, as in libssh2.
+    pub fn process_startup(&mut self, id: u32, request: &[u8], message: Option<&[u8]>) -> Result<()> {
+        if self.chan(id)?.started {
+            return Err(chan_err(code::BAD_USE, "Channel can not be reused"));
+        }
+        let mut w = Writer::new();
+        if let Some(m) = message {
+            w.string(m);
+        }
+        let r =
+            self.channel_request(id, request, true, &w.buf, "Unable to complete request for channel-process-startup");
+        if !matches!(&r, Err(e) if e.code == code::EAGAIN) {
+            if let Ok(ch) = self.chan(id) {
+                ch.started = true;
+            }
+        }
+        r
     }
 
     /// Grants the peer more window for data the application has consumed.
@@ -572,24 +607,33 @@ impl Session {
                 w.u32(rid);
                 s.send(&w.buf)?;
             }
-            loop {
-                let ch = s.chan(id)?;
-                if ch.close_received {
-                    return if s.flush()? { Ok(()) } else { Err(EAGAIN) };
-                }
-                if !s.pump()? {
-                    return Err(EAGAIN);
-                }
+            // As libssh2 does, the wait ends at the peer's CLOSE or at the next
+            // packet of any kind, so a peer that never closes cannot hold it.
+            let closed_or_packet = s.chan(id)?.close_received || s.pump()?;
+            match closed_or_packet {
+                true if s.flush()? => Ok(()),
+                _ => Err(EAGAIN),
             }
         })
     }
 
-    /// Waits until the peer closed a channel we closed.
+    /// Waits for the peer's CLOSE once it sent EOF, as libssh2 does: nothing
+    /// is sent (our CLOSE goes out with `channel_close` or `channel_free`).
     pub fn channel_wait_closed(&mut self, id: u32) -> Result<()> {
-        if !self.chan(id)?.close_sent {
-            return Err(Error::new(code::INVAL, "Attempted wait_closed on channel that isn't closed"));
+        if !self.chan(id)?.eof_received {
+            return Err(Error::new(
+                code::INVAL,
+                "libssh2_channel_wait_closed() invoked when channel is not in EOF state",
+            ));
         }
-        self.channel_close(id)
+        drive(self, |s| loop {
+            if s.chan(id)?.close_received {
+                return Ok(());
+            }
+            if !s.pump()? {
+                return Err(EAGAIN);
+            }
+        })
     }
 
     /// Forgets a channel, closing it first if needed.
@@ -600,7 +644,11 @@ impl Session {
             Some(ch) => ch.open && !ch.close_sent && self.dead.is_none(),
         };
         if needs_close {
-            self.channel_close(id)?;
+            match self.channel_close(id) {
+                Err(e) if e.code == code::EAGAIN => return Err(e),
+                // Like libssh2, a failed close does not stop the free.
+                _ => {}
+            }
         }
         self.channels.map.remove(&id);
         Ok(())

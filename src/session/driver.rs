@@ -56,6 +56,10 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
                 let Some(fd) = sess.socket else {
                     return Err(Error::new(code::SOCKET_NONE, "No socket to wait on"));
                 };
+                // libssh2 clears the error code before every blocking wait, so
+                // a blocking call that waited and then succeeded leaves none
+                // (not the would-block it saw on the way).
+                sess.last_error = Error::new(code::NONE, "");
                 io::wait_fd(fd, sess.block_dirs, wait);
             }
             r => return r,

@@ -30,6 +30,8 @@ pub const METHOD_SLOTS: usize = 11;
 pub const METHOD_SIGN_ALGO: usize = 10;
 /// libssh2's default read timeout for awaited replies, in seconds.
 pub const DEFAULT_READ_TIMEOUT_S: i64 = 60;
+/// Longest description or language tag `disconnect` sends, in bytes (libssh2's limit).
+pub const MAX_DISCONNECT_TEXT: usize = 256;
 
 /// Callbacks the application installed (built by the FFI layer).
 #[derive(Default)]
@@ -311,6 +313,13 @@ impl Session {
         if let Some(e) = &self.dead {
             return Err(e.clone());
         }
+        // libssh2 starts over on a session that finished its handshake: a new
+        // banner and KEXINIT go out on the established connection and the
+        // server's banner is awaited again (which the server never sends).
+        if self.handshake == HandshakeState::Done {
+            self.conn = None;
+            self.handshake = HandshakeState::NotStarted;
+        }
         if self.handshake == HandshakeState::NotStarted {
             self.socket = Some(sock);
             self.socket_was_nonblocking = io::set_nonblocking(sock, true);
@@ -359,7 +368,8 @@ impl Session {
 
     /// Queues a packet for sending and tries to flush.
     pub fn send(&mut self, payload: &[u8]) -> Result<()> {
-        let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?;
+        // libssh2 sends on whatever socket it has: before the handshake that fails as a send.
+        let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_SEND, "Unable to send: not connected"))?;
         conn.send(payload)?;
         self.keepalive_last_ms = io::now_ms();
         self.flush()?;
@@ -483,9 +493,15 @@ impl Session {
 
     /// Sends SSH_MSG_DISCONNECT (resumable until the bytes left).
     pub fn disconnect(&mut self, reason: u32, description: &str, lang: &str) -> Result<()> {
-        drive(self, |s| {
+        if description.len() > MAX_DISCONNECT_TEXT {
+            return Err(Error::new(code::INVAL, "too long description"));
+        }
+        if lang.len() > MAX_DISCONNECT_TEXT {
+            return Err(Error::new(code::INVAL, "too long language string"));
+        }
+        let r = drive(self, |s| {
             if s.conn.is_none() {
-                return Err(Error::new(code::SOCKET_NONE, "Not connected"));
+                return Err(Error::new(code::SOCKET_SEND, "Not connected"));
             }
             if !s.disconnect_sent {
                 let mut w = Writer::msg(msg::DISCONNECT);
@@ -498,7 +514,13 @@ impl Session {
             } else {
                 Err(EAGAIN)
             }
-        })
+        });
+        // libssh2 reports only would-block: a disconnect that cannot be sent
+        // (no connection, a dead socket) still returns 0.
+        match r {
+            Err(e) if e.code == code::EAGAIN || e.code == code::TIMEOUT => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Restores the socket's original blocking mode (at free).
