@@ -4,7 +4,8 @@
 #   scripts/test.sh
 #
 # Stages: setup, rustfmt, clippy, release build, cargo test (unit tests and
-# the sshd-backed integration tests), the install test, then each
+# the sshd-backed integration tests), the install test, the legacy algorithms
+# against real servers, the fuzz replay, then each
 # the conformance scripts (upstream tests, upstream examples, curl, and the
 # peer suites: the ssh2 crate's tests, Net::SSH2's t/, libgit2's SSH tests), whose
 # "N passed, M failed" counts are also reported on a line of their own, and
@@ -75,6 +76,9 @@ stage clippy no cargo clippy --all-targets -- -D warnings
 stage build no cargo build --release
 stage cargo-test yes cargo test --release --no-fail-fast
 stage install yes scripts/install-test.sh
+# Issue 15: the legacy ciphers and MACs against real servers that offer them
+# (AsyncSSH, the ssh2 npm package), on ours and on the reference libssh2.
+stage legacy-algos yes scripts/interop-legacy.sh
 # Issue 9: replay the fuzz corpus and reproducers, then a bounded run of every
 # cargo-fuzz target for about a minute each (FUZZ_SECONDS, default 60).
 stage fuzz yes env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
