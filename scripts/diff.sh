@@ -10,6 +10,8 @@
 #   DIFF_ONLY="session auth" scripts/diff.sh   # some programs only
 #
 # DIFF_NO_CARGO=1 uses target/release/libssh2.so as it is (no cargo build).
+# DIFF_OURS_SO=PATH runs PATH in ours' place: with the reference library
+# there, every difference is a scenario that varies run to run.
 # Each run copies both libraries into .cache/diff/ first, so a rebuild in
 # the middle of a run cannot mix two versions of ours.
 set -euo pipefail
@@ -25,7 +27,6 @@ PROGRAM_TIMEOUT=240
 EXPORTS=${DIFF_EXPORTS:-$ROOT/../shared/reference/libssh2-1.11.1-exports.txt}
 [[ -f $EXPORTS ]] || EXPORTS=/work/shared/reference/libssh2-1.11.1-exports.txt
 COMPAT=docs/compat.md
-TEST_USER_HOME=/home/libssh2rs
 CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-deprecated-declarations
     -Wno-unused-function -Iinclude)
 
@@ -41,8 +42,9 @@ if [[ ${DIFF_NO_CARGO:-0} != 1 ]]; then
     cargo build --release >"$DIFF_DIR/cargo.log" 2>&1 ||
         { tail -n 20 "$DIFF_DIR/cargo.log" >&2; die "cargo build failed"; }
 fi
-[[ -f target/release/libssh2.so ]] || die "no target/release/libssh2.so"
-cp target/release/libssh2.so "$DIFF_DIR/ours/libssh2.so.1.tmp"
+ours_so=${DIFF_OURS_SO:-target/release/libssh2.so}
+[[ -f $ours_so ]] || die "no $ours_so"
+cp -L "$ours_so" "$DIFF_DIR/ours/libssh2.so.1.tmp"
 mv -f "$DIFF_DIR/ours/libssh2.so.1.tmp" "$DIFF_DIR/ours/libssh2.so.1"
 src=$(cf_upstream_src libssh2) || die "cannot fetch the upstream source"
 refdir=$(cf_build_upstream_lib "$src") || die "cannot build the reference library"
@@ -64,42 +66,53 @@ for c in tests/diff/*.c; do
     programs+=("$p")
 done
 
-# ---- the sshd, an agent, and a publickey subsystem --------------------------------
-SSHD="$DIFF_DIR/sshd"
-pk_store="$DIFF_DIR/pk-store"
+# ---- two sshds (one per library, same keys), an agent, a publickey subsystem ----
+# Each library gets its own sshd so that the two runs can go at once without
+# sharing the publickey subsystem's key store; the second fixture directory
+# gets the first one's keys before it starts, so host keys (and so the
+# fingerprints the scenarios record) are the same for both.
+LIBS=(ref ours)
 cleanup() {
-    scripts/sshd-fixture.sh stop "$SSHD" >/dev/null 2>&1 || true
+    local lib
+    for lib in "${LIBS[@]}"; do
+        scripts/sshd-fixture.sh stop "$DIFF_DIR/sshd-$lib" >/dev/null 2>&1 || true
+    done
     [[ -n ${SSH_AGENT_PID:-} ]] && kill "$SSH_AGENT_PID" 2>/dev/null
     return 0
 }
 trap cleanup EXIT
-scripts/sshd-fixture.sh stop "$SSHD" >/dev/null 2>&1 || true
-mkdir -p "$pk_store"
-chmod 777 "$pk_store"
 printf 'diff harness banner\n' >"$DIFF_DIR/banner.txt"
 chmod 644 "$DIFF_DIR/banner.txt"
-export SSHD_EXTRA_CONFIG="Subsystem publickey python3 $ROOT/tests/publickey_server/server.py $pk_store/keys.json
+for lib in "${LIBS[@]}"; do
+    dir="$DIFF_DIR/sshd-$lib"
+    scripts/sshd-fixture.sh stop "$dir" >/dev/null 2>&1 || true
+    mkdir -p "$dir/pk-store"
+    chmod 777 "$dir/pk-store"
+    if [[ $lib != "${LIBS[0]}" ]]; then
+        cp -p "$DIFF_DIR/sshd-${LIBS[0]}"/id_* "$DIFF_DIR/sshd-${LIBS[0]}"/ssh_host_* "$dir/"
+    fi
+    SSHD_EXTRA_CONFIG="Subsystem publickey python3 $ROOT/tests/publickey_server/server.py $dir/pk-store/keys.json
 Banner $DIFF_DIR/banner.txt
 AllowStreamLocalForwarding yes
-X11Forwarding yes"
-scripts/sshd-fixture.sh start "$SSHD" >"$DIFF_DIR/sshd-start.log" 2>&1 ||
-    { cat "$DIFF_DIR/sshd-start.log" >&2; die "sshd did not start"; }
+X11Forwarding yes" scripts/sshd-fixture.sh start "$dir" >"$DIFF_DIR/sshd-$lib.log" 2>&1 ||
+        { cat "$DIFF_DIR/sshd-$lib.log" >&2; die "sshd did not start"; }
+done
 eval "$(ssh-agent -s)" >/dev/null
-ssh-add "$SSHD/id_ed25519" 2>/dev/null
+ssh-add "$DIFF_DIR/sshd-${LIBS[0]}/id_ed25519" 2>/dev/null
 
 # Puts the remote and local state back as a fresh run expects it.
-reset_state() {
-    rm -rf "$TEST_USER_HOME"/diff-* "$DIFF_DIR/work"
-    rm -f "$pk_store/keys.json"
-    mkdir -p "$DIFF_DIR/work"
-}
+test_home=$(getent passwd libssh2rs | cut -d: -f6)
+rm -rf "${test_home:?}"/diff-* "$DIFF_DIR/work"
+rm -f "$DIFF_DIR"/sshd-*/pk-store/keys.json
+mkdir -p "$DIFF_DIR/work"
+chmod 777 "$DIFF_DIR/work"
 
 run_one() { # lib program
     local lib=$1 p=$2 rc=0
     (
         set -a
         # shellcheck source=/dev/null
-        . "$SSHD/env"
+        . "$DIFF_DIR/sshd-$lib/env"
         set +a
         # Tags of one length ("ref", "our"): remote paths the scenarios
         # record (realpath lengths) then match.
@@ -112,13 +125,17 @@ run_one() { # lib program
     fi
 }
 
+# Every program on both libraries at once: most of the time is spent
+# waiting (timeouts, sleeps, PAM's delay after a wrong password).
 start=$SECONDS
-for lib in ref ours; do
+pids=()
+for lib in "${LIBS[@]}"; do
     for p in "${programs[@]}"; do
-        reset_state
-        run_one "$lib" "$p"
+        run_one "$lib" "$p" &
+        pids+=($!)
     done
 done
+wait "${pids[@]}"
 echo "# ran ${#programs[@]} programs on both libraries in $((SECONDS - start))s"
 
 python3 tests/diff/compare.py --coverage-ok "$coverage_ok" "$COMPAT" "$DIFF_DIR/out/ref" "$DIFF_DIR/out/ours" "${programs[@]}"

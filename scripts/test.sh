@@ -76,6 +76,8 @@ stage clippy no cargo clippy --all-targets -- -D warnings
 stage build no cargo build --release
 stage cargo-test yes cargo test --release --no-fail-fast
 stage install yes scripts/install-test.sh
+# Issue 15: the reference libssh2 1.11.1 as an oracle (scripts/diff.sh).
+stage differential yes scripts/diff.sh
 # Issue 15: the legacy ciphers and MACs against real servers that offer them
 # (AsyncSSH, the ssh2 npm package), on ours and on the reference libssh2.
 stage legacy-algos yes scripts/interop-legacy.sh

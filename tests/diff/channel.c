@@ -41,7 +41,6 @@ static void exec_basic(void)
     chan_drain("stderr", ch, SSH_EXTENDED_DATA_STDERR);
     RI("eof", libssh2_channel_eof(ch));
     RI("wait_eof", libssh2_channel_wait_eof(ch));
-    RI("exit_status_before_close", libssh2_channel_get_exit_status(ch));
     exit_signal("exit_signal", ch, s);
     RI("send_eof", libssh2_channel_send_eof(ch));
     RI("close", libssh2_channel_close(ch));
@@ -63,9 +62,8 @@ static void exec_twice(void)
     RI("subsystem_after_exec", libssh2_channel_subsystem(ch, "sftp"));
     RI("startup_null_request", libssh2_channel_process_startup(ch, "exec", 4, NULL, 0));
     chan_drain("read", ch, 0);
-    RI("exit_status", libssh2_channel_get_exit_status(ch));
     RI("exec_after_eof", libssh2_channel_exec(ch, "echo three"));
-    RI("close", libssh2_channel_close(ch));
+    chan_status("status", ch);
     RI("exec_after_close", libssh2_channel_exec(ch, "echo four"));
     RI("free", libssh2_channel_free(ch));
     sess_done(s, fd);
@@ -170,7 +168,7 @@ static void requests(void)
         rec_int("read", n);
         KV("saw_size=%d saw_lang=%d", strstr(all, "30 90") != NULL, strstr(all, "L=C") != NULL);
     }
-    RI("exit_status", libssh2_channel_get_exit_status(ch));
+    chan_status("status", ch);
     RI("free", libssh2_channel_free(ch));
     sess_done(s, fd);
 }
@@ -178,11 +176,13 @@ static void requests(void)
 /* One odd request per session (rec_arg): sshd disconnects on some. */
 static void request_odd(void)
 {
-    int fd;
+    struct relay r;
     char longterm[300];
     const char *a = rec_arg;
-    LIBSSH2_SESSION *s = sess_auth(&fd);
-    LIBSSH2_CHANNEL *ch = RP("open", libssh2_channel_open_session(s));
+    LIBSSH2_SESSION *s = sess_on(relay_start(&r));
+    LIBSSH2_CHANNEL *ch;
+    auth_key(s);
+    ch = RP("open", libssh2_channel_open_session(s));
     libssh2_session_set_timeout(s, WAIT_CAP_MS * 2);
     memset(longterm, 't', sizeof(longterm));
     if(!strcmp(a, "pty_long_term"))
@@ -192,6 +192,8 @@ static void request_odd(void)
     else if(!strcmp(a, "pty_twice")) {
         RI("pty", libssh2_channel_request_pty(ch, "vt100"));
         RI(a, libssh2_channel_request_pty(ch, "vt100"));
+        /* sshd disconnects: wait for that before going on. */
+        relay_wait_exit(&r, "relay");
     }
     else if(!strcmp(a, "pty_size_negative"))
         RI(a, libssh2_channel_request_pty_size(ch, -1, -1));
@@ -213,17 +215,21 @@ static void request_odd(void)
     }
     RI("exec_after", libssh2_channel_exec(ch, "echo after"));
     chan_drain("read", ch, 0);
-    RI("exit_status", libssh2_channel_get_exit_status(ch));
+    chan_status("status", ch);
     RI("free", libssh2_channel_free(ch));
-    sess_done(s, fd);
+    relay_kill(&r, "kill");
+    sess_done(s, r.fd);
 }
 
 static void signals(void)
 {
     int fd;
     LIBSSH2_SESSION *s = sess_auth(&fd);
-    LIBSSH2_CHANNEL *ch = chan_exec(s, "exec sleep 10");
+    LIBSSH2_CHANNEL *ch = chan_exec(s, "echo started; exec sleep 10");
+    char buf[16];
     libssh2_session_set_timeout(s, WAIT_CAP_MS * 2);
+    /* The command runs (sshd knows its pid) before the signal goes. */
+    RI("read_started", libssh2_channel_read(ch, buf, 8));
     RI("signal_term", libssh2_channel_signal(ch, "TERM"));
     chan_drain("read", ch, 0);
     RI("wait_eof", libssh2_channel_wait_eof(ch));
@@ -496,8 +502,8 @@ static void parallel_channels(void)
         chan_drain(step, ch[i], 0);
     }
     for(i = 0; i < PARALLEL_CHANNELS; i++) {
-        snprintf(step, sizeof(step), "exit%d", i);
-        RI(step, libssh2_channel_get_exit_status(ch[i]));
+        snprintf(step, sizeof(step), "status%d", i);
+        chan_status(step, ch[i]);
         snprintf(step, sizeof(step), "free%d", i);
         RI(step, libssh2_channel_free(ch[i]));
     }

@@ -99,6 +99,19 @@ static void relay_kill(struct relay *r, const char *step)
     NOTE(step, "peer killed");
 }
 
+/* Waits (bounded) until the relay ended by itself (sshd closed its side):
+ * the client's socket then reports the hang-up. Works in RFORK children too. */
+static void relay_wait_exit(struct relay *r, const char *step)
+{
+    struct pollfd p;
+    p.fd = r->fd;
+    p.events = POLLRDHUP;
+    p.revents = 0;
+    while(poll(&p, 1, CONN_FAKE_WAIT_MS) < 0 && errno == EINTR)
+        ;
+    NOTE(step, "peer gone=%d", (p.revents & (POLLHUP | POLLRDHUP)) != 0);
+}
+
 /* ---- scripted plaintext servers --------------------------------------- */
 
 /* Reads until '\n' (the client's banner); 0 when one arrived. */
@@ -192,17 +205,30 @@ static void fake_send_kexinit(int fd)
 
 #define FAKE_BANNER "SSH-2.0-DiffFake_1.0\r\n"
 
-/* Where a scripted server stops (closes the connection). */
+/*
+ * Where a scripted server stops. Each stage closes only while the client
+ * waits for it (never while the client may still be sending), so the
+ * client's error does not depend on timing.
+ */
 enum fake_stage {
-    FAKE_CLOSE_AT_ONCE,      /* accept, close: no banner */
-    FAKE_BANNER_THEN_CLOSE,  /* our banner, close before the client's */
-    FAKE_AFTER_CLIENT_BANNER,/* banners exchanged, close */
-    FAKE_AFTER_KEXINIT,      /* both KEXINITs, close: dies in key exchange */
-    FAKE_AFTER_KEX_REPLY,    /* client's ECDH/DH init read, close */
-    FAKE_GARBAGE_BANNER,     /* a non-SSH line, then close */
+    FAKE_CLOSE_AT_ONCE,      /* closed before the client starts */
+    FAKE_BANNER_THEN_CLOSE,  /* our banner; the client's KEXINIT read; close */
+    FAKE_NO_BANNER,          /* the client's banner read, none sent; close */
+    FAKE_AFTER_KEX_INIT,     /* KEXINITs exchanged, the client's ECDH init read; close */
+    FAKE_GARBAGE_BANNER,     /* a non-SSH line, the client's banner read; close */
     FAKE_SILENT,             /* never say anything, keep the socket open */
-    FAKE_DISCONNECT_MSG      /* banner, then SSH_MSG_DISCONNECT in plaintext */
+    FAKE_DISCONNECT_MSG      /* banner, SSH_MSG_DISCONNECT; close once the client does */
 };
+
+/* Reads until the client closes (or the wait ends). */
+static void fake_read_to_eof(int fd)
+{
+    char c;
+    struct pollfd p;
+    p.fd = fd, p.events = POLLIN;
+    while(poll(&p, 1, CONN_FAKE_WAIT_MS) > 0 && read(fd, &c, 1) == 1)
+        ;
+}
 
 static void fake_serve(int fd, enum fake_stage stage)
 {
@@ -214,6 +240,9 @@ static void fake_serve(int fd, enum fake_stage stage)
             return;
         fake_read_line(fd);
         return;
+    case FAKE_NO_BANNER:
+        fake_read_line(fd);
+        return;
     case FAKE_SILENT:
         sleep(REC_SCENARIO_SECONDS);
         return;
@@ -222,23 +251,17 @@ static void fake_serve(int fd, enum fake_stage stage)
     }
     if(write(fd, FAKE_BANNER, strlen(FAKE_BANNER)) < 0)
         return;
+    if(fake_read_line(fd) || fake_read_packet(fd) < 0) /* banner, KEXINIT */
+        return;
     if(stage == FAKE_BANNER_THEN_CLOSE)
-        return;
-    if(fake_read_line(fd))
-        return;
-    if(stage == FAKE_AFTER_CLIENT_BANNER)
         return;
     if(stage == FAKE_DISCONNECT_MSG) {
         static const unsigned char d[] = {1, 0, 0, 0, 11, 0, 0, 0, 3, 'b', 'y', 'e', 0, 0, 0, 0};
         fake_send_packet(fd, d, sizeof(d));
-        fake_read_packet(fd);
+        fake_read_to_eof(fd);
         return;
     }
     fake_send_kexinit(fd);
-    if(fake_read_packet(fd) < 0) /* the client's KEXINIT */
-        return;
-    if(stage == FAKE_AFTER_KEXINIT)
-        return;
     fake_read_packet(fd); /* its ECDH/DH init */
 }
 
@@ -256,13 +279,19 @@ static int fake_start(enum fake_stage stage, pid_t *pid)
         _exit(0);
     }
     close(sv[1]);
+    if(stage == FAKE_CLOSE_AT_ONCE) {
+        waitpid(*pid, NULL, 0);
+        *pid = 0;
+    }
     return sv[0];
 }
 
 static void fake_reap(pid_t pid)
 {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    if(pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
 }
 
 /* ---- sessions --------------------------------------------------------- */
@@ -306,9 +335,10 @@ static LIBSSH2_SESSION *sess_auth(int *fdp)
     return s;
 }
 
-/* Frees s and closes fd, recorded. */
+/* Frees s (blocking, so the result does not depend on timing) and closes fd. */
 static void sess_done(LIBSSH2_SESSION *s, int fd)
 {
+    libssh2_session_set_blocking(s, 1);
     RI("setup.free", libssh2_session_free(s));
     rec_s = NULL;
     if(fd >= 0)
@@ -345,6 +375,21 @@ static void chan_drain(const char *step, LIBSSH2_CHANNEL *ch, int stream)
     rec_int(step, n);
     KV("total=%lld", total);
     rec_bytes("data", all, have);
+}
+
+/*
+ * The exit status, after close and wait_closed: sshd sends it after the
+ * EOF, so reading it any earlier depends on timing.
+ */
+static void chan_status(const char *prefix, LIBSSH2_CHANNEL *ch)
+{
+    char step[64];
+    snprintf(step, sizeof(step), "%s.close", prefix);
+    RI(step, libssh2_channel_close(ch));
+    snprintf(step, sizeof(step), "%s.wait_closed", prefix);
+    RI(step, libssh2_channel_wait_closed(ch));
+    snprintf(step, sizeof(step), "%s.exit_status", prefix);
+    RI(step, libssh2_channel_get_exit_status(ch));
 }
 
 /*

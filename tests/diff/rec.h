@@ -9,7 +9,9 @@
  * err/msg (libssh2_session_last_errno, and whether last_error has a
  * message) are printed only when the call failed: after a success upstream
  * leaves whatever an earlier internal EAGAIN stored, which depends on
- * timing. dirs (libssh2_session_block_directions) is printed only with
+ * timing. For the same reason the error is cleared before each call
+ * (libssh2_session_set_last_error(s, 0, NULL)), so err shows what that
+ * call stored, not what an earlier one left. dirs (libssh2_session_block_directions) is printed only with
  * EAGAIN, for the same reason. Nothing printed may vary between runs on
  * one library: no pointers, timings, ports or times.
  *
@@ -51,7 +53,7 @@
 #define REC_SCENARIO_SECONDS 20
 /* Non-blocking loops: one poll(2) wait, and the whole loop. */
 #define REC_NB_POLL_MS 1000
-#define REC_NB_DEADLINE_MS 3000
+#define REC_NB_DEADLINE_MS 8000
 
 struct rec_scenario {
     const char *name;
@@ -208,14 +210,22 @@ static void rec_void(const char *step)
     rec_add(" void");
 }
 
+/* Ends the pending line and clears the session's error before a call. */
+static void rec_pre(void)
+{
+    rec_flush();
+    if(rec_s)
+        libssh2_session_set_last_error(rec_s, 0, NULL);
+}
+
 /*
  * The call macros. The comma operator flushes the previous line before the
  * call is evaluated, so if the call crashes the output ends at the last
  * completed call.
  */
-#define RI(step, expr) (rec_flush(), rec_int((step), (long long)(expr)))
-#define RP(step, expr) (rec_flush(), rec_ptr((step), (const void *)(expr)))
-#define RS(step, expr) (rec_flush(), rec_cstr((step), (expr)))
+#define RI(step, expr) (rec_pre(), rec_int((step), (long long)(expr)))
+#define RP(step, expr) (rec_pre(), rec_ptr((step), (const void *)(expr)))
+#define RS(step, expr) (rec_pre(), rec_cstr((step), (expr)))
 #define RV(step, expr) (rec_flush(), (void)(expr), rec_void(step))
 
 static void rec_nb_reset(void)
@@ -268,7 +278,7 @@ static void rec_nb_note(void)
     rec_flush();                                                           \
     rec_nb_reset();                                                        \
     clock_gettime(CLOCK_MONOTONIC, &nb_t0_);                               \
-    while((nb_rc_ = (long long)(expr)) == LIBSSH2_ERROR_EAGAIN &&          \
+    while((rec_pre(), nb_rc_ = (long long)(expr)) == LIBSSH2_ERROR_EAGAIN && \
           rec_nb_wait(&nb_t0_))                                            \
         ;                                                                  \
     rec_int((step), nb_rc_);                                               \
@@ -282,7 +292,7 @@ static void rec_nb_note(void)
     rec_flush();                                                           \
     rec_nb_reset();                                                        \
     clock_gettime(CLOCK_MONOTONIC, &nb_t0_);                               \
-    while(!(nb_p_ = (void *)(expr)) && rec_s &&                            \
+    while((rec_pre(), !(nb_p_ = (void *)(expr))) && rec_s &&               \
           libssh2_session_last_errno(rec_s) == LIBSSH2_ERROR_EAGAIN &&     \
           rec_nb_wait(&nb_t0_))                                            \
         ;                                                                  \

@@ -3,10 +3,10 @@
  * (direct-tcpip, direct-streamlocal, remote listeners), with missing files,
  * odd paths and arguments, non-blocking use, and the peer going away.
  */
+#include "conn.h" /* first: it defines _GNU_SOURCE */
+
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include "conn.h"
 
 /* An SCP payload bigger than one channel packet. */
 #define SCP_BIG 100000
@@ -119,7 +119,7 @@ static void scp_roundtrip(void)
     memset(&sb, 0, sizeof(sb));
     ch = RP("recv2_large", libssh2_scp_recv2(s, large, &sb));
     rec_sb(&sb);
-    KV("mtime=%lld", (long long)sb.st_mtime);
+    KV("mtime_kept=%d", (long long)sb.st_mtime == SCP_MTIME);
     scp_read_all("read_large", ch, (long long)sb.st_size);
     scp_finish("recv2_large", ch);
     memset(&old, 0, sizeof(old));
