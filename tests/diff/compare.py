@@ -13,6 +13,11 @@ matches an entry of the deliberate-differences block in COMPAT_MD:
     scenario/step-glob: reason
     ```
 
+A second block, ```compat-crash```, holds globs (one a line, no reason:
+the block's text gives it) where a difference is allowed only because the
+reference crashed: its line for that step reads "signal=N" (or it has no
+line there after such a crash) and ours returned instead.
+
 Prints one TAP-ish line per scenario, each difference under it as
 "#   ref:  ..." / "#   ours: ...", and last "diff: N passed, M failed" (the coverage check, when given, is one more).
 Exits 1 when a scenario failed or an entry matched nothing (the list must
@@ -30,24 +35,28 @@ LINE_SHOW_MAX = 400
 
 
 def load_compat(path):
-    entries = []
-    in_block = False
+    """(entries, crash_globs) from the two fenced blocks of COMPAT_MD."""
+    entries, crash = [], []
+    block = None
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
-            if line.strip() == "```compat":
-                in_block = True
+            if line.strip() in ("```compat", "```compat-crash"):
+                block = line.strip()[3:]
                 continue
-            if in_block and line.strip() == "```":
-                in_block = False
+            if block and line.strip() == "```":
+                block = None
                 continue
-            if not in_block or not line.strip() or line.lstrip().startswith("#"):
+            if not block or not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if block == "compat-crash":
+                crash.append({"glob": line.strip(), "reason": "libssh2 crashes here", "used": 0})
                 continue
             m = re.match(r"^(\S+): (\S.*)$", line)
             if not m:
                 sys.exit(f"{path}:{n}: expected 'scenario/step-glob: reason', got {line!r}")
             entries.append({"glob": m.group(1), "reason": m.group(2), "used": 0})
-    return entries
+    return entries, crash
 
 
 def read_scenarios(path):
@@ -76,6 +85,19 @@ def allowed(key, compat):
     return None
 
 
+def crash_allowed(ra, ref_lines, crash):
+    """A difference after (or at) a reference crash on a step of a crash glob."""
+    crashed = [l for l in ref_lines if re.search(r" signal=\d+$", l)]
+    if ra is not None and not re.search(r" signal=\d+$", ra):
+        return None
+    for e in crash:
+        if any(fnmatch.fnmatchcase(key_of(l), e["glob"]) for l in crashed):
+            if ra is None or fnmatch.fnmatchcase(key_of(ra), e["glob"]):
+                e["used"] += 1
+                return e
+    return None
+
+
 def show(line):
     return line if len(line) <= LINE_SHOW_MAX else line[:LINE_SHOW_MAX] + "..."
 
@@ -87,7 +109,7 @@ def main():
         coverage, args = args[1] == "1", args[2:]
     if len(args) < 4:
         sys.exit(__doc__)
-    compat = load_compat(args[0])
+    compat, crash = load_compat(args[0])
     ref_dir, ours_dir, programs = args[1], args[2], args[3:]
     n = passed = failed = 0
     if coverage is not None:
@@ -124,6 +146,10 @@ def main():
                     hits = [allowed(k, compat) for k in keys]
                     if all(hits):
                         ok_diffs.append((ra, ob, hits[0]["reason"]))
+                        continue
+                    hit = crash_allowed(ra, a, crash)
+                    if hit:
+                        ok_diffs.append((ra, ob, hit["reason"]))
                     else:
                         bad.append((ra, ob))
             n += 1
@@ -138,7 +164,7 @@ def main():
             for ra, ob in bad:
                 print(f"#   ref:  {show(ra) if ra is not None else '(no line)'}")
                 print(f"#   ours: {show(ob) if ob is not None else '(no line)'}")
-    stale = [e for e in compat if not e["used"]]
+    stale = [e for e in compat + crash if not e["used"]]
     for e in stale:
         print(f"# compat entry matched nothing (remove it?): {e['glob']}")
     print(f"diff: {passed} passed, {failed} failed")
