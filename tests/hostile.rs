@@ -293,16 +293,18 @@ fn c10_strict_kex_rejects_stray_messages_non_strict_accepts_them() {
     // Baseline: a clean exchange with the test server works both ways.
     assert_eq!(full_kex(true, Hooks::default()), 0);
     assert_eq!(full_kex(false, Hooks::default()), 0);
-    let variants: Vec<(&str, Hooks)> = vec![
-        ("IGNORE before KEXINIT", Hooks { before_kexinit: vec![ignore()], ..Hooks::default() }),
-        ("DEBUG before KEXINIT", Hooks { before_kexinit: vec![debug()], ..Hooks::default() }),
-        ("IGNORE after KEXINIT", Hooks { after_kexinit: vec![ignore()], ..Hooks::default() }),
-        ("IGNORE before NEWKEYS", Hooks { before_newkeys: vec![ignore()], ..Hooks::default() }),
-        ("DEBUG before NEWKEYS", Hooks { before_newkeys: vec![debug()], ..Hooks::default() }),
+    // Once the agreed method runs, every failure is KEY_EXCHANGE_FAILURE, as in libssh2.
+    let (before, during) = (code::KEX_FAILURE, code::KEY_EXCHANGE_FAILURE);
+    let variants: Vec<(&str, Hooks, i32)> = vec![
+        ("IGNORE before KEXINIT", Hooks { before_kexinit: vec![ignore()], ..Hooks::default() }, before),
+        ("DEBUG before KEXINIT", Hooks { before_kexinit: vec![debug()], ..Hooks::default() }, before),
+        ("IGNORE after KEXINIT", Hooks { after_kexinit: vec![ignore()], ..Hooks::default() }, during),
+        ("IGNORE before NEWKEYS", Hooks { before_newkeys: vec![ignore()], ..Hooks::default() }, during),
+        ("DEBUG before NEWKEYS", Hooks { before_newkeys: vec![debug()], ..Hooks::default() }, during),
     ];
-    for (what, hooks) in variants {
+    for (what, hooks, want) in variants {
         let strict = full_kex(true, hooks.clone());
-        assert_eq!(strict, code::KEX_FAILURE, "strict server, {what}");
+        assert_eq!(strict, want, "strict server, {what}");
         let lax = full_kex(false, hooks);
         assert_eq!(lax, 0, "non-strict server, {what}");
     }
@@ -358,10 +360,8 @@ fn c12_kex_reply_lengths_past_the_packet() {
     ];
     for (what, reply) in replies {
         let rc = full_kex(false, Hooks { reply: Some(reply), ..Hooks::default() });
-        assert!(
-            rc == code::PROTO || rc == code::KEX_FAILURE || rc == code::HOSTKEY_INIT,
-            "{what} past the packet: {rc}"
-        );
+        // A failure of the agreed method, as libssh2 reports it.
+        assert_eq!(rc, code::KEY_EXCHANGE_FAILURE, "{what} past the packet: {rc}");
     }
 }
 
@@ -369,7 +369,7 @@ fn c12_kex_reply_lengths_past_the_packet() {
 fn c13_bad_curve25519_values() {
     for q_s in [vec![0u8; 32], vec![9u8; 31], vec![9u8; 33], vec![]] {
         let rc = full_kex(false, Hooks { q_s: Some(q_s.clone()), ..Hooks::default() });
-        assert_eq!(rc, code::KEX_FAILURE, "Q_S of {} bytes {:?}", q_s.len(), q_s.first());
+        assert_eq!(rc, code::KEY_EXCHANGE_FAILURE, "Q_S of {} bytes {:?}", q_s.len(), q_s.first());
     }
 }
 
@@ -396,7 +396,7 @@ fn c13_dh_f_out_of_range() {
     for (what, f) in
         [("0", vec![0]), ("1", vec![1]), ("p-1", p_minus_1), ("p", p.clone()), ("2^2048-1", vec![0xFF; 256])]
     {
-        assert_eq!(dh_reply_case(f), code::KEX_FAILURE, "f = {what}");
+        assert_eq!(dh_reply_case(f), code::KEY_EXCHANGE_FAILURE, "f = {what}");
     }
 }
 
@@ -438,7 +438,7 @@ fn c14_group_exchange_bad_groups() {
         }),
     ];
     for (what, p, g) in cases {
-        assert_eq!(gex_case(p, g), code::KEX_FAILURE, "{what}");
+        assert_eq!(gex_case(p, g), code::KEY_EXCHANGE_FAILURE, "{what}");
     }
 }
 
@@ -720,8 +720,12 @@ fn peer_closing_after_every_n_bytes_fails_cleanly() {
             continue;
         }
         assert!(logged_in_from.is_none(), "cut after {n} failed ({rc}) but a shorter one logged in");
+        // A cut while the agreed key exchange method runs is KEY_EXCHANGE_FAILURE (libssh2's code).
         assert!(
-            rc == code::SOCKET_DISCONNECT || rc == code::SOCKET_RECV || rc == code::SOCKET_SEND,
+            rc == code::SOCKET_DISCONNECT
+                || rc == code::SOCKET_RECV
+                || rc == code::SOCKET_SEND
+                || rc == code::KEY_EXCHANGE_FAILURE,
             "cut after {n} of {total} bytes: {rc}"
         );
         seen.insert(rc);
@@ -729,4 +733,6 @@ fn peer_closing_after_every_n_bytes_fails_cleanly() {
     let from = logged_in_from.unwrap_or(total);
     assert!(from > total / 2, "login succeeded with only {from} of {total} server bytes");
     assert!(seen.contains(&code::SOCKET_DISCONNECT), "{seen:?}");
+    // A cut inside the key exchange reply: libssh2's KEY_EXCHANGE_FAILURE, not a socket code.
+    assert!(seen.contains(&code::KEY_EXCHANGE_FAILURE), "{seen:?}");
 }

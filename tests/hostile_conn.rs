@@ -779,12 +779,20 @@ fn c26_flood_ignoring_the_window_stays_bounded() {
 /// number) as a CHANNEL_REQUEST, then "done" and EOF. Returns (read rc, data,
 /// exit status, exit signal name).
 fn exit_case(request: Vec<u8>) -> (isize, Vec<u8>, c_int, Option<Vec<u8>>) {
+    exit_case_after(b"", request)
+}
+
+/// As `exit_case`, with `before` sent as data ahead of the request.
+fn exit_case_after(before: &'static [u8], request: Vec<u8>) -> (isize, Vec<u8>, c_int, Option<Vec<u8>>) {
     run(
         move |p: &mut Peer| {
             login(p)?;
             p.accept_channel(server::SERVER_WINDOW, server::SERVER_PACKET)?;
             p.grant_request(b"exec")?;
             p.read_data(2)?;
+            if !before.is_empty() {
+                p.data(before)?;
+            }
             p.chan_msg(cmsg::CHANNEL_REQUEST, &request)?;
             p.data(b"done")?;
             p.chan_msg(cmsg::CHANNEL_EOF, &[])?;
@@ -864,6 +872,16 @@ fn c27_exit_status_and_signal_malformed() {
         assert_eq!(status, 0, "{what}: exit status taken from a malformed request");
         assert_eq!(sig, None, "{what}: exit signal taken from a malformed request");
     }
+}
+
+/// Data that arrived before a malformed request is still delivered, as
+/// libssh2 delivers it; the protocol error comes on the read after it.
+#[test]
+fn c27_data_before_a_malformed_exit_signal_is_delivered() {
+    let (rc, got, _, sig) = exit_case_after(b"before", request(b"exit-signal", &u32be(0xFFFF_FFFF)));
+    assert_eq!(rc, code::PROTO as isize);
+    assert!(got.starts_with(b"before"), "data before the error: {got:?}");
+    assert_eq!(sig, None);
 }
 
 // ---- 28: truncated server-initiated CHANNEL_OPEN -------------------------------------

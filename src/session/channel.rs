@@ -455,7 +455,9 @@ impl Session {
                 buf[..k].copy_from_slice(&a[..k]);
                 buf[k..n].copy_from_slice(&b[..n - k]);
                 q.drain(..n);
-                s.auto_adjust(id, buf.len())?;
+                // The bytes are the caller's now: a window adjust that cannot be
+                // sent (the session died) is reported by the next call, not this one.
+                let _ = s.auto_adjust(id, buf.len());
                 return Ok(n);
             }
             if buf.is_empty() {
@@ -464,8 +466,18 @@ impl Session {
             if ch.eof_received || ch.close_received {
                 return Ok(0);
             }
-            if !s.pump()? {
-                return Err(EAGAIN);
+            match s.pump() {
+                Ok(true) => {}
+                Ok(false) => return Err(EAGAIN),
+                // Data that arrived before a fatal error is still delivered (as
+                // libssh2 does); the error comes once it is read.
+                Err(e) => {
+                    let ch = s.chan(id)?;
+                    let queued = if stream == 0 { &ch.data } else { &ch.ext_data };
+                    if queued.is_empty() {
+                        return Err(e);
+                    }
+                }
             }
         })
     }

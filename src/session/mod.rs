@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 
 use crate::error::{code, Error, Result};
 use crate::proto::conn::negotiate::{idx, KEX_PSEUDO_METHODS, NAME_LISTS};
-use crate::proto::conn::{Conn, Event, Prefs};
+use crate::proto::conn::{Conn, Event, FirstKexPhase, Prefs};
 use crate::proto::kex::{self, GexParams};
 use crate::proto::msg;
 use crate::proto::transport as tp;
@@ -304,8 +304,25 @@ impl Session {
         // error but would-block and timeout ends the session, so a repeated
         // call fails at once instead of waiting for a reply that cannot come.
         match drive(self, |s| s.handshake_step(sock)) {
-            Err(e) if e.code != code::EAGAIN && e.code != code::TIMEOUT => Err(self.fail(e)),
+            Err(e) if e.code != code::EAGAIN && e.code != code::TIMEOUT => {
+                let e = self.kex_error(e);
+                Err(self.fail(e))
+            }
             r => r,
+        }
+    }
+
+    /// libssh2's code for a failed first key exchange: any failure of the agreed
+    /// method (a dropped connection, a malformed or unverifiable reply) is
+    /// KEY_EXCHANGE_FAILURE. (libssh2 also folds every failure while the KEXINITs
+    /// are exchanged into SOCKET_NONE; ours keeps the precise code there, see
+    /// docs/compat.md.)
+    fn kex_error(&self, e: Error) -> Error {
+        match self.conn.as_ref().map(Conn::first_kex_phase) {
+            Some(FirstKexPhase::Method) => {
+                Error::with(code::KEY_EXCHANGE_FAILURE, format!("Unrecoverable error exchanging keys: {}", e.msg))
+            }
+            _ => e,
         }
     }
 

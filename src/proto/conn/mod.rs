@@ -84,6 +84,19 @@ enum KexState {
     AwaitNewKeys { opener: Box<Opener>, neg: Box<Negotiated> },
 }
 
+/// The stages of the first key exchange, as libssh2 tells their failures apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstKexPhase {
+    /// Waiting for the server's banner.
+    Banner,
+    /// Exchanging KEXINITs.
+    KexInit,
+    /// The agreed method is running (up to NEWKEYS).
+    Method,
+    /// The first key exchange is complete.
+    Done,
+}
+
 /// Ten algorithm lists, in preference order (the LIBSSH2_METHOD_* slots).
 pub type Prefs = [Vec<String>; NAME_LISTS];
 
@@ -223,6 +236,19 @@ impl Conn {
     /// The first key exchange has completed in both directions.
     pub fn handshake_done(&self) -> bool {
         self.first_kex_done
+    }
+
+    /// Where the first key exchange stands, for libssh2's handshake error codes.
+    pub fn first_kex_phase(&self) -> FirstKexPhase {
+        if self.first_kex_done {
+            FirstKexPhase::Done
+        } else if self.remote_banner.is_none() {
+            FirstKexPhase::Banner
+        } else if matches!(self.kex, KexState::Running { .. } | KexState::AwaitNewKeys { .. }) {
+            FirstKexPhase::Method
+        } else {
+            FirstKexPhase::KexInit
+        }
     }
 
     /// A key exchange is in progress.
