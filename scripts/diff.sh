@@ -138,4 +138,6 @@ done
 wait "${pids[@]}"
 echo "# ran ${#programs[@]} programs on both libraries in $((SECONDS - start))s"
 
-python3 tests/diff/compare.py --coverage-ok "$coverage_ok" "$COMPAT" "$DIFF_DIR/out/ref" "$DIFF_DIR/out/ours" "${programs[@]}"
+stale=(--stale)
+[[ -n ${DIFF_ONLY:-} ]] && stale=()
+python3 tests/diff/compare.py --coverage-ok "$coverage_ok" "${stale[@]}" "$COMPAT" "$DIFF_DIR/out/ref" "$DIFF_DIR/out/ours" "${programs[@]}"

@@ -636,6 +636,35 @@ static void peer_gone(void)
     sess_done(s, r.fd);
 }
 
+/*
+ * The peer stops answering (the relay is stopped) with a channel or SFTP
+ * session open: close, free and shutdown must give up at the session
+ * timeout instead of waiting for a CHANNEL_CLOSE that never comes.
+ */
+static void peer_stalled(void)
+{
+    struct relay r;
+    LIBSSH2_SESSION *s = sess_on(relay_start(&r));
+    LIBSSH2_CHANNEL *ch, *ch2;
+    LIBSSH2_SFTP *sftp;
+    char buf[16];
+    auth_key(s);
+    ch = chan_exec(s, "sleep 10");
+    ch2 = chan_exec(s, "sleep 10");
+    sftp = RP("sftp_init", libssh2_sftp_init(s));
+    relay_stop(&r, "stop");
+    RV("set_timeout", libssh2_session_set_timeout(s, WAIT_CAP_MS));
+    RI("read", libssh2_channel_read(ch, buf, sizeof(buf)));
+    RI("close", libssh2_channel_close(ch));
+    RI("wait_closed", libssh2_channel_wait_closed(ch));
+    RI("free", libssh2_channel_free(ch));
+    RI("free_unclosed", libssh2_channel_free(ch2));
+    RI("sftp_shutdown", libssh2_sftp_shutdown(sftp));
+    RI("disconnect", libssh2_session_disconnect(s, "bye"));
+    relay_kill(&r, "kill");
+    sess_done(s, r.fd);
+}
+
 REC_MAIN(SCN(exec_basic), SCN(exec_twice), SCN(wait_closed_no_close), SCN(wait_closed_first),
          SCN(after_eof), SCN(requests),
          SCNA(request_odd, "pty_long_term"), SCNA(request_odd, "pty_empty_term"),
@@ -646,4 +675,4 @@ REC_MAIN(SCN(exec_basic), SCN(exec_twice), SCN(wait_closed_no_close), SCN(wait_c
          SCNA(request_odd, "auth_agent_twice"), SCN(signals), SCN(killed_by_signal),
          SCN(windows), SCN(extended_data), SCN(flush), SCN(streams), SCN(bulk_write),
          SCN(echo_nb), SCN(exec_nb), SCN(parallel_channels), SCN(free_running), SCN(bad_open),
-         SCN(null_channel), SCN(peer_gone))
+         SCN(null_channel), SCN(peer_gone), SCN(peer_stalled))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares the differential harness's two outputs (tests/diff, issue 15).
 
-    compare.py [--coverage-ok 0|1] COMPAT_MD REF_DIR OURS_DIR PROGRAM...
+    compare.py [--coverage-ok 0|1] [--stale] COMPAT_MD REF_DIR OURS_DIR PROGRAM...
 
 REF_DIR and OURS_DIR hold PROGRAM.out for each program: one line per call,
 "scenario/step ...". Lines are grouped by scenario and the two runs of a
@@ -20,8 +20,8 @@ line there after such a crash) and ours returned instead.
 
 Prints one TAP-ish line per scenario, each difference under it as
 "#   ref:  ..." / "#   ours: ...", and last "diff: N passed, M failed" (the coverage check, when given, is one more).
-Exits 1 when a scenario failed or an entry matched nothing (the list must
-not keep stale entries).
+Exits 1 when a scenario failed or, with --stale (all programs run), an
+entry matched nothing (the list must not keep stale entries).
 """
 
 import difflib
@@ -107,6 +107,9 @@ def main():
     coverage = None
     if args[:1] == ["--coverage-ok"]:
         coverage, args = args[1] == "1", args[2:]
+    check_stale = args[:1] == ["--stale"]
+    if check_stale:
+        args = args[1:]
     if len(args) < 4:
         sys.exit(__doc__)
     compat, crash = load_compat(args[0])
@@ -164,7 +167,7 @@ def main():
             for ra, ob in bad:
                 print(f"#   ref:  {show(ra) if ra is not None else '(no line)'}")
                 print(f"#   ours: {show(ob) if ob is not None else '(no line)'}")
-    stale = [e for e in compat + crash if not e["used"]]
+    stale = [e for e in compat + crash if not e["used"]] if check_stale else []
     for e in stale:
         print(f"# compat entry matched nothing (remove it?): {e['glob']}")
     print(f"diff: {passed} passed, {failed} failed")

@@ -99,6 +99,13 @@ static void relay_kill(struct relay *r, const char *step)
     NOTE(step, "peer killed");
 }
 
+/* The peer stalls: nothing flows either way, the connection stays open. */
+static void relay_stop(struct relay *r, const char *step)
+{
+    kill(r->pid, SIGSTOP);
+    NOTE(step, "peer stalled");
+}
+
 /* Waits (bounded) until the relay ended by itself (sshd closed its side):
  * the client's socket then reports the hang-up. Works in RFORK children too. */
 static void relay_wait_exit(struct relay *r, const char *step)
