@@ -429,13 +429,19 @@ static unsigned char *pub_blob(LIBSSH2_SESSION *s, size_t *len)
  */
 #define PK(step, expr) NBI(step, expr)
 
-static void pk_list(const char *step, LIBSSH2_PUBLICKEY *pk)
+/*
+ * detail 0: the result only. After an add or remove, libssh2 1.11.1 lists
+ * the store as it was or as it is, depending on timing, so the keys it
+ * reports then cannot serve as the oracle.
+ */
+static void pk_list(const char *step, LIBSSH2_PUBLICKEY *pk, int detail)
 {
     unsigned long n = 99, i, j;
     libssh2_publickey_list *list = NULL;
     PK(step, libssh2_publickey_list_fetch(pk, &n, &list));
-    KV("keys=%lu", n);
-    for(i = 0; list && i < n; i++) {
+    if(detail)
+        KV("keys=%lu", n);
+    for(i = 0; detail && list && i < n; i++) {
         rec_begin(step);
         rec_add(".key n=%lu", i);
         rec_bytes("name", (const char *)list[i].name, list[i].name_len);
@@ -446,8 +452,9 @@ static void pk_list(const char *step, LIBSSH2_PUBLICKEY *pk)
             rec_add(" mandatory=%d", list[i].attrs[j].mandatory);
         }
     }
+    /* Freed unrecorded: whether a list came back varies (see above). */
     if(list)
-        RV("list_free", libssh2_publickey_list_free(pk, list));
+        libssh2_publickey_list_free(pk, list);
 }
 
 static void publickey(void)
@@ -466,18 +473,19 @@ static void publickey(void)
     /* Non-blocking from here: libssh2 1.11.1's blocking publickey calls
      * return EAGAIN mid-reply and lose track of the replies. */
     libssh2_session_set_blocking(s, 0);
-    pk_list("list_empty", pk);
+    pk_list("list_empty", pk, 1);
     PK("add", libssh2_publickey_add_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len, 0, 1, attrs));
+    pk_list("list_one", pk, 0);
     PK("add_dup", libssh2_publickey_add_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len, 0, 0, NULL));
     PK("add_overwrite", libssh2_publickey_add_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len, 1, 1, attrs));
     PK("add_wrong_alg", libssh2_publickey_add_ex(pk, (const unsigned char *)"ssh-rsa", 7, blob, len, 0, 0, NULL));
     PK("add_critical_attr", libssh2_publickey_add_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len, 1, 1,
                                                   bad_attr));
-    pk_list("list_one", pk);
+    pk_list("list_after_errors", pk, 0);
     PK("remove", libssh2_publickey_remove_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len));
     PK("remove_again", libssh2_publickey_remove_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len));
     PK("remove_empty", libssh2_publickey_remove_ex(pk, (const unsigned char *)"", 0, blob, 0));
-    pk_list("list_after", pk);
+    pk_list("list_after", pk, 0);
     PK("shutdown", libssh2_publickey_shutdown(pk));
     libssh2_session_set_blocking(s, 1);
     pk = RP("init_again", libssh2_publickey_init(s));
@@ -528,7 +536,7 @@ static void publickey_peer_gone(void)
     pk = RP("init", libssh2_publickey_init(s));
     relay_kill(&r, "kill");
     RI("add", libssh2_publickey_add_ex(pk, (const unsigned char *)"ssh-ed25519", 11, blob, len, 0, 0, NULL));
-    pk_list("list", pk);
+    pk_list("list", pk, 1);
     RI("shutdown", libssh2_publickey_shutdown(pk));
     libssh2_free(s, blob);
     sess_done(s, r.fd);
