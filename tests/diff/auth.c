@@ -158,7 +158,7 @@ static void password_probe(void)
 {
     int fd;
     LIBSSH2_SESSION *s = sess_up(&fd);
-    RFORK("probe", {
+    RFORK(rec_arg, {
         if(!strcmp(rec_arg, "null_password"))
             RI("probe", libssh2_userauth_password_ex(s, fx.user, ulen(fx.user), NULL, 0, NULL));
         else if(!strcmp(rec_arg, "null_user"))
@@ -322,7 +322,7 @@ static void pubkey_file_probe(void)
 {
     int fd;
     LIBSSH2_SESSION *s = sess_up(&fd);
-    RFORK("probe", {
+    RFORK(rec_arg, {
         if(!strcmp(rec_arg, "poison"))
             RI("probe", libssh2_userauth_publickey_fromfile_ex(s, fx.user, ulen(fx.user), NULL,
                                                                fx.key, rec_poison()));

@@ -476,7 +476,7 @@ static void sftp_null_args(void)
     LIBSSH2_SESSION *s;
     LIBSSH2_SFTP *sftp = sftp_up(&s, &fd);
     const char *a = rec_arg;
-    RFORK("probe", {
+    RFORK(rec_arg, {
         char buf[64];
         LIBSSH2_SFTP_HANDLE *h;
         if(!strcmp(a, "open_null_path"))
