@@ -10,7 +10,11 @@
 # (b) curl 8.14.1 from Debian's source package, configured --with-libssh2
 #     through our libssh2.pc, built once into .cache/, and its own SFTP and SCP
 #     test cases (tests/data files whose <keywords> name SFTP or SCP) run with
-#     its runtests.pl as an unprivileged user (its sshd refuses root).
+#     its runtests.pl as an unprivileged user (its sshd refuses root), under
+#     valgrind as curl's CI runs them: runtests.pl finds valgrind on PATH and
+#     runs every curl and libtest command under memcheck with --leak-check=yes
+#     and curl's tests/valgrind.supp (plus curl-valgrind.supp: curl's own
+#     leaks); any report fails the test.
 #
 #   scripts/conformance/curl.sh                    # our library
 #   scripts/conformance/curl.sh --against-upstream # upstream's real library
@@ -59,7 +63,9 @@ why() {
     [ "$RC" = 125 ] && r="not run (time budget used up)"
     echo "$r; $*; stderr: $(tail -n 2 "$ERR" | tr '\n' ' ' | cut -c1-160)"
 }
+# shellcheck disable=SC2317 # called through check
 sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+# shellcheck disable=SC2317
 same() { [ -f "$2" ] && [ "$(sha "$1")" = "$(sha "$2")" ]; }
 # check LABEL REASON CONDITION...
 check() {
@@ -229,25 +235,45 @@ part_a() {
 part_b() {
     local log="$S/logs/runtests.log" n line limit
     # runtests.pl gets what is left of the budget (at least a minute); each
-    # curl call also has the per-test limit through the wrapper.
+    # curl call also has the per-test limit through the valgrind shim (under
+    # valgrind on 2 cores a test takes 1-6 s, all 53 about 110 s).
     cf_budget_start
     limit="$(cf_budget_left)"
     [ "$limit" -lt 60 ] && limit=60
+    # Flags as in curl's CI (tests/Makefile.am: ci-test) without its retries,
+    # parallel runners and ~keyword filters; -p shows a failed test's logs.
+    # No -n, so runtests.pl uses the valgrind it finds on PATH: $S/bin's shim.
+    # curl is src/curl itself (static libcurl, an ELF file), so runtests.pl
+    # puts valgrind straight in front of it; a -c shell script would put
+    # valgrind in front of /bin/sh, and the curl it execs would run unchecked.
     # shellcheck disable=SC2086 # one argument per test number
-    (cd "$S/curl/tests" && runuser -u "$CURL_TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+    (cd "$S/curl/tests" && runuser -u "$CURL_TEST_USER" -- env -i PATH="$S/bin:/usr/local/bin:/usr/bin:/bin" \
         HOME="$(getent passwd "$CURL_TEST_USER" | cut -d: -f6)" USER="$CURL_TEST_USER" \
         LOGNAME="$CURL_TEST_USER" LD_LIBRARY_PATH="$S/lib" \
-        timeout -k 10 "$limit" perl ./runtests.pl -a -n -c "$S/curl-wrapper" $CURL_TESTS) \
+        timeout -k 10 "$limit" perl ./runtests.pl -a -p $CURL_TESTS) \
         >"$log" 2>&1
     cf_log "runtests.pl exit status $? (log: $CF_CACHE/curl-logs-$AGAINST/runtests.log)"
-    grep -E '^\* (curl|libcurl|Protocols|Features)' "$log" | head -n 8 | sed 's/^/#   /'
-    # runtests.pl prints "test 0600...[title]", then a line ending in
-    # "OK (...)" or a "600: <part> FAILED" report; skips print "test 0600 SKIPPED".
+    grep -E '^\* (curl|libcurl|Protocols|Features|Env|Args)' "$log" | head -n 8 | sed 's/^/#   /'
+    # runtests.pl drops valgrind silently when it cannot run it.
+    grep -q '^\* Env: .*Valgrind' "$log" ||
+        cf_notok "runtests.pl runs curl under valgrind" "its log has no '* Env: Valgrind' line"
+    # runtests.pl prints "test 0600...[title]", then a line of result flags
+    # ending in "OK (...)" (the last flag but one is "v" when valgrind checked
+    # the test), a "600: <part> FAILED" report or " valgrind ERROR " followed by
+    # valgrind's log; skips print "test 0600 SKIPPED".
     awk '
         /^test [0-9]+\.\.\.\[/ { n = $2; sub(/\.\.\..*/, "", n); n += 0;
-            t = $0; sub(/^[^[]*\[/, "", t); sub(/\][^]]*$/, "", t); title[n] = t; cur = n; next }
+            t = $0; sub(/^[^[]*\[/, "", t); sub(/\][^]]*$/, "", t); title[n] = t; cur = n; vg = 0; next }
         /^test [0-9]+ SKIPPED/ { n = $2 + 0; st[n] = "skip"; why[n] = $0; next }
-        cur != "" && / OK \(/ { if (!(cur in st)) st[cur] = "ok"; cur = ""; next }
+        # A valgrind failure: its first line, the libssh2 function it
+        # reached and the caller of that function.
+        cur != "" && / valgrind ERROR / { st[cur] = "fail"; vg = 1; api = ""; l = $0
+            sub(/.*valgrind ERROR ==[0-9]+== /, "", l); why[cur] = "valgrind: " l; next }
+        vg && /^==[0-9]+== +(at|by) / { if (api == "" && $4 ~ /^_?libssh2_/) { api = $4; why[cur] = why[cur] " in " $4 }
+            else if (api != "" && api != "-") { why[cur] = why[cur] " from " $4; api = "-" } next }
+        cur != "" && / OK \(/ { if (!(cur in st)) { if ($1 ~ /v.$/) st[cur] = "ok";
+            else { st[cur] = "fail"; why[cur] = "passed, but valgrind did not check it (flags " $1 ")" } }
+            cur = ""; next }
         /^ *[0-9]+: .*FAILED/ { n = $1; sub(/:/, "", n); n += 0; if (st[n] != "fail") { st[n] = "fail"; why[n] = $0 } next }
         END { for (n in title) print n "\t" (n in st ? st[n] : "none") "\t" title[n] "\t" why[n];
               for (n in st) if (!(n in title)) print n "\t" st[n] "\t\t" why[n] }
@@ -282,7 +308,7 @@ for arg in "$@"; do
         --only-a) DO_B=0 ;;
         --only-b) DO_A=0 ;;
         -h | --help)
-            sed -n '2,21p' "$0"
+            sed -n '2,24p' "$0"
             exit 0
             ;;
         *) cf_die "unknown argument: $arg" ;;
@@ -325,6 +351,7 @@ cp -L "$LIBDIR/libssh2.so.1" "$S/lib/libssh2.so.1" 2>/dev/null
 
 CURL_TESTS=""
 if [ "$DO_B" = 1 ]; then
+    cf_apt_install valgrind || cf_die "cannot install valgrind"
     CSRC="$(cf_upstream_src curl)" || cf_die "cannot fetch the curl source"
     PREFIX="$CF_CACHE/prefix"
     CB="$CF_CACHE/curl-build"
@@ -416,11 +443,17 @@ EOF
         id "$CURL_TEST_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$CURL_TEST_USER"
         cp -a "$CB/src" "$S/curl"
         chown -R "$CURL_TEST_USER:" "$S/curl"
-        cat >"$S/curl-wrapper" <<EOF
+        # The valgrind that runtests.pl finds first on PATH: the real one
+        # under the per-command limit, so one hanging curl cannot use up
+        # the budget of every test after it, and with curl's leaks
+        # suppressed (runtests.pl passes only its own valgrind.supp).
+        mkdir -p "$S/bin"
+        cp "$CF_ROOT/scripts/conformance/curl-valgrind.supp" "$S/curl-valgrind.supp"
+        cat >"$S/bin/valgrind" <<EOF
 #!/bin/sh
-exec timeout -k 5 $CF_TIMEOUT "$S/curl/src/curl" "\$@"
+exec timeout -k 5 $CF_TIMEOUT $(command -v valgrind) --suppressions=$S/curl-valgrind.supp "\$@"
 EOF
-        chmod 755 "$S/curl-wrapper"
+        chmod 755 "$S/bin/valgrind"
     else
         cf_notok "build curl $CURL_VERSION with libssh2" "see $CF_CACHE/curl-build.log"
     fi
