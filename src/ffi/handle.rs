@@ -39,6 +39,9 @@ pub struct SessionHandle {
     pub quote_paths: bool,
     /// C handles of this session's channels, owned here (freed with the session).
     pub channel_handles: HashMap<u32, Box<super::channel::ChannelHandle>>,
+    /// SFTP instances handed to C and not yet shut down: freed with the
+    /// session, as libssh2 frees them when it closes their channels.
+    pub sftp_handles: Vec<*mut super::sftp::SftpHandle>,
     /// C handles of this session's listeners, owned here: like libssh2, freeing
     /// the session frees the listeners the application did not cancel.
     pub listener_handles: HashMap<u32, Box<super::forward::ListenerHandle>>,

@@ -49,6 +49,7 @@ pub extern "C" fn libssh2_session_init_ex(
             quote_paths: true,
             hostkey_hashes: Default::default(),
             channel_handles: Default::default(),
+            sftp_handles: Vec::new(),
             listener_handles: Default::default(),
         };
         Box::into_raw(Box::new(h))
@@ -68,6 +69,11 @@ pub unsafe extern "C" fn libssh2_session_free(session: *mut LIBSSH2_SESSION) -> 
         // SAFETY: the caller hands back ownership of a handle from init_ex.
         let mut h = unsafe { Box::from_raw(session) };
         h.sess.release_socket();
+        for p in std::mem::take(&mut h.sftp_handles) {
+            // SAFETY: each pointer came from Box::into_raw in libssh2_sftp_init and was
+            // not released (shutdown removes it from the list when it frees it).
+            drop(unsafe { Box::from_raw(p) });
+        }
         drop(h);
         0
     })

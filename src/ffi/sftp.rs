@@ -177,7 +177,9 @@ pub unsafe extern "C" fn libssh2_sftp_init(session: *mut LIBSSH2_SESSION) -> *mu
             let id = h.sess.sftp_init()?;
             let chan = h.sess.sftp_channel(id)?;
             let channel = new_handle(h, chan);
-            Ok(Box::into_raw(Box::new(SftpHandle { session, id, channel })))
+            let p = Box::into_raw(Box::new(SftpHandle { session, id, channel }));
+            h.sftp_handles.push(p);
+            Ok(p)
         })
     }
 }
@@ -203,8 +205,10 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
         // once; its channel handle belongs to the session's table and is dropped there.
         unsafe {
             let s = Box::from_raw(sftp);
+            let sh = &mut *s.session;
+            sh.sftp_handles.retain(|p| *p != sftp);
             if let Some(c) = s.channel.as_ref() {
-                (*s.session).channel_handles.remove(&c.id);
+                sh.channel_handles.remove(&c.id);
             }
         }
     }
