@@ -31,6 +31,8 @@ use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 const BULK: usize = 100 * 1024 * 1024;
 /// Bytes each of the concurrent channels echoes.
 const PER_CHANNEL: usize = 10 * 1024 * 1024;
+/// OpenSSH's initial window for a session channel (CHAN_SES_WINDOW_DEFAULT).
+const SSHD_SESSION_WINDOW: usize = 2 * 1024 * 1024;
 /// Concurrent channels on one session.
 const CHANNELS: usize = 8;
 /// Write chunk for the bulk tests.
@@ -374,7 +376,7 @@ fn concurrent_channels_all_finish() {
     let mut buf = vec![0u8; CHUNK];
     s.set_blocking(false);
     let t0 = Instant::now();
-    // Progress of the slowest channel at each point the fastest one finished.
+    // Bytes written on the least-written channel when the first one finished.
     let mut first_done: Option<usize> = None;
     while got.iter().any(|g| g.len() < PER_CHANNEL) {
         assert!(t0.elapsed() < DEADLINE, "stalled: {:?}", got.iter().map(Vec::len).collect::<Vec<_>>());
@@ -398,7 +400,7 @@ fn concurrent_channels_all_finish() {
             }
         }
         if first_done.is_none() && got.iter().any(|g| g.len() == PER_CHANNEL) {
-            first_done = Some(got.iter().map(Vec::len).min().unwrap_or(0));
+            first_done = Some(off.iter().copied().min().unwrap_or(0));
         }
         if !progress {
             s.wait();
@@ -409,8 +411,12 @@ fn concurrent_channels_all_finish() {
         assert_eq!(sha(&got[i]), sha(&sent[i]), "channel {i}");
         assert_eq!(close_free(chans[i]), 0);
     }
-    // No channel starved: when the first finished, every other had moved a lot.
-    assert!(first_done.unwrap() > PER_CHANNEL / 4, "starvation: slowest at {:?}", first_done);
+    // No channel starved on our side: when the first finished, every other had
+    // been given at least the whole window sshd opened (2 MiB). How soon sshd
+    // echoes each channel back is its own scheduling (it serves some channels
+    // first: a check on the echoed bytes failed here even at the commit that
+    // introduced it), so the echo side is checked by completion only.
+    assert!(first_done.unwrap() >= SSHD_SESSION_WINDOW, "starvation: least written {:?}", first_done);
 }
 
 #[test]

@@ -76,8 +76,13 @@ impl Session {
             if pending.is_empty() {
                 return Ok(true);
             }
-            // After a fatal error nothing more goes out: the stream's state is unknown.
+            // After a fatal error nothing more goes out: the stream's state is
+            // unknown. When the socket itself failed, libssh2 would try the send
+            // and fail it, so that is what a send reports.
             if let Some(e) = &self.dead {
+                if matches!(e.code, code::SOCKET_RECV | code::SOCKET_SEND) {
+                    return Err(Error::new(code::SOCKET_SEND, "Unable to send: the connection is gone"));
+                }
                 return Err(e.clone());
             }
             let Some(io) = self.io.as_mut() else {
@@ -92,7 +97,10 @@ impl Session {
                     self.block_dirs |= dir::OUTBOUND;
                     return Ok(false);
                 }
-                IoStatus::Closed => return Err(Error::new(code::SOCKET_DISCONNECT, "The socket was disconnected")),
+                IoStatus::Closed => {
+                    let e = Error::new(code::SOCKET_SEND, "The socket was disconnected");
+                    return Err(self.fail(e));
+                }
                 IoStatus::Failed(e) => {
                     let e = Error::with(code::SOCKET_SEND, format!("Unable to send data on socket (errno {e})"));
                     return Err(self.fail(e));
@@ -119,8 +127,11 @@ impl Session {
                 Ok(false)
             }
             IoStatus::Closed => {
-                let e = Error::new(code::SOCKET_DISCONNECT, "Remote host closed the connection");
-                Err(self.fail(e))
+                // libssh2: end of stream while awaiting the banner is
+                // SOCKET_DISCONNECT, later a failed receive (SOCKET_RECV).
+                let during_banner = conn.remote_banner().is_none();
+                let code = if during_banner { code::SOCKET_DISCONNECT } else { code::SOCKET_RECV };
+                Err(self.fail(Error::new(code, "Remote host closed the connection")))
             }
             IoStatus::Failed(e) => {
                 let e = Error::with(code::SOCKET_RECV, format!("Error receiving data from socket (errno {e})"));

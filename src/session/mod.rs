@@ -312,13 +312,15 @@ impl Session {
         }
     }
 
-    /// libssh2's code for a failed first key exchange: any failure of the agreed
-    /// method (a dropped connection, a malformed or unverifiable reply) is
-    /// KEY_EXCHANGE_FAILURE. (libssh2 also folds every failure while the KEXINITs
-    /// are exchanged into SOCKET_NONE; ours keeps the precise code there, see
-    /// docs/compat.md.)
+    /// libssh2's code for a failed first key exchange: any failure while the
+    /// KEXINITs are exchanged is SOCKET_NONE (-1), except failing to agree
+    /// (KEX_FAILURE); any failure of the agreed method (a dropped connection, a
+    /// malformed or unverifiable reply) is KEY_EXCHANGE_FAILURE.
     fn kex_error(&self, e: Error) -> Error {
         match self.conn.as_ref().map(Conn::first_kex_phase) {
+            Some(FirstKexPhase::KexInit) if e.code != code::KEX_FAILURE => {
+                Error::with(code::SOCKET_NONE, format!("Unable to exchange encryption keys: {}", e.msg))
+            }
             Some(FirstKexPhase::Method) => {
                 Error::with(code::KEY_EXCHANGE_FAILURE, format!("Unrecoverable error exchanging keys: {}", e.msg))
             }

@@ -104,6 +104,8 @@ pub type Prefs = [Vec<String>; NAME_LISTS];
 pub struct Conn {
     local_banner: Vec<u8>,
     remote_banner: Option<Vec<u8>>,
+    /// The agreed key exchange method has started (both KEXINITs seen).
+    kex_method_started: bool,
     pre_banner_lines: usize,
     rbuf: Vec<u8>,
     rstart: usize,
@@ -147,6 +149,7 @@ impl Conn {
         Conn {
             local_banner: banner.unwrap_or(DEFAULT_BANNER.as_bytes()).to_vec(),
             remote_banner: None,
+            kex_method_started: false,
             pre_banner_lines: 0,
             rbuf: vec![0; RECV_CHUNK],
             rstart: 0,
@@ -244,7 +247,7 @@ impl Conn {
             FirstKexPhase::Done
         } else if self.remote_banner.is_none() {
             FirstKexPhase::Banner
-        } else if matches!(self.kex, KexState::Running { .. } | KexState::AwaitNewKeys { .. }) {
+        } else if self.kex_method_started {
             FirstKexPhase::Method
         } else {
             FirstKexPhase::KexInit
@@ -543,7 +546,10 @@ impl Conn {
             KexState::SentInit => {}
             _ => return Err(Error::proto("KEXINIT during a key exchange")),
         }
-        let theirs: KexInit = negotiate::parse(&p)?;
+        // libssh2 parses the peer's KEXINIT while agreeing on methods: a
+        // malformed one is a failure to agree.
+        let theirs: KexInit = negotiate::parse(&p)
+            .map_err(|e| Error::with(code::KEX_FAILURE, format!("Malformed KEXINIT: {}", e.msg)))?;
         let neg = negotiate::negotiate(&self.our_lists, &theirs, is_aead)?;
         if !self.first_kex_done {
             if neg.strict && (self.early_non_kex || self.packets_in != 1) {
@@ -563,6 +569,7 @@ impl Conn {
         self.seal(&first)?;
         let skip_guess = neg.server_guess_wrong;
         self.kex = KexState::Running { machine, neg: Box::new(neg), skip_guess };
+        self.kex_method_started = true;
         Ok(())
     }
 
