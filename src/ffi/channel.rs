@@ -516,6 +516,9 @@ pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANN
 /// `channel` live; not used afterwards unless EAGAIN is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    if channel.is_null() {
+        return code::BAD_USE;
+    }
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe {
         with_channel(channel, |h, id| {
@@ -544,6 +547,10 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
 /// `channel` live or null.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_get_exit_status(channel: *mut LIBSSH2_CHANNEL) -> c_int {
+    // libssh2 reports no status for no channel.
+    if channel.is_null() {
+        return 0;
+    }
     // SAFETY: the caller guarantees the pointer.
     unsafe { with_channel(channel, |h, id| Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))) }
 }
@@ -562,6 +569,10 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
     langtag: *mut *mut c_char,
     langtag_len: *mut usize,
 ) -> c_int {
+    // libssh2 returns 0 for no channel, touching no out-pointer.
+    if channel.is_null() {
+        return 0;
+    }
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_channel(channel, |h, id| {
@@ -569,7 +580,8 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
             let outs = [(exitsignal, exitsignal_len), (errmsg, errmsg_len), (langtag, langtag_len)];
             let vals: [Option<Vec<u8>>; 3] = match &sig {
                 None => [None, None, None],
-                Some(s) => [Some(s.name.clone()), Some(s.message.clone()), Some(s.language.clone())],
+                // libssh2 keeps only the signal name: message and language are always NULL.
+                Some(s) => [Some(s.name.clone()), None, None],
             };
             for (i, ((p, l), v)) in outs.into_iter().zip(vals).enumerate() {
                 if !p.is_null() {
@@ -700,6 +712,7 @@ pub unsafe extern "C" fn libssh2_channel_set_blocking(channel: *mut LIBSSH2_CHAN
     unsafe {
         with_channel(channel, |h, _| {
             h.sess.blocking = blocking != 0;
+            h.blocking_value = blocking;
             Ok(())
         })
     }

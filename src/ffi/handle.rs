@@ -2,7 +2,7 @@
 //! turn raw pointers into references, C strings and slices in one place.
 
 use std::collections::HashMap;
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
 use super::alloc::Allocator;
 use super::boundary::{guard, FfiRet};
@@ -39,6 +39,10 @@ pub struct SessionHandle {
     pub quote_paths: bool,
     /// C handles of this session's channels, owned here (freed with the session).
     pub channel_handles: HashMap<u32, Box<super::channel::ChannelHandle>>,
+    /// The value last given to `libssh2_session_set_blocking` (1 at first).
+    pub blocking_value: c_int,
+    /// The value last given to `libssh2_session_set_timeout` (0 at first).
+    pub timeout_value: std::ffi::c_long,
     /// SFTP instances handed to C and not yet shut down: freed with the
     /// session, as libssh2 frees them when it closes their channels.
     pub sftp_handles: Vec<*mut super::sftp::SftpHandle>,

@@ -6,7 +6,7 @@ use std::ptr;
 use super::alloc::{AllocFn, Allocator, FreeFn, ReallocFn};
 use super::boundary::guard_plain;
 use super::handle::{cstr, with_session, CCallbacks, SessionHandle, CALLBACK_SLOTS, LIBSSH2_SESSION};
-use crate::error::{code, Error, Result};
+use crate::error::{code, Error};
 use crate::session::io::{IoStatus, RawSocket, SocketIo};
 use crate::session::Session;
 
@@ -49,6 +49,8 @@ pub extern "C" fn libssh2_session_init_ex(
             quote_paths: true,
             hostkey_hashes: Default::default(),
             channel_handles: Default::default(),
+            blocking_value: 1,
+            timeout_value: 0,
             sftp_handles: Vec::new(),
             listener_handles: Default::default(),
         };
@@ -125,6 +127,8 @@ pub unsafe extern "C" fn libssh2_session_set_blocking(session: *mut LIBSSH2_SESS
     unsafe {
         with_session(session, |h| {
             h.sess.blocking = blocking != 0;
+            // libssh2 hands the value back as given.
+            h.blocking_value = blocking;
             Ok(())
         })
     }
@@ -137,7 +141,7 @@ pub unsafe extern "C" fn libssh2_session_set_blocking(session: *mut LIBSSH2_SESS
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_session_get_blocking(session: *mut LIBSSH2_SESSION) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_session(session, |h| Ok(h.sess.blocking as c_int)) }
+    unsafe { with_session(session, |h| Ok(h.blocking_value)) }
 }
 
 /// Sets the timeout for blocking calls in milliseconds (0: none).
@@ -149,7 +153,10 @@ pub unsafe extern "C" fn libssh2_session_set_timeout(session: *mut LIBSSH2_SESSI
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_session(session, |h| {
+            // A negative timeout waits without limit, as 0 does; libssh2 still
+            // hands the value back as given.
             h.sess.timeout_ms = timeout.max(0);
+            h.timeout_value = timeout;
             Ok(())
         })
     }
@@ -162,7 +169,7 @@ pub unsafe extern "C" fn libssh2_session_set_timeout(session: *mut LIBSSH2_SESSI
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_session_get_timeout(session: *mut LIBSSH2_SESSION) -> c_long {
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_session(session, |h| Ok(h.sess.timeout_ms)) as c_long }
+    unsafe { with_session(session, |h| Ok(h.timeout_value)) as c_long }
 }
 
 /// Sets the timeout for awaited replies in seconds (0 restores the default).
@@ -202,11 +209,9 @@ pub unsafe extern "C" fn libssh2_session_banner_set(session: *mut LIBSSH2_SESSIO
             h.sess.local_banner = match cstr(banner) {
                 None => None,
                 Some(b) => {
+                    // libssh2 takes a banner of any length (an empty one means the default).
                     let b: Vec<u8> = b.iter().copied().filter(|&c| c != b'\r' && c != b'\n').collect();
-                    if b.len() + 2 > crate::proto::conn::MAX_BANNER_LINE {
-                        return Err(Error::new(code::INVAL, "Banner too long"));
-                    }
-                    Some(b)
+                    Some(b).filter(|b| !b.is_empty())
                 }
             };
             Ok(0)
@@ -696,14 +701,5 @@ pub unsafe extern "C" fn libssh2_keepalive_send(session: *mut LIBSSH2_SESSION, s
             }
             Ok(0)
         })
-    }
-}
-
-/// Checks that the session is connected (for operations that need it).
-pub fn require_connected(h: &SessionHandle) -> Result<()> {
-    if h.sess.connected() {
-        Ok(())
-    } else {
-        Err(Error::new(code::SOCKET_NONE, "Session is not connected"))
     }
 }

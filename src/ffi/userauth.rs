@@ -179,10 +179,13 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
                 let mut resp =
                     vec![LIBSSH2_USERAUTH_KBDINT_RESPONSE { text: ptr::null_mut(), length: 0 }; prompts.len()];
                 let ab = ptr::addr_of_mut!((*hp).abstract_);
+                // As libssh2: NUL-terminated copies, NULL for an empty name or instruction.
+                let (name_c, instr_c) = (nul_terminated(name), nul_terminated(instr));
+                let c_ptr = |v: &Option<Vec<u8>>| v.as_ref().map_or(ptr::null(), |v| v.as_ptr().cast());
                 f(
-                    name.as_ptr().cast(),
+                    c_ptr(&name_c),
                     name.len() as c_int,
-                    instr.as_ptr().cast(),
+                    c_ptr(&instr_c),
                     instr.len() as c_int,
                     prompts.len() as c_int,
                     cp.as_mut_ptr(),
@@ -195,6 +198,11 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
             Ok(0)
         })
     }
+}
+
+/// A NUL-terminated copy of `b`, or None when it is empty.
+fn nul_terminated(b: &[u8]) -> Option<Vec<u8>> {
+    (!b.is_empty()).then(|| b.iter().copied().chain([0]).collect())
 }
 
 /// libssh2's prefix for a private key that yields no public key.

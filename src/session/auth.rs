@@ -127,7 +127,8 @@ impl Session {
 
     fn require_handshake(&self) -> Result<()> {
         if !self.connected() {
-            return Err(Error::new(code::SOCKET_NONE, "Session is not connected"));
+            // libssh2 sends the request anyway, and the send fails.
+            return Err(Error::new(code::SOCKET_SEND, "Unable to send userauth request: not connected"));
         }
         Ok(())
     }

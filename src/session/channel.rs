@@ -549,10 +549,9 @@ impl Session {
     pub fn channel_send_eof(&mut self, id: u32) -> Result<()> {
         drive(self, |s| {
             let ch = s.chan(id)?;
+            // libssh2 sends EOF even after the peer's CLOSE (its end of the
+            // channel lives until our CLOSE).
             if !ch.eof_sent {
-                if ch.close_received {
-                    return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
-                }
                 s.scp_trailer(id)?;
                 let ch = s.chan(id)?;
                 let mut w = Writer::msg(msg::CHANNEL_EOF);

@@ -50,7 +50,8 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
                     wait = wait.min(left);
                 }
                 // libssh2 keeps the connection alive while a blocking call waits.
-                if sess.keepalive_interval > 0 {
+                // (Only once connected: a keepalive must not go out inside the first key exchange.)
+                if sess.keepalive_interval > 0 && sess.connected() {
                     sess.keepalive_send()?;
                 }
                 let Some(fd) = sess.socket else {

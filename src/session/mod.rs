@@ -104,7 +104,9 @@ pub struct Session {
     /// Keepalive: ask the server to reply.
     pub keepalive_want_reply: bool,
     /// When the last keepalive (or other packet) was sent, in ms.
-    pub keepalive_last_ms: u64,
+    pub keepalive_last_ms: Option<u64>,
+    /// What the previous handshake agreed on, when a repeated one started over.
+    prev_negotiated: Option<crate::proto::conn::negotiate::Negotiated>,
     disconnect_sent: bool,
     /// State of the authentication operation in flight.
     pub auth: auth::AuthState,
@@ -165,7 +167,8 @@ impl Session {
             inbox: VecDeque::new(),
             keepalive_interval: 0,
             keepalive_want_reply: false,
-            keepalive_last_ms: 0,
+            keepalive_last_ms: None,
+            prev_negotiated: None,
             disconnect_sent: false,
             global_replies: VecDeque::new(),
             channels: Default::default(),
@@ -215,6 +218,8 @@ impl Session {
             idx::MAC_CS | idx::MAC_SC => tp::SUPPORTED_MACS.to_vec(),
             idx::COMP_CS | idx::COMP_SC if self.flag_compress => tp::COMPRESSION_WHEN_ENABLED.to_vec(),
             idx::COMP_CS | idx::COMP_SC => tp::DEFAULT_COMPRESSION.to_vec(),
+            // Signature algorithms depend on the key; libssh2 has no list for them.
+            METHOD_SIGN_ALGO => return Err(Error::new(code::INVAL, "No algorithm found")),
             _ => return Err(Error::new(code::METHOD_NOT_SUPPORTED, "Unknown method type")),
         })
     }
@@ -272,7 +277,7 @@ impl Session {
 
     /// The negotiated algorithm for a slot, once the handshake is done.
     pub fn method(&self, method: usize) -> Option<&str> {
-        let n = self.conn.as_ref()?.negotiated()?;
+        let n = self.conn.as_ref().and_then(Conn::negotiated).or(self.prev_negotiated.as_ref())?;
         Some(match method {
             idx::KEX => &n.kex,
             idx::HOSTKEY => &n.hostkey,
@@ -336,7 +341,8 @@ impl Session {
         // banner and KEXINIT go out on the established connection and the
         // server's banner is awaited again (which the server never sends).
         if self.handshake == HandshakeState::Done {
-            self.conn = None;
+            // The names agreed before stay what `methods` reports, as in libssh2.
+            self.prev_negotiated = self.conn.take().and_then(|c| c.negotiated().cloned());
             self.handshake = HandshakeState::NotStarted;
         }
         if self.handshake == HandshakeState::NotStarted {
@@ -390,7 +396,7 @@ impl Session {
         // libssh2 sends on whatever socket it has: before the handshake that fails as a send.
         let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_SEND, "Unable to send: not connected"))?;
         conn.send(payload)?;
-        self.keepalive_last_ms = io::now_ms();
+        self.keepalive_last_ms = Some(io::now_ms());
         self.flush()?;
         Ok(())
     }
@@ -565,7 +571,8 @@ impl Session {
             return Ok(0);
         }
         let now = io::now_ms();
-        let due = self.keepalive_last_ms + self.keepalive_interval as u64 * 1000;
+        // Nothing sent yet: due at once, as in libssh2.
+        let due = self.keepalive_last_ms.map_or(0, |l| l + self.keepalive_interval as u64 * 1000);
         if now >= due {
             let mut w = Writer::msg(msg::GLOBAL_REQUEST);
             w.string(b"keepalive@libssh2.org").bool(self.keepalive_want_reply);
