@@ -98,13 +98,13 @@ pub unsafe extern "C" fn libssh2_userauth_banner(session: *mut LIBSSH2_SESSION, 
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_session(session, |h| {
-            if banner.is_null() {
-                return Err(Error::new(code::INVAL, "NULL banner pointer"));
-            }
             let Some(b) = h.sess.userauth_banner.clone() else {
                 return Err(Error::new(code::MISSING_USERAUTH_BANNER, "Missing userauth banner"));
             };
-            *banner = h.stable_cstr(&b) as *mut c_char;
+            // libssh2 accepts a NULL out-pointer (it only reports that a banner exists).
+            if !banner.is_null() {
+                *banner = h.stable_cstr(&b) as *mut c_char;
+            }
             Ok(0)
         })
     }
@@ -219,14 +219,11 @@ fn file_key_error(e: Error) -> Error {
     Error::with(code::FILE, format!("{NO_PUBLIC_KEY}{why}"))
 }
 
-/// libssh2's error for in-memory key data it cannot derive the public key from: a
-/// known wrong passphrase is KEYFILE_AUTH_FAILED, anything else FILE.
-fn memory_key_error(e: Error) -> Error {
-    if e.code == code::KEYFILE_AUTH_FAILED {
-        Error::new(code::KEYFILE_AUTH_FAILED, "Wrong passphrase for private key")
-    } else {
-        Error::with(code::FILE, format!("{NO_PUBLIC_KEY}Unsupported private key file format"))
-    }
+/// libssh2's error for in-memory key data it cannot derive the public key from:
+/// FILE for every cause, a wrong or missing passphrase included (as the
+/// reference library reports it).
+fn memory_key_error(_: Error) -> Error {
+    Error::with(code::FILE, format!("{NO_PUBLIC_KEY}Unsupported private key file format"))
 }
 
 /// The caller's passphrase, read only when the key format asks for it (a

@@ -101,14 +101,18 @@ fn is_auth_reply(t: u8) -> bool {
 }
 
 impl Session {
-    /// Waits for the next reply to an auth request, keeping banners aside.
-    fn auth_reply(&mut self) -> Result<Vec<u8>> {
+    /// Waits for the next reply to an auth request, setting banners aside;
+    /// like libssh2, only `userauth_list` (`keep_banner`) keeps their text
+    /// for `libssh2_userauth_banner`.
+    fn auth_reply(&mut self, keep_banner: bool) -> Result<Vec<u8>> {
         self.awaiting_reply = true;
         loop {
             let p = self.wait_packet(is_auth_reply)?;
             if p.first() == Some(&msg::USERAUTH_BANNER) {
-                let mut r = Reader::new(p.get(1..).unwrap_or_default());
-                self.userauth_banner = Some(r.string()?.to_vec());
+                if keep_banner {
+                    let mut r = Reader::new(p.get(1..).unwrap_or_default());
+                    self.userauth_banner = Some(r.string()?.to_vec());
+                }
                 continue;
             }
             self.awaiting_reply = false;
@@ -159,7 +163,7 @@ impl Session {
                 s.send(&w.buf)?;
                 s.auth = AuthState::Sent;
             }
-            let p = s.auth_reply()?;
+            let p = s.auth_reply(true)?;
             s.auth = AuthState::Idle;
             match p.first() {
                 Some(&msg::USERAUTH_SUCCESS) => {
@@ -200,7 +204,7 @@ impl Session {
                 s.auth = AuthState::Sent;
             }
             loop {
-                let p = s.auth_reply()?;
+                let p = s.auth_reply(false)?;
                 if p.first() == Some(&msg::USERAUTH_PASSWD_CHANGEREQ) {
                     let mut r = Reader::new(p.get(1..).unwrap_or_default());
                     let prompt = r.string()?.to_vec();
@@ -240,7 +244,7 @@ impl Session {
                 s.auth = AuthState::Sent;
             }
             loop {
-                let p = s.auth_reply()?;
+                let p = s.auth_reply(false)?;
                 if p.first() != Some(&msg::USERAUTH_INFO_REQUEST) {
                     return s.auth_done(
                         &p,
@@ -313,7 +317,8 @@ impl Session {
                     s.auth = AuthState::PkQuery { alg, first: true };
                 }
                 AuthState::PkQuery { alg, first } => {
-                    let p = s.auth_reply().inspect_err(|_| s.auth = AuthState::PkQuery { alg: alg.clone(), first })?;
+                    let p =
+                        s.auth_reply(false).inspect_err(|_| s.auth = AuthState::PkQuery { alg: alg.clone(), first })?;
                     match p.first() {
                         Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
                         Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, ""),
@@ -349,7 +354,7 @@ impl Session {
                     s.auth = AuthState::Sent;
                 }
                 AuthState::Sent => {
-                    let p = s.auth_reply().inspect_err(|_| s.auth = AuthState::Sent)?;
+                    let p = s.auth_reply(false).inspect_err(|_| s.auth = AuthState::Sent)?;
                     return s.auth_done(
                         &p,
                         code::PUBLICKEY_UNVERIFIED,
@@ -388,7 +393,7 @@ impl Session {
                 s.send(&body.buf)?;
                 s.auth = AuthState::Sent;
             }
-            let p = s.auth_reply()?;
+            let p = s.auth_reply(false)?;
             s.auth_done(
                 &p,
                 code::PUBLICKEY_UNVERIFIED,

@@ -496,18 +496,21 @@ impl Session {
                 }
                 return Err(EAGAIN);
             }
+            // libssh2's order: our CLOSE, then our EOF.
+            if ch.close_sent {
+                return Err(chan_err(code::CHANNEL_CLOSED, "We have already closed this channel"));
+            }
             if ch.eof_sent {
                 return Err(chan_err(code::CHANNEL_EOF_SENT, "EOF has already been received, data might be ignored"));
             }
-            if ch.close_received || ch.close_sent {
-                return Err(chan_err(code::CHANNEL_CLOSED, "We have already closed this channel"));
+            if ch.close_received {
+                return Err(chan_err(code::CHANNEL_CLOSED, "The peer has closed this channel"));
             }
+            // Like libssh2, take in what has arrived first (window adjusts among
+            // it); a dead connection fails the write with the receive error.
+            s.pump()?;
             if buf.is_empty() {
                 return Ok(0);
-            }
-            // Take in window adjustments without blocking.
-            if ch.remote_window == 0 {
-                s.pump()?;
             }
             let ch = s.chan(id)?;
             if ch.remote_window == 0 {
@@ -569,12 +572,7 @@ impl Session {
 
     /// True once the peer sent EOF and all data was read.
     pub fn channel_eof(&mut self, id: u32) -> Result<bool> {
-        // Take in what has already arrived without waiting.
-        match self.pump() {
-            Ok(_) => {}
-            Err(e) if e.code == code::EAGAIN => {}
-            Err(e) => return Err(e),
-        }
+        // No I/O, as in libssh2: what the reads so far took in decides.
         let ch = self.chan(id)?;
         if super::scp::read_limit(&ch.scp) == Some(0) {
             return Ok(true);
