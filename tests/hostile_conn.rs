@@ -1807,27 +1807,30 @@ fn write_until_error(ch: *mut LIBSSH2_CHANNEL, tries: usize) -> isize {
 }
 
 #[test]
-fn fault_epipe_and_rst_on_write_are_socket_send_without_sigpipe() {
+fn fault_epipe_and_rst_fail_cleanly_without_sigpipe() {
     count_sigpipes();
     SIGPIPES.store(0, Ordering::SeqCst);
     // Reset by the peer.
     let (c, ch, h) = vanishing_server(true);
     let _ = h.join().expect("server thread");
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(write_until_error(ch, 1), code::SOCKET_SEND as isize, "write after RST");
-    assert_eq!(c.errno(), code::SOCKET_SEND);
+    // A write first takes in what arrived (as libssh2's does): the reset shows there.
+    assert_eq!(write_until_error(ch, 1), code::SOCKET_RECV as isize, "write after RST");
+    assert_eq!(c.errno(), code::SOCKET_RECV);
     fails_promptly("write", || write_until_error(ch, 1));
     c.free();
-    // Closed by the peer: the first write still leaves, the RST it provokes fails the next.
+    // Closed by the peer: the write's read sees the end of the stream.
     let (c, ch, h) = vanishing_server(false);
     let _ = h.join().expect("server thread");
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(write_until_error(ch, 40), code::SOCKET_SEND as isize, "write after FIN");
+    assert_eq!(write_until_error(ch, 40), code::SOCKET_RECV as isize, "write after FIN");
     c.free();
     // Our own end shut for writing: send(2) says EPIPE, which would raise SIGPIPE.
+    // (send_eof sends without reading first, so the send is what fails.)
     let (c, ch, h) = vanishing_server(false);
     c.stream.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(write_until_error(ch, 1), code::SOCKET_SEND as isize, "write after shutdown");
+    // SAFETY: live channel.
+    assert_eq!(unsafe { fc::libssh2_channel_send_eof(ch) }, code::SOCKET_SEND, "EOF after shutdown");
     c.free();
     let _ = h.join().expect("server thread");
     assert_eq!(SIGPIPES.load(Ordering::SeqCst), 0, "SIGPIPE was raised");
@@ -1836,7 +1839,8 @@ fn fault_epipe_and_rst_on_write_are_socket_send_without_sigpipe() {
     // SAFETY: live session.
     assert_eq!(unsafe { fs::libssh2_session_flag(c.sess, 1, 1) }, 0);
     c.stream.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(write_until_error(ch, 1), code::SOCKET_SEND as isize);
+    // SAFETY: live channel.
+    assert_eq!(unsafe { fc::libssh2_channel_send_eof(ch) }, code::SOCKET_SEND);
     c.free();
     let _ = h.join().expect("server thread");
     assert!(SIGPIPES.load(Ordering::SeqCst) >= 1, "the control raised no SIGPIPE");
