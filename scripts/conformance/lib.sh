@@ -119,6 +119,29 @@ cf_finish() {
     exit 0
 }
 
+# cf_setup_phase LAST_HELP_LINE ARGS...: the setup phase's start in every script
+# with only --against-upstream: sets AGAINST (ours, or upstream with that flag),
+# answers -h/--help with the script's header (lines 2..LAST_HELP_LINE), then
+# needs root, opens the results file and starts the clock (START).
+cf_setup_phase() {
+    local help_end=$1 arg
+    shift
+    AGAINST=ours
+    for arg in "$@"; do
+        case "$arg" in
+            --against-upstream) AGAINST=upstream ;;
+            -h | --help)
+                sed -n "2,${help_end}p" "$0"
+                exit 0
+                ;;
+            *) cf_die "unknown argument: $arg" ;;
+        esac
+    done
+    cf_need_root
+    cf_results_init
+    START=$SECONDS
+}
+
 # ---- packages ---------------------------------------------------------------
 
 cf_need_root() {

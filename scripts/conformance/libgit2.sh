@@ -164,21 +164,7 @@ fi
 
 # ---- setup phase -----------------------------------------------------------------
 
-AGAINST=ours
-for arg in "$@"; do
-    case "$arg" in
-        --against-upstream) AGAINST=upstream ;;
-        -h | --help)
-            sed -n '2,25p' "$0"
-            exit 0
-            ;;
-        *) cf_die "unknown argument: $arg" ;;
-    esac
-done
-
-cf_need_root
-cf_results_init
-START=$SECONDS
+cf_setup_phase 25 "$@"
 cf_log "libgit2 $LIBGIT2_VERSION online SSH tests on $([ "$AGAINST" = ours ] && echo our library || echo the reference libssh2)"
 peer_ref_init libgit2 "$LIBGIT2_VERSION" "$AGAINST" "$0"
 peer_ref_ensure "$0"

@@ -106,21 +106,7 @@ fi
 
 # ---- setup phase -----------------------------------------------------------------
 
-AGAINST=ours
-for arg in "$@"; do
-    case "$arg" in
-        --against-upstream) AGAINST=upstream ;;
-        -h | --help)
-            sed -n '2,19p' "$0"
-            exit 0
-            ;;
-        *) cf_die "unknown argument: $arg" ;;
-    esac
-done
-
-cf_need_root
-cf_results_init
-START=$SECONDS
+cf_setup_phase 19 "$@"
 cf_log "Net::SSH2 $NET_SSH2_VERSION t/ on $([ "$AGAINST" = ours ] && echo our library || echo the reference libssh2)"
 peer_ref_init net-ssh2 "$NET_SSH2_VERSION" "$AGAINST" "$0"
 peer_ref_ensure "$0"

@@ -130,21 +130,7 @@ fi
 
 # ---- setup phase -----------------------------------------------------------------
 
-AGAINST=ours
-for arg in "$@"; do
-    case "$arg" in
-        --against-upstream) AGAINST=upstream ;;
-        -h | --help)
-            sed -n '2,18p' "$0"
-            exit 0
-            ;;
-        *) cf_die "unknown argument: $arg" ;;
-    esac
-done
-
-cf_need_root
-cf_results_init
-START=$SECONDS
+cf_setup_phase 18 "$@"
 cf_log "ssh2 $SSH2_VERSION (Rust crate) tests on $([ "$AGAINST" = ours ] && echo our library || echo the reference libssh2)"
 peer_ref_init ssh2-rs "$SSH2_VERSION" "$AGAINST" "$0"
 peer_ref_ensure "$0"

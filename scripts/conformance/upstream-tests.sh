@@ -241,21 +241,7 @@ fi
 
 # ---- setup phase ---------------------------------------------------------------------
 
-AGAINST=ours
-for arg in "$@"; do
-    case "$arg" in
-        --against-upstream) AGAINST=upstream ;;
-        -h | --help)
-            sed -n '2,16p' "$0"
-            exit 0
-            ;;
-        *) cf_die "unknown argument: $arg" ;;
-    esac
-done
-
-cf_need_root
-cf_results_init
-START=$SECONDS
+cf_setup_phase 16 "$@"
 cf_log "upstream libssh2 $CF_LIBSSH2_VERSION test programs against: $AGAINST library"
 
 cf_apt_install build-essential openssh-server openssh-client pkg-config iproute2 binutils ||
