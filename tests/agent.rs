@@ -9,11 +9,10 @@ use std::net::TcpStream;
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::ptr;
 use std::time::{Duration, Instant};
 
-use common::{Sshd, UserKey};
+use common::{SshAgent, Sshd, UserKey};
 use ssh2::error::code;
 use ssh2::ffi::agent::*;
 use ssh2::ffi::handle::LIBSSH2_SESSION;
@@ -25,52 +24,10 @@ use ssh2::proto::wire::Writer;
 /// The user keys loaded into the agent (unencrypted ones of each type).
 const AGENT_KEYS: [UserKey; 5] =
     [UserKey::Ed25519, UserKey::Ecdsa256, UserKey::Ecdsa384, UserKey::Ecdsa521, UserKey::Rsa3072];
-/// How long ssh-agent may take to create its socket.
-const AGENT_START: Duration = Duration::from_secs(10);
 /// Longest a non-blocking test waits on the socket per round.
 const POLL_MS: c_int = 10_000;
 /// Longest wait for sshd's log to catch up.
 const LOG_WAIT: Duration = Duration::from_secs(10);
-
-/// A private ssh-agent; killed on drop.
-struct SshAgent {
-    child: Child,
-    sock: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl SshAgent {
-    fn start(keys: &[&Path]) -> SshAgent {
-        let dir = tempfile::Builder::new().prefix("agent-test-").tempdir().unwrap();
-        let sock = dir.path().join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&sock)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ssh-agent");
-        let deadline = Instant::now() + AGENT_START;
-        while !sock.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent never made its socket");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        for k in keys {
-            let out = Command::new("ssh-add").arg(k).env("SSH_AUTH_SOCK", &sock).stdin(Stdio::null()).output().unwrap();
-            assert!(out.status.success(), "ssh-add {}: {}", k.display(), String::from_utf8_lossy(&out.stderr));
-        }
-        SshAgent { child, sock, _dir: dir }
-    }
-}
-
-impl Drop for SshAgent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A session connected and handshaken with the fixture, plus an agent handle.
 struct Conn {

@@ -10,13 +10,13 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::ptr;
 use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Sshd, UserKey};
+use common::{SshAgent, Sshd, UserKey};
 use sha2::{Digest, Sha256};
 use ssh2::error::code;
 use ssh2::ffi::channel::*;
@@ -624,39 +624,11 @@ fn session_free_frees_uncancelled_listeners() {
     drop(s);
 }
 
-/// A private ssh-agent holding one key; killed on drop.
-struct Agent {
-    child: Child,
-    sock: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_agent(key: &std::path::Path) -> Agent {
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("agent.sock");
-    let child = Command::new("ssh-agent").arg("-D").arg("-a").arg(&sock).stdout(Stdio::null()).spawn().unwrap();
-    let t0 = Instant::now();
-    while !sock.exists() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "ssh-agent did not start");
-        thread::sleep(Duration::from_millis(20));
-    }
-    let st = Command::new("ssh-add").arg(key).env("SSH_AUTH_SOCK", &sock).stderr(Stdio::null()).status().unwrap();
-    assert!(st.success());
-    Agent { child, sock, _dir: dir }
-}
-
 #[test]
 fn agent_forwarding_lists_local_keys() {
     let sshd = Sshd::start();
     let kp = sshd.user_key(UserKey::Ecdsa256);
-    let agent = start_agent(&kp.private);
+    let agent = SshAgent::start(&[&kp.private]);
     // The library side finds the agent through SSH_AUTH_SOCK, as ssh does.
     std::env::set_var("SSH_AUTH_SOCK", &agent.sock);
     let s = login(&sshd);

@@ -29,11 +29,11 @@ mod common;
 use std::ffi::{c_int, c_void, CString};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::ptr;
 use std::time::{Duration, Instant};
 
-use common::{Sshd, UserKey};
+use common::{SshAgent, Sshd, UserKey};
 use ssh2::error::code;
 use ssh2::ffi::channel::*;
 use ssh2::ffi::handle::LIBSSH2_SESSION;
@@ -939,9 +939,6 @@ fn sftp_closes_after_sent_byte_n() {
 
 // ---- failing allocator (tests/c/alloc_fail.c) ----------------------------------
 
-/// How long ssh-agent may take to create its socket.
-const AGENT_START: Duration = Duration::from_secs(10);
-
 /// The directory holding the libssh2.so cargo built for this test profile.
 fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
@@ -958,41 +955,6 @@ fn soname_dir(tmp: &Path) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     std::os::unix::fs::symlink(lib_dir().join("libssh2.so"), dir.join("libssh2.so.1")).unwrap();
     dir
-}
-
-/// A private ssh-agent holding `key`; killed on drop.
-struct Agent {
-    child: Child,
-    sock: PathBuf,
-}
-
-impl Agent {
-    fn start(dir: &Path, key: &Path) -> Agent {
-        let sock = dir.join("agent.sock");
-        let child = Command::new("ssh-agent")
-            .args(["-D", "-a"])
-            .arg(&sock)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ssh-agent");
-        let agent = Agent { child, sock };
-        let deadline = Instant::now() + AGENT_START;
-        while !agent.sock.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent never made its socket");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let st = Command::new("ssh-add").arg(key).env("SSH_AUTH_SOCK", &agent.sock).output().unwrap();
-        assert!(st.status.success(), "ssh-add: {}", String::from_utf8_lossy(&st.stderr));
-        agent
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -1015,7 +977,7 @@ fn failing_allocator_every_allocation_of_every_flow() {
         .expect("run cc");
     assert!(st.success(), "compiling alloc_fail.c failed");
     let key = sshd.user_key(UserKey::Ed25519);
-    let agent = Agent::start(tmp.path(), &key.private);
+    let agent = SshAgent::start(&[&key.private]);
     let out = Command::new(&bin)
         .env("LD_LIBRARY_PATH", soname_dir(tmp.path()))
         .env("SSHD_HOST", "127.0.0.1")

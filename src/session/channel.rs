@@ -664,20 +664,21 @@ impl Session {
     }
 
     /// Adjusts our receive window by `adjust` (queued below MIN_ADJUST unless forced).
-    /// Returns the new window.
+    /// Returns the window as it was before, as libssh2 does (and, like libssh2,
+    /// the initial window stays the one the channel was opened with).
     pub fn channel_receive_window_adjust(&mut self, id: u32, adjust: u32, force: bool) -> Result<u32> {
         drive(self, |s| {
             let ch = s.chan(id)?;
+            let before = ch.local_window;
             let total = ch.pending_adjust.saturating_add(adjust);
             if total < MIN_ADJUST && !force {
                 ch.pending_adjust = total;
-                return Ok(ch.local_window);
+                return Ok(before);
             }
             let total = total.min(MAX_WINDOW - ch.local_window.min(MAX_WINDOW));
             ch.pending_adjust = 0;
             ch.local_window += total;
-            ch.local_window_initial = ch.local_window_initial.max(ch.local_window);
-            let (rid, win) = (ch.remote_id, ch.local_window);
+            let (rid, win) = (ch.remote_id, before);
             if total > 0 {
                 let mut w = Writer::msg(msg::CHANNEL_WINDOW_ADJUST);
                 w.u32(rid).u32(total);

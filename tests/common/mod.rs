@@ -23,9 +23,12 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+mod agent;
 mod keys;
 use keys::{cache_host_keys, copy_keys, key_cache};
 // Each test binary uses a different part of these.
+#[allow(unused_imports)]
+pub use agent::SshAgent;
 #[allow(unused_imports)]
 pub use keys::{
     fingerprint_bytes, keygen_fingerprint, public_blob_of, FpHash, HostKey, KeyPair, UserKey, KEY_PASSPHRASE,
