@@ -78,10 +78,10 @@ impl Session {
                 return Ok(true);
             }
             // After a fatal error nothing more goes out: the stream's state is
-            // unknown. When the socket itself failed, libssh2 would try the send
-            // and fail it, so that is what a send reports.
+            // unknown. When the socket itself failed or the server disconnected,
+            // libssh2 would try the send and fail it, so that is what a send reports.
             if let Some(e) = &self.dead {
-                if matches!(e.code, code::SOCKET_RECV | code::SOCKET_SEND) {
+                if matches!(e.code, code::SOCKET_RECV | code::SOCKET_SEND | code::SOCKET_DISCONNECT) {
                     return Err(Error::new(code::SOCKET_SEND, "Unable to send: the connection is gone"));
                 }
                 return Err(e.clone());
