@@ -89,6 +89,17 @@ impl Error {
         Error { code, msg: Cow::Owned(msg.into()) }
     }
 
+    /// A code returned without becoming the session's last error: libssh2
+    /// returns some codes (a caller's buffer too small) without recording them.
+    pub const fn unrecorded(code: i32) -> Self {
+        Self::new(code, "")
+    }
+
+    /// Whether this error is returned without being recorded (see [`Self::unrecorded`]).
+    pub fn is_unrecorded(&self) -> bool {
+        self.msg.is_empty()
+    }
+
     /// `LIBSSH2_ERROR_PROTO` with `msg`: a malformed or unexpected message from the peer.
     pub const fn proto(msg: &'static str) -> Self {
         Self::new(code::PROTO, msg)

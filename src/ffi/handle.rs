@@ -123,7 +123,9 @@ pub unsafe fn with_session<R: FfiRet>(p: *mut SessionHandle, f: impl FnOnce(&mut
             match f(h) {
                 Ok(v) => v,
                 Err(e) => {
-                    h.set_error(&e);
+                    if !e.is_unrecorded() {
+                        h.set_error(&e);
+                    }
                     R::from_error(&e)
                 }
             }

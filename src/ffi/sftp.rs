@@ -104,10 +104,11 @@ fn long_i64(v: c_long) -> i64 {
     v as i64
 }
 
-/// Copies `src` and a NUL into `dst` when it fits (libssh2 needs len < size).
+/// Copies `src` and a NUL into `dst` when it fits (libssh2 needs len < size);
+/// libssh2 returns a too-small buffer without recording it as the last error.
 fn copy_cstr(dst: &mut [u8], src: &[u8]) -> Result<()> {
     if src.len() >= dst.len() {
-        return Err(Error::new(code::BUFFER_TOO_SMALL, "Buffer too small"));
+        return Err(Error::unrecorded(code::BUFFER_TOO_SMALL));
     }
     dst[..src.len()].copy_from_slice(src);
     dst[src.len()] = 0;
@@ -352,11 +353,11 @@ pub unsafe extern "C" fn libssh2_sftp_readdir_ex(
             let mut attrs = attrs;
             let got = h.sess.sftp_readdir(sid, fh, |name, long, a| {
                 if name.len() >= name_buf.len() {
-                    return Err(Error::new(code::BUFFER_TOO_SMALL, "Buffer too small for the file name"));
+                    return Err(Error::unrecorded(code::BUFFER_TOO_SMALL));
                 }
                 if let Some(lb) = long_buf.as_deref() {
                     if long.len() >= lb.len() {
-                        return Err(Error::new(code::BUFFER_TOO_SMALL, "Buffer too small for the long entry"));
+                        return Err(Error::unrecorded(code::BUFFER_TOO_SMALL));
                     }
                 }
                 copy_cstr(name_buf, name)?;
