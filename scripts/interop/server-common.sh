@@ -11,6 +11,7 @@
 SC_TEST_USER=libssh2rs
 SC_TEST_PASSWORD=Libssh2rs-Test-Pw1
 SC_HOST=127.0.0.1
+# shellcheck disable=SC2034 # used by the launchers
 SC_STARTUP_TRIES=5      # fresh ports to try when one is taken meanwhile
 SC_BANNER_TIMEOUT=15    # seconds for a started server to send its SSH banner
 SC_POLL_INTERVAL=0.1    # seconds between readiness probes

@@ -46,8 +46,8 @@ start() {
 
     local keydir=$dir/tinyssh_keys
     [[ -s $keydir/ed25519.pk ]] || tinysshd-makekey -q "$keydir" || sc_die "tinysshd-makekey failed"
-    tinysshd-printkey "$keydir" >"$dir/tinysshd_ed25519_host_key.pub" 2>/dev/null &&
-        grep -q '^ssh-ed25519 ' "$dir/tinysshd_ed25519_host_key.pub" ||
+    { tinysshd-printkey "$keydir" >"$dir/tinysshd_ed25519_host_key.pub" 2>/dev/null &&
+        grep -q '^ssh-ed25519 ' "$dir/tinysshd_ed25519_host_key.pub"; } ||
         sc_die "tinysshd-printkey $keydir failed"
     # RSA is left out: tinysshd would refuse it anyway.
     sc_edit_authorized_keys add "$dir" "$dir/user_ed25519.pub" ||
