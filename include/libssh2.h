@@ -356,6 +356,10 @@ typedef struct _LIBSSH2_SK_SIG_INFO {
 #define LIBSSH2_FLAG_SIGPIPE     1
 #define LIBSSH2_FLAG_COMPRESS    2
 #define LIBSSH2_FLAG_QUOTE_PATHS 3
+/* Not in libssh2: SFTP write-behind (libssh2_session_flag(3)). The value is
+   0 (off), 1 (on, 16 MiB unacknowledged per file handle) or a byte count;
+   it applies to SFTP instances started afterwards. */
+#define LIBSSH2_FLAG_SFTP_WRITE_BEHIND 0x5701
 
 /* A security key as handed to libssh2_sign_sk() through `abstract`. */
 typedef struct _LIBSSH2_PRIVKEY_SK {

@@ -220,6 +220,7 @@ fn rust_constants() -> Vec<(&'static str, i128)> {
         ("LIBSSH2_FLAG_SIGPIPE", flag::SIGPIPE as i128),
         ("LIBSSH2_FLAG_COMPRESS", flag::COMPRESS as i128),
         ("LIBSSH2_FLAG_QUOTE_PATHS", flag::QUOTE_PATHS as i128),
+        ("LIBSSH2_FLAG_SFTP_WRITE_BEHIND", flag::SFTP_WRITE_BEHIND as i128),
         ("LIBSSH2_POLLFD_SOCKET", pollfd::SOCKET as i128),
         ("LIBSSH2_POLLFD_CHANNEL", pollfd::CHANNEL as i128),
         ("LIBSSH2_POLLFD_LISTENER", pollfd::LISTENER as i128),

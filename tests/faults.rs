@@ -63,6 +63,8 @@ const PAST_END: usize = 4096;
 const CALL_DEADLINE: Duration = Duration::from_secs(30);
 /// The session timeout in blocking mode: a fault must never be reported as a timeout.
 const SESSION_TIMEOUT_MS: i64 = 30_000;
+/// LIBSSH2_FLAG_SFTP_WRITE_BEHIND (ours).
+const FLAG_SFTP_WRITE_BEHIND: c_int = 0x5701;
 
 /// What the callbacks do, per session (reached through the session's abstract pointer).
 #[derive(Clone, Copy, Default)]
@@ -73,6 +75,8 @@ struct Plan {
     recv_close_at: Option<usize>,
     /// Send fails with EPIPE once this many bytes have been sent.
     send_close_at: Option<usize>,
+    /// SFTP write-behind on (LIBSSH2_FLAG_SFTP_WRITE_BEHIND, issue 18).
+    write_behind: bool,
 }
 
 /// Per-session callback state.
@@ -205,6 +209,9 @@ impl<'a> Flow<'a> {
             libssh2_session_callback_set2(p, CALLBACK_RECV, fault_recv as *mut c_void);
             libssh2_session_set_blocking(p, blocking as c_int);
             libssh2_session_set_timeout(p, SESSION_TIMEOUT_MS);
+            if plan.write_behind {
+                assert_eq!(libssh2_session_flag(p, FLAG_SFTP_WRITE_BEHIND, 1), 0);
+            }
             p
         };
         Flow { sshd, p, faults, tcp, blocking }
@@ -580,8 +587,10 @@ const SFTP_SPAN_STRIDE: usize = 24_989;
 /// What the SFTP flow produced; a stage that failed keeps what it got so far.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct SftpOutcome {
-    /// Bytes the server acknowledged (libssh2_sftp_write's returns).
+    /// Bytes libssh2_sftp_write reported (acknowledged; with write-behind, queued).
     written: usize,
+    /// The written file's close returned 0.
+    write_closed: bool,
     /// The file as read back.
     read: Vec<u8>,
     /// The file's size as stat reported it.
@@ -701,6 +710,7 @@ impl Flow<'_> {
         })();
         self.mark(out, "close_write");
         let c = self.close_handle("close_write", h);
+        out.write_closed = c.is_ok();
         r.map_err(|e| ("write", e))?;
         c.map_err(|e| ("close_write", e))?;
 
@@ -806,11 +816,15 @@ fn sftp_flow(sshd: &Sshd, plan: Plan, blocking: bool, tag: &str) -> SftpOutcome 
     if let Err(e) = f.run_sftp(&dir, &mut out) {
         out.failed = Some(e);
     }
-    // Whatever the server acknowledged is on its disk, exactly.
+    // Whatever the server acknowledged is on its disk, exactly. With
+    // write-behind, a write reports queued bytes: once close returned 0 they
+    // must all be there.
     let on_disk = std::fs::read(dir.join(SFTP_UPLOAD)).unwrap_or_default();
     let want = pattern(SFTP_BYTES, 17);
-    assert!(on_disk.len() >= out.written, "acknowledged {} bytes, {} on disk", out.written, on_disk.len());
-    assert!(on_disk[..out.written] == want[..out.written], "acknowledged bytes differ on disk");
+    if !plan.write_behind || out.write_closed {
+        assert!(on_disk.len() >= out.written, "acknowledged {} bytes, {} on disk", out.written, on_disk.len());
+        assert!(on_disk[..out.written] == want[..out.written], "acknowledged bytes differ on disk");
+    }
     out.sent = f.faults.sent;
     out.received = f.faults.received;
     out.eagains = f.faults.eagains;
@@ -820,8 +834,8 @@ fn sftp_flow(sshd: &Sshd, plan: Plan, blocking: bool, tag: &str) -> SftpOutcome 
 }
 
 /// The SFTP reference: blocking, no faults; checked against the file system.
-fn sftp_reference(sshd: &Sshd) -> SftpOutcome {
-    let r = sftp_flow(sshd, Plan::default(), true, "ref");
+fn sftp_reference(sshd: &Sshd, write_behind: bool) -> SftpOutcome {
+    let r = sftp_flow(sshd, Plan { write_behind, ..Plan::default() }, true, "ref");
     assert_eq!(r.failed, None, "reference SFTP flow failed");
     assert_eq!(r.written, SFTP_BYTES);
     assert!(r.read == pattern(SFTP_BYTES, 17), "read-back differs");
@@ -847,12 +861,21 @@ fn same_sftp_result(o: &SftpOutcome, r: &SftpOutcome, what: &str) {
 
 #[test]
 fn sftp_eagain_and_one_byte_moves_at_every_boundary() {
+    sftp_eagain_and_one_byte(false);
+}
+
+#[test]
+fn sftp_write_behind_eagain_and_one_byte_moves_at_every_boundary() {
+    sftp_eagain_and_one_byte(true);
+}
+
+fn sftp_eagain_and_one_byte(write_behind: bool) {
     let sshd = Sshd::start();
-    let r = sftp_reference(&sshd);
+    let r = sftp_reference(&sshd, write_behind);
     for blocking in [false, true] {
         let started = Instant::now();
-        let o = sftp_flow(&sshd, Plan { eagain_one_byte: true, ..Plan::default() }, blocking, "nb");
-        same_sftp_result(&o, &r, &format!("SFTP one-byte (blocking {blocking})"));
+        let o = sftp_flow(&sshd, Plan { eagain_one_byte: true, write_behind, ..Plan::default() }, blocking, "nb");
+        same_sftp_result(&o, &r, &format!("SFTP one-byte (blocking {blocking}, write-behind {write_behind})"));
         assert!(o.eagains >= o.sent + o.received, "{} EAGAINs for {} bytes", o.eagains, o.sent + o.received);
         println!(
             "SFTP one-byte (blocking {blocking}): {} bytes sent, {} received, {} EAGAINs, {:?}",
@@ -886,15 +909,15 @@ fn sftp_close_points(r: &SftpOutcome, recv_side: bool) -> Vec<usize> {
 
 /// Closes the connection after each sampled byte count of the SFTP part in one
 /// direction: each run fails cleanly, never with wrong data, or completes.
-fn sftp_closes_after_n(recv_side: bool) {
+fn sftp_closes_after_n(recv_side: bool, write_behind: bool) {
     let sshd = Sshd::start();
-    let r = sftp_reference(&sshd);
+    let r = sftp_reference(&sshd, write_behind);
     let points = sftp_close_points(&r, recv_side);
     let started = Instant::now();
     let mut failed = 0;
     let mut stages = std::collections::BTreeMap::new();
     for (i, &n) in points.iter().enumerate() {
-        let plan = close_plan(recv_side, n);
+        let plan = Plan { write_behind, ..close_plan(recv_side, n) };
         let blocking = i % 2 == 0;
         let o = sftp_flow(&sshd, plan, blocking, "close");
         let what =
@@ -929,12 +952,22 @@ fn sftp_closes_after_n(recv_side: bool) {
 
 #[test]
 fn sftp_closes_after_received_byte_n() {
-    sftp_closes_after_n(true);
+    sftp_closes_after_n(true, false);
 }
 
 #[test]
 fn sftp_closes_after_sent_byte_n() {
-    sftp_closes_after_n(false);
+    sftp_closes_after_n(false, false);
+}
+
+#[test]
+fn sftp_write_behind_closes_after_received_byte_n() {
+    sftp_closes_after_n(true, true);
+}
+
+#[test]
+fn sftp_write_behind_closes_after_sent_byte_n() {
+    sftp_closes_after_n(false, true);
 }
 
 // ---- failing allocator (tests/c/alloc_fail.c) ----------------------------------

@@ -23,6 +23,9 @@ use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 
 type Sess = ssh2::ffi::handle::SessionHandle;
 
+/// LIBSSH2_FLAG_SFTP_WRITE_BEHIND (ours, issue 18).
+const FLAG_SFTP_WRITE_BEHIND: c_int = 0x5701;
+
 /// LIBSSH2_SFTP_ATTR_* bits used below.
 const ATTR_SIZE: u64 = 1;
 const ATTR_PERMISSIONS: u64 = 4;
@@ -41,11 +44,19 @@ fn cs(s: &str) -> std::ffi::CString {
 
 impl Client {
     fn connect(sshd: &Sshd) -> Client {
+        Client::connect_wb(sshd, None)
+    }
+
+    /// Connects with LIBSSH2_FLAG_SFTP_WRITE_BEHIND set to `wb` (None: not set).
+    fn connect_wb(sshd: &Sshd, wb: Option<c_int>) -> Client {
         let sock = sshd.connect();
         // SAFETY: plain FFI calls with valid arguments.
         unsafe {
             let sess = libssh2_session_init_ex(None, None, None, ptr::null_mut());
             assert!(!sess.is_null());
+            if let Some(v) = wb {
+                assert_eq!(libssh2_session_flag(sess, FLAG_SFTP_WRITE_BEHIND, v), 0);
+            }
             assert_eq!(libssh2_session_handshake(sess, sock.as_raw_fd()), 0, "handshake");
             let rc = if let Some(pw) = &sshd.password {
                 let (u, p) = (cs(&sshd.user), cs(pw));
@@ -844,4 +855,319 @@ fn disk_full_upload_reports_the_fx_code_and_nothing_unacknowledged() {
         c.put(&dir.join("ok"), &data[..1000], 1000);
         assert_eq!(fs::read(dir.join("ok")).unwrap(), &data[..1000], "{label}");
     }
+}
+
+// ---- write-behind (issue 18) ---------------------------------------------------
+
+/// Write-behind tests' buffer sizes: PHP's stream wrapper, curl, a large caller.
+const WB_CHUNKS: [usize; 3] = [8 * 1024, 64 * 1024, 1 << 20];
+/// Bytes pushed after the server was killed, at most, before an error must show.
+const WB_AFTER_KILL_MAX: usize = 256 << 20;
+/// The write request the failing relay answers with SSH_FX_FAILURE.
+const WB_FAIL_NTH: usize = 5;
+
+/// Waits until the session's socket may move (non-blocking tests).
+fn wait_sock(c: &Client) {
+    let mut pfd = libc::pollfd { fd: c._sock.as_raw_fd(), events: libc::POLLIN | libc::POLLOUT, revents: 0 };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut pfd, 1, 100) };
+}
+
+/// Repeats `f` while it answers EAGAIN.
+fn again<T: PartialEq + From<i32>>(c: &Client, mut f: impl FnMut() -> T) -> T {
+    loop {
+        let r = f();
+        if r != T::from(code::EAGAIN) {
+            return r;
+        }
+        wait_sock(c);
+    }
+}
+
+impl Client {
+    fn open_retry(&self, path: &Path, flags: c_ulong) -> *mut LIBSSH2_SFTP_HANDLE {
+        loop {
+            let h = self.open(path, flags, 0o644);
+            if !h.is_null() || self.last_errno() != code::EAGAIN {
+                assert!(!h.is_null(), "open {}: {}", path.display(), last_err(self.sess));
+                return h;
+            }
+            wait_sock(self);
+        }
+    }
+
+    /// One write call, repeated on EAGAIN: the count or the error code.
+    fn write_once(&self, h: *mut LIBSSH2_SFTP_HANDLE, data: &[u8]) -> isize {
+        // SAFETY: live handle; the slice is valid.
+        again(self, || unsafe { libssh2_sftp_write(h, data.as_ptr().cast(), data.len()) as i64 }) as isize
+    }
+
+    fn close(&self, h: *mut LIBSSH2_SFTP_HANDLE) -> c_int {
+        // SAFETY: live handle, released by the call unless it answers EAGAIN.
+        again(self, || unsafe { libssh2_sftp_close_handle(h) })
+    }
+
+    /// Uploads `data` in calls of `chunk` bytes, checking tell after each.
+    fn put_checked(&self, path: &Path, data: &[u8], chunk: usize) {
+        let h = self.open_retry(path, fxf::WRITE | fxf::CREAT | fxf::TRUNC);
+        let mut pos = 0;
+        while pos < data.len() {
+            let end = (pos + chunk).min(data.len());
+            let n = self.write_once(h, &data[pos..end]);
+            assert!(n > 0, "write returned {n}: {}", last_err(self.sess));
+            pos += n as usize;
+            // SAFETY: live handle.
+            assert_eq!(unsafe { libssh2_sftp_tell64(h) }, pos as u64, "tell after a write");
+        }
+        assert_eq!(self.close(h), 0, "close: {}", last_err(self.sess));
+    }
+}
+
+#[test]
+fn write_behind_roundtrips_0_b_to_8_mib_blocking_and_nonblocking() {
+    for (label, sshd) in servers() {
+        let dir = scratch(&sshd, "wb-sizes");
+        for blocking in [true, false] {
+            let c = Client::connect_wb(&sshd, Some(1));
+            c.set_blocking(blocking);
+            for (i, size) in
+                [0usize, 1, 32767, 32768, 32769, 100_000, (1 << 20) + 3, (8 << 20) + 5].into_iter().enumerate()
+            {
+                let data = pattern(size, 30 + i as u64);
+                let path = dir.join(format!("f{size}"));
+                for chunk in WB_CHUNKS {
+                    c.put_checked(&path, &data, chunk);
+                    let what = format!("{label} blocking={blocking} size {size} chunk {chunk}");
+                    assert_eq!(sha(&fs::read(&path).unwrap()), sha(&data), "{what}: on disk after close");
+                }
+            }
+            c.set_blocking(true);
+        }
+    }
+}
+
+#[test]
+fn write_behind_roundtrip_100_mib() {
+    let sshd = Sshd::start();
+    let c = Client::connect_wb(&sshd, Some(16 << 20));
+    let dir = scratch(&sshd, "wb-big");
+    let data = pattern(100 << 20, 101);
+    let path = dir.join("up.bin");
+    c.put_checked(&path, &data, 64 * 1024);
+    assert_eq!(sha(&fs::read(&path).unwrap()), sha(&data), "upload");
+    let got = c.get(&path, 64 * 1024);
+    assert_eq!(sha(&got), sha(&data), "download");
+}
+
+/// A write is reported once queued, so /dev/full's ENOSPC shows on a later
+/// write or on close, never not at all; the FX code comes with it.
+#[test]
+fn write_behind_disk_full_fails_a_later_call_or_close() {
+    let full = Path::new("/dev/full");
+    let data = pattern(64 * 1024, 3);
+    for (label, sshd) in servers() {
+        for blocking in [true, false] {
+            let c = Client::connect_wb(&sshd, Some(1));
+            c.set_blocking(blocking);
+            let h = c.open_retry(full, fxf::WRITE);
+            let first = c.write_once(h, &data);
+            assert_eq!(first, data.len() as isize, "{label}: the first write is queued and reported");
+            let mut failed = false;
+            for _ in 0..64 {
+                let n = c.write_once(h, &data);
+                if n < 0 {
+                    assert_eq!(n, code::SFTP_PROTOCOL as isize, "{label} blocking={blocking}");
+                    assert_eq!(c.fx(), fx::FAILURE, "{label} blocking={blocking}");
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                // The handle takes no more writes.
+                assert_eq!(c.write_once(h, &data), code::SFTP_PROTOCOL as isize, "{label}: write after the error");
+            }
+            assert_eq!(c.close(h), code::SFTP_PROTOCOL, "{label} blocking={blocking}: close");
+            assert_eq!(c.fx(), fx::FAILURE, "{label} blocking={blocking}: close");
+            // The session goes on.
+            c.set_blocking(true);
+            let ok = scratch(&sshd, "wb-after-full").join(format!("ok-{blocking}"));
+            c.put_checked(&ok, &data, 8192);
+            assert_eq!(fs::read(&ok).unwrap(), data, "{label}");
+        }
+    }
+}
+
+/// Every process whose parent is `pid`, and theirs.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        // Fields after the parenthesised command: state, ppid.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            out.push(child);
+            out.extend(descendants(child));
+        }
+    }
+    out
+}
+
+#[test]
+fn write_behind_sshd_killed_mid_upload_fails_the_upload() {
+    let sshd = Sshd::start();
+    let listener: u32 = fs::read_to_string(&sshd.pid_file).unwrap().trim().parse().unwrap();
+    for blocking in [true, false] {
+        let c = Client::connect_wb(&sshd, Some(1));
+        c.set_blocking(blocking);
+        let path = scratch(&sshd, "wb-kill").join(format!("f-{blocking}"));
+        let h = c.open_retry(&path, fxf::WRITE | fxf::CREAT | fxf::TRUNC);
+        let data = pattern(1 << 20, 8);
+        assert_eq!(c.write_once(h, &data), data.len() as isize, "before the kill");
+        let victims = descendants(listener);
+        assert!(!victims.is_empty(), "no session process under sshd {listener}");
+        for pid in victims {
+            // SAFETY: plain kill(2) of a process of the fixture.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        }
+        let mut pushed = 0;
+        let mut err = 0;
+        while pushed < WB_AFTER_KILL_MAX {
+            let n = c.write_once(h, &data);
+            if n < 0 {
+                err = n as c_int;
+                break;
+            }
+            pushed += n as usize;
+        }
+        assert!(err < 0, "blocking={blocking}: {pushed} bytes accepted after the server died");
+        let rc = c.close(h);
+        assert!(rc < 0 && rc != code::EAGAIN, "blocking={blocking}: close returned {rc} with bytes unacknowledged");
+    }
+}
+
+/// The relay answers one WRITE in the middle with SSH_FX_FAILURE: with
+/// write-behind the failure still reaches the program, by a write or by close.
+#[test]
+fn write_behind_one_failed_write_in_the_middle_is_reported() {
+    let relay = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sftp_failwrite/relay.py");
+    let prefix = format!("/usr/bin/env python3 {} {WB_FAIL_NTH}", relay.display());
+    let sshd = Sshd::start_opts(&Options { sftp_prefix: Some(prefix), ..Options::default() }).unwrap();
+    let data = pattern(4 << 20, 12);
+    for (wb, blocking) in [(Some(1), true), (Some(1), false), (None, true)] {
+        let c = Client::connect_wb(&sshd, wb);
+        c.set_blocking(blocking);
+        let path = scratch(&sshd, "wb-fail").join(format!("f-{wb:?}-{blocking}"));
+        let h = c.open_retry(&path, fxf::WRITE | fxf::CREAT | fxf::TRUNC);
+        let mut pos = 0;
+        let mut err = None;
+        while pos < data.len() {
+            let end = (pos + 32 * 1024).min(data.len());
+            let n = c.write_once(h, &data[pos..end]);
+            if n < 0 {
+                err = Some(n);
+                break;
+            }
+            pos += n as usize;
+        }
+        let what = format!("write-behind {wb:?} blocking={blocking}");
+        if err.is_some() {
+            assert_eq!(c.fx(), fx::FAILURE, "{what}: the failed write");
+        }
+        let rc = c.close(h);
+        match err {
+            Some(n) => {
+                assert_eq!(n, code::SFTP_PROTOCOL as isize, "{what}");
+                if wb.is_some() {
+                    assert_eq!(rc, code::SFTP_PROTOCOL, "{what}: close after the failed write");
+                }
+            }
+            None => assert_eq!(rc, code::SFTP_PROTOCOL, "{what}: neither a write nor close failed"),
+        }
+        if wb.is_some() {
+            assert_eq!(c.fx(), fx::FAILURE, "{what}: close");
+        }
+        if wb.is_none() {
+            // libssh2's contract: exactly the bytes before the failed request were reported.
+            assert!(err.is_some(), "{what}");
+            assert_eq!(fs::read(&path).unwrap()[..pos], data[..pos], "{what}");
+        }
+    }
+}
+
+#[test]
+fn write_behind_seek_tell_and_read_back_on_the_same_handle() {
+    for (label, sshd) in servers() {
+        for blocking in [true, false] {
+            let c = Client::connect_wb(&sshd, Some(1));
+            c.set_blocking(blocking);
+            let path = scratch(&sshd, "wb-seek").join(format!("f-{blocking}"));
+            let h = c.open_retry(&path, fxf::READ | fxf::WRITE | fxf::CREAT | fxf::TRUNC);
+            let mut want = pattern(300_000, 44);
+            assert_eq!(c.write_once(h, &want), want.len() as isize, "{label}");
+            // SAFETY (this block): live handle.
+            unsafe {
+                assert_eq!(libssh2_sftp_tell64(h), want.len() as u64);
+                libssh2_sftp_seek64(h, 10);
+                assert_eq!(libssh2_sftp_tell64(h), 10);
+            }
+            assert_eq!(c.write_once(h, b"HELLO"), 5);
+            want[10..15].copy_from_slice(b"HELLO");
+            // SAFETY (this block): live handle.
+            unsafe {
+                assert_eq!(libssh2_sftp_tell64(h), 15);
+                libssh2_sftp_seek64(h, 0);
+            }
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 50_000];
+            loop {
+                // SAFETY: live handle; writable buffer.
+                let n = again(&c, || unsafe { libssh2_sftp_read(h, buf.as_mut_ptr().cast(), buf.len()) as i64 });
+                assert!(n >= 0, "{label} read {n}: {}", last_err(c.sess));
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n as usize]);
+            }
+            assert!(got == want, "{label} blocking={blocking}: read-back differs");
+            // fsync waits for every write (OpenSSH's sftp-server offers fsync@openssh.com).
+            // SAFETY: live handle.
+            assert_eq!(again(&c, || unsafe { libssh2_sftp_fsync(h) }), 0, "{label}");
+            assert_eq!(c.close(h), 0, "{label}");
+            assert!(fs::read(&path).unwrap() == want, "{label}: on disk");
+        }
+    }
+}
+
+/// The environment variable switches write-behind on for a program that
+/// does not know the flag; an explicit flag of 0 keeps it off. (A child
+/// process, so the variable touches no other test.)
+#[test]
+fn write_behind_from_the_environment() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "write_behind_env_child", "--nocapture"])
+        .env("LIBSSH2_SFTP_WRITE_BEHIND", "4M")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+}
+
+#[test]
+#[ignore = "run by write_behind_from_the_environment with the variable set"]
+fn write_behind_env_child() {
+    assert_eq!(std::env::var("LIBSSH2_SFTP_WRITE_BEHIND").as_deref(), Ok("4M"));
+    let sshd = Sshd::start();
+    let data = pattern(32 * 1024, 5);
+    let full = Path::new("/dev/full");
+    // On: the write is queued and reported; close brings the failure.
+    let c = Client::connect_wb(&sshd, None);
+    let h = c.open_retry(full, fxf::WRITE);
+    assert_eq!(c.write_once(h, &data), data.len() as isize, "from the environment");
+    assert_eq!(c.close(h), code::SFTP_PROTOCOL);
+    // Off by the program's own choice: the failing write itself reports it.
+    let c = Client::connect_wb(&sshd, Some(0));
+    let h = c.open_retry(full, fxf::WRITE);
+    assert_eq!(c.write_once(h, &data), code::SFTP_PROTOCOL as isize, "flag 0");
+    c.close(h);
 }

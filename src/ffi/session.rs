@@ -6,16 +6,11 @@ use std::ptr;
 use super::alloc::{AllocFn, Allocator, FreeFn, ReallocFn};
 use super::boundary::guard_plain;
 use super::handle::{cstr, with_session, CCallbacks, SessionHandle, CALLBACK_SLOTS, LIBSSH2_SESSION};
+use super::types::flag;
 use crate::error::{code, Error};
 use crate::session::io::{IoStatus, RawSocket, SocketIo};
 use crate::session::Session;
 
-/// LIBSSH2_FLAG_SIGPIPE.
-const FLAG_SIGPIPE: c_int = 1;
-/// LIBSSH2_FLAG_COMPRESS.
-const FLAG_COMPRESS: c_int = 2;
-/// LIBSSH2_FLAG_QUOTE_PATHS.
-const FLAG_QUOTE_PATHS: c_int = 3;
 /// LIBSSH2_CALLBACK_SEND / RECV.
 const CALLBACK_SEND: usize = 5;
 const CALLBACK_RECV: usize = 6;
@@ -101,15 +96,19 @@ pub unsafe extern "C" fn libssh2_session_flag(session: *mut LIBSSH2_SESSION, fla
     unsafe {
         with_session(session, |h| {
             match flag {
-                FLAG_SIGPIPE => {
+                flag::SIGPIPE => {
                     // Like libssh2, the flag applies to every later write, also after the handshake.
                     h.sess.flag_sigpipe = value != 0;
                     if let Some(io) = h.sess.io.as_mut() {
                         io.set_sigpipe(value != 0);
                     }
                 }
-                FLAG_COMPRESS => h.sess.flag_compress = value != 0,
-                FLAG_QUOTE_PATHS => h.quote_paths = value != 0,
+                flag::COMPRESS => h.sess.flag_compress = value != 0,
+                flag::QUOTE_PATHS => h.quote_paths = value != 0,
+                // A negative value is no size: off.
+                flag::SFTP_WRITE_BEHIND => {
+                    h.sess.sftp_write_behind = Some(crate::sftp::write_behind_limit(value.max(0) as u64))
+                }
                 _ => return Ok(code::INVAL),
             }
             Ok(0)

@@ -455,6 +455,8 @@ pub mod flag {
     pub const COMPRESS: i32 = 2;
     /// `LIBSSH2_FLAG_QUOTE_PATHS`: quote SCP paths.
     pub const QUOTE_PATHS: i32 = 3;
+    /// `LIBSSH2_FLAG_SFTP_WRITE_BEHIND` (ours, not libssh2's): SFTP write-behind.
+    pub const SFTP_WRITE_BEHIND: i32 = 0x5701;
 }
 
 /// `LIBSSH2_SK_*`: security-key flag bits.

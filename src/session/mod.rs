@@ -65,6 +65,8 @@ pub struct Session {
     pub flag_sigpipe: bool,
     /// LIBSSH2_FLAG_COMPRESS: offer zlib compression.
     pub flag_compress: bool,
+    /// LIBSSH2_FLAG_SFTP_WRITE_BEHIND as set (None: not set, the environment decides).
+    pub sftp_write_behind: Option<u64>,
     /// Our identification line (without CR LF), if the caller set one.
     pub local_banner: Option<Vec<u8>>,
     /// Algorithm preferences per LIBSSH2_METHOD_* slot (None: defaults).
@@ -147,6 +149,7 @@ impl Session {
             read_timeout_s: DEFAULT_READ_TIMEOUT_S,
             flag_sigpipe: false,
             flag_compress: false,
+            sftp_write_behind: None,
             local_banner: None,
             method_prefs: Default::default(),
             gex: GexParams::default(),

@@ -14,6 +14,15 @@
 //! advanced by that count, so bytes already sent are skipped. Nothing is
 //! reported written before its STATUS OK arrived; an error status is returned
 //! by the call that reaches it (after any bytes acknowledged before it).
+//!
+//! Write-behind (opt-in, `Sftp::write_behind` > 0): a write is reported as
+//! soon as its data is queued, while at most that many bytes are
+//! unacknowledged on the handle, so a caller's small buffers no longer cost a
+//! round trip each. The first failed acknowledgement is kept on the handle
+//! (`Handle::wb_error`) and returned by every later write, read, fsync and
+//! close; close and fsync first wait until every byte was acknowledged.
+//! Requests carry their own offsets, so seek and tell stay exact without
+//! waiting.
 
 use super::pipe::MSG_HDR;
 use super::{fx, fxp, protocol, status_error, wire, ReadReq, ReqKind, Sftp, WriteReq};
@@ -141,6 +150,13 @@ impl Session {
 
     fn sftp_read_step(&mut self, sid: u32, fh: u32, buf: &mut [u8]) -> Result<usize> {
         let st = self.sftp_st(sid)?;
+        let wb = st.write_behind > 0;
+        let h = st.handle(fh)?;
+        if wb && (!h.writes.is_empty() || h.wb_error.is_some()) {
+            // Reads see the written data: every reported write lands first.
+            self.sftp_wb_settle(sid, fh)?;
+        }
+        let st = self.sftp_st(sid)?;
         let h = st.handle(fh)?;
         if !h.writes.is_empty() || h.acked > 0 {
             // Switching from writing: unreported writes are not claimed.
@@ -263,7 +279,161 @@ impl Session {
     /// Writes to a file (libssh2_sftp_write): returns the bytes acknowledged,
     /// with more of `buf` possibly in flight (pass it again, advanced).
     pub fn sftp_write(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
+        if self.sftp_st(sid)?.write_behind > 0 {
+            return drive(self, |s| s.sftp_write_behind_step(sid, fh, buf));
+        }
         drive(self, |s| s.sftp_write_step(sid, fh, buf))
+    }
+
+    /// A write-behind write: queues as much of `buf` as the handle's limit
+    /// leaves room for and reports it; waits (EAGAIN) only while the limit is
+    /// reached. An earlier write's failure is returned instead.
+    fn sftp_write_behind_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
+        let chunk = self.sftp_write_len(sid, fh)?;
+        let st = self.sftp_st(sid)?;
+        let h = st.handle(fh)?;
+        if !h.reads.is_empty() || h.cur.is_some() || h.eof {
+            st.abandon_reads(fh)?;
+            let h = st.handle(fh)?;
+            h.cur = None;
+            h.eof = false;
+            h.offset_sent = h.offset;
+        }
+        if !st.handle(fh)?.writes.is_empty() {
+            // Take in the acknowledgements and window that already arrived, without waiting.
+            match self.pump() {
+                Err(e) if e.code != code::EAGAIN => return Err(self.sftp_wb_fail(sid, fh, e)),
+                _ => {}
+            }
+        }
+        loop {
+            self.sftp_wb_take_acks(sid, fh)?;
+            let st = self.sftp_st(sid)?;
+            let limit = st.write_behind;
+            let h = st.handle(fh)?;
+            if let Some((e, c)) = h.wb_error.clone() {
+                st.last_error = c;
+                return Err(e);
+            }
+            let inflight = h.write_inflight;
+            st.last_error = fx::OK;
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            let room = limit.saturating_sub(inflight);
+            if room >= (buf.len() as u64).min(chunk as u64) {
+                break;
+            }
+            self.awaiting_reply = true;
+            match self.sftp_wait_more(sid) {
+                Ok(true) => {}
+                Ok(false) => return Err(EAGAIN),
+                Err(e) if e.code == code::EAGAIN => return Err(e),
+                Err(e) => return Err(self.sftp_wb_fail(sid, fh, e)),
+            }
+        }
+        self.awaiting_reply = false;
+        // Send what is queued first: this also fails on a channel that is gone,
+        // before any more bytes are reported.
+        if let Err(e) = self.sftp_send(sid) {
+            return Err(self.sftp_wb_fail(sid, fh, e));
+        }
+        let st = self.sftp_st(sid)?;
+        let room = st.write_behind.saturating_sub(st.handle(fh)?.write_inflight);
+        let n = (buf.len() as u64).min(room) as usize;
+        let hstr = st.handle(fh)?.handle.clone();
+        let mut pos = 0;
+        while pos < n {
+            let len = chunk.min(n - pos);
+            let data = &buf[pos..pos + len];
+            let h = st.handle(fh)?;
+            let off = h.offset_sent;
+            let id = st.queue(fxp::WRITE, ReqKind::Write, MSG_HDR + WRITE_OVERHEAD + hstr.len() + len, |w| {
+                w.string(&hstr).u64(off).string(data);
+            });
+            let h = st.handle(fh)?;
+            h.writes.push_back(WriteReq { id, len: len as u32 });
+            h.offset_sent += len as u64;
+            h.write_inflight += len as u64;
+            h.offset += len as u64;
+            pos += len;
+        }
+        if let Err(e) = self.sftp_send(sid) {
+            // The bytes are queued and reported; the failure comes with the next call.
+            self.sftp_wb_fail(sid, fh, e);
+        }
+        Ok(n)
+    }
+
+    /// Write-behind: takes the acknowledgements that arrived, in request order;
+    /// the first failure is kept on the handle and the writes after it dropped.
+    fn sftp_wb_take_acks(&mut self, sid: u32, fh: u32) -> Result<()> {
+        self.sftp_frame(sid)?;
+        let st = self.sftp_st(sid)?;
+        loop {
+            let h = st.handle(fh)?;
+            let Some(head) = h.writes.front().copied() else { return Ok(()) };
+            let Some(p) = st.replies.remove(&head.id) else { return Ok(()) };
+            let h = st.handle(fh)?;
+            h.writes.pop_front();
+            h.write_inflight -= head.len as u64;
+            let failure = match wire::status_code(&p) {
+                Ok(fx::OK) => continue,
+                Ok(c) => (status_error("FXP write failed"), c),
+                Err(_) => (protocol("FXP write packet too short"), fx::OK),
+            };
+            if h.wb_error.is_none() {
+                h.wb_error = Some(failure);
+            }
+            st.abandon_writes(fh)?;
+            return Ok(());
+        }
+    }
+
+    /// Write-behind: keeps `e` (the channel or session failed under queued
+    /// writes) as the handle's failure unless one came first; returns `e`.
+    fn sftp_wb_fail(&mut self, sid: u32, fh: u32, e: Error) -> Error {
+        if let Some(st) = self.sftp.map.get_mut(&sid) {
+            if let Some(h) = st.handles.get_mut(&fh) {
+                if h.wb_error.is_none() {
+                    h.wb_error = Some((e.clone(), fx::OK));
+                }
+                let _ = st.abandon_writes(fh);
+            }
+        }
+        e
+    }
+
+    /// Write-behind: waits until every write of the handle is acknowledged;
+    /// returns the handle's failure, if any (EAGAIN while waiting).
+    pub(crate) fn sftp_wb_settle(&mut self, sid: u32, fh: u32) -> Result<()> {
+        loop {
+            self.sftp_wb_take_acks(sid, fh)?;
+            let st = self.sftp_st(sid)?;
+            let h = st.handle(fh)?;
+            if let Some((e, c)) = h.wb_error.clone() {
+                st.last_error = c;
+                return Err(e);
+            }
+            if h.writes.is_empty() {
+                return Ok(());
+            }
+            self.awaiting_reply = true;
+            match self.sftp_wait_more(sid) {
+                Ok(true) => {}
+                Ok(false) => return Err(EAGAIN),
+                Err(e) if e.code == code::EAGAIN => return Err(e),
+                Err(e) => return Err(self.sftp_wb_fail(sid, fh, e)),
+            }
+        }
+    }
+
+    /// Write-behind on: settles the handle (blocking as the session is). Off: nothing.
+    pub(crate) fn sftp_wb_flush(&mut self, sid: u32, fh: u32) -> Result<()> {
+        if self.sftp_st(sid)?.write_behind == 0 {
+            return Ok(());
+        }
+        drive(self, |s| s.sftp_wb_settle(sid, fh))
     }
 
     fn sftp_write_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
@@ -352,6 +522,17 @@ impl Session {
     /// Moves the file position; drops read-ahead and unacknowledged writes.
     pub fn sftp_seek(&mut self, sid: u32, fh: u32, offset: u64) -> Result<()> {
         let st = self.sftp_st(sid)?;
+        if st.write_behind > 0 {
+            // Queued writes carry their offsets: they stay in flight.
+            st.abandon_reads(fh)?;
+            let h = st.handle(fh)?;
+            h.cur = None;
+            h.offset = offset;
+            h.offset_sent = offset;
+            h.eof = false;
+            h.ahead = READ_AHEAD_INITIAL;
+            return Ok(());
+        }
         let h = st.handle(fh)?;
         if h.offset == offset && h.offset_sent == offset && h.acked == 0 {
             return Ok(());

@@ -3,7 +3,7 @@
 //! limits@openssh.com query.
 
 use super::{fxp, protocol, wire, Extensions, InitState, Limits, ReqKind, Sftp};
-use super::{CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DATA, SFTP_VERSION};
+use super::{parse_write_behind, CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DATA, SFTP_VERSION, WRITE_BEHIND_ENV};
 use crate::error::{code, Error, Result};
 use crate::session::channel::ExtendedMode;
 use crate::session::driver::{drive, EAGAIN};
@@ -108,7 +108,11 @@ impl Session {
                 ch.ext_mode = Some(ExtendedMode::Ignore);
             }
             let sid = self.sftp.alloc_id();
-            let mut st = Sftp { channel: chan, ..Default::default() };
+            // Read once per instance, so a program's later setenv changes nothing mid-transfer.
+            let write_behind = self.sftp_write_behind.unwrap_or_else(|| {
+                std::env::var(WRITE_BEHIND_ENV).ok().and_then(|v| parse_write_behind(&v)).unwrap_or(0)
+            });
+            let mut st = Sftp { channel: chan, write_behind, ..Default::default() };
             // FXP_INIT carries the version where other packets carry a request id.
             let mut w = crate::proto::wire::Writer::new();
             w.buf.resize(super::pipe::MSG_HDR, 0);

@@ -61,6 +61,14 @@ pub const MAX_READ_REQUESTS: usize = 512;
 pub const WRITE_INFLIGHT_MAX: u64 = 8 * 1024 * 1024;
 /// Most WRITE requests outstanding on one handle.
 pub const MAX_WRITE_REQUESTS: usize = 512;
+/// Write-behind: unacknowledged bytes per handle when switched on without a size.
+pub const WRITE_BEHIND_DEFAULT: u64 = 16 * 1024 * 1024;
+/// Write-behind: a requested size below this means the default (so 1 means "on").
+pub const WRITE_BEHIND_MIN: u64 = 64 * 1024;
+/// Write-behind: the largest size honoured (bytes held in memory per handle).
+pub const WRITE_BEHIND_MAX: u64 = 1024 * 1024 * 1024;
+/// The environment variable that switches write-behind on for unchanged programs.
+pub const WRITE_BEHIND_ENV: &str = "LIBSSH2_SFTP_WRITE_BEHIND";
 /// WRITE payload when the channel packet size would allow less (keeps requests useful).
 pub const MIN_WRITE_LEN: usize = 1024;
 /// WRITE payload cap when the server does not announce its limits.
@@ -278,6 +286,9 @@ pub(crate) struct Handle {
     pub acked: u64,
     /// Directory listing: the NAME packet and its entries not yet returned.
     pub names: Option<(Vec<u8>, VecDeque<NameEntry>)>,
+    /// Write-behind: the first failure of a reported write (error, SSH_FX code),
+    /// returned by every later write, fsync, read and close of the handle.
+    pub wb_error: Option<(Error, u32)>,
 }
 
 /// One SFTP subsystem instance.
@@ -310,6 +321,8 @@ pub struct Sftp {
     pub(crate) ungranted: u32,
     /// A framing error: the stream is out of sync and unusable.
     pub(crate) broken: Option<Error>,
+    /// Write-behind limit in unacknowledged bytes per handle (0: off, libssh2's contract).
+    pub write_behind: u64,
 }
 
 /// Progress of `sftp_init` (resumable).
@@ -366,6 +379,35 @@ impl Sftp {
     pub(crate) fn handle(&mut self, fh: u32) -> Result<&mut Handle> {
         self.handles.get_mut(&fh).ok_or(Error::new(code::BAD_USE, "Invalid SFTP handle"))
     }
+}
+
+/// The write-behind limit a requested size stands for (0: off).
+pub fn write_behind_limit(requested: u64) -> u64 {
+    match requested {
+        0 => 0,
+        n if n < WRITE_BEHIND_MIN => WRITE_BEHIND_DEFAULT,
+        n => n.min(WRITE_BEHIND_MAX),
+    }
+}
+
+/// Parses `LIBSSH2_SFTP_WRITE_BEHIND`: a byte count with an optional K, M or G
+/// suffix (powers of 1024), or on/off. `None`: unset or not understood (off).
+pub fn parse_write_behind(v: &str) -> Option<u64> {
+    let v = v.trim();
+    match v.to_ascii_lowercase().as_str() {
+        "" => return None,
+        "on" | "yes" | "true" => return Some(WRITE_BEHIND_DEFAULT),
+        "off" | "no" | "false" => return Some(0),
+        _ => {}
+    }
+    let (digits, mult) = match v.as_bytes()[v.len() - 1].to_ascii_uppercase() {
+        b'K' => (&v[..v.len() - 1], 1u64 << 10),
+        b'M' => (&v[..v.len() - 1], 1 << 20),
+        b'G' => (&v[..v.len() - 1], 1 << 30),
+        _ => (v, 1),
+    };
+    let n: u64 = digits.parse().ok()?;
+    Some(write_behind_limit(n.saturating_mul(mult)))
 }
 
 /// The error every failed server status turns into (the FX code goes to last_error).

@@ -132,6 +132,13 @@ impl Session {
     /// whatever the outcome, except on EAGAIN.
     pub fn sftp_close(&mut self, sid: u32, fh: u32) -> Result<()> {
         let handle = self.sftp_handle_str(sid, fh)?;
+        // Write-behind: not closed before every byte was acknowledged; a failed
+        // write is what close returns, once the server's handle is closed too.
+        let written = match self.sftp_wb_flush(sid, fh) {
+            Err(e) if e.code == code::EAGAIN => return Err(e),
+            r => r,
+        };
+        let written_fx = self.sftp_last_error(sid);
         self.sftp_drop_pipeline(sid, fh)?;
         let r = self.sftp_call(sid, OpKey::Close(fh), fxp::CLOSE, ReqKind::Other, &|w| {
             w.string(&handle);
@@ -149,7 +156,14 @@ impl Session {
             }
         }
         let p = r?;
-        self.sftp_status(sid, &p, "SFTP Protocol Error")
+        let closed = self.sftp_status(sid, &p, "SFTP Protocol Error");
+        if written.is_err() {
+            // The failed write's FX code, not the CLOSE's status, is the one reported.
+            if let Some(st) = self.sftp.map.get_mut(&sid) {
+                st.last_error = written_fx;
+            }
+        }
+        written.and(closed)
     }
 
     /// Reads a handle's attributes (FSTAT). `None`: the server answered a bare OK.
@@ -333,6 +347,7 @@ impl Session {
     /// fsync@openssh.com: asks the server to commit the file to disk.
     pub fn sftp_fsync(&mut self, sid: u32, fh: u32) -> Result<()> {
         let handle = self.sftp_handle_str(sid, fh)?;
+        self.sftp_wb_flush(sid, fh)?;
         let p = self.sftp_call(sid, OpKey::Fsync(fh), fxp::EXTENDED, ReqKind::Other, &|w| {
             w.string(FSYNC).string(&handle);
         })?;

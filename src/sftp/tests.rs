@@ -405,3 +405,22 @@ fn readlink_needs_exactly_one_name() {
     // A wrong reply type.
     assert_eq!(readlink_with(&[0; 8], fxp::HANDLE).unwrap_err().code, code::SFTP_PROTOCOL);
 }
+
+#[test]
+fn write_behind_sizes_from_flag_and_environment() {
+    use super::{parse_write_behind, write_behind_limit, WRITE_BEHIND_DEFAULT, WRITE_BEHIND_MAX};
+    assert_eq!(write_behind_limit(0), 0);
+    assert_eq!(write_behind_limit(1), WRITE_BEHIND_DEFAULT);
+    assert_eq!(write_behind_limit(1 << 20), 1 << 20);
+    assert_eq!(write_behind_limit(u64::MAX), WRITE_BEHIND_MAX);
+    assert_eq!(parse_write_behind("16M"), Some(16 << 20));
+    assert_eq!(parse_write_behind(" 512k "), Some(512 << 10));
+    assert_eq!(parse_write_behind("2G"), Some(WRITE_BEHIND_MAX));
+    assert_eq!(parse_write_behind("1"), Some(WRITE_BEHIND_DEFAULT));
+    assert_eq!(parse_write_behind("on"), Some(WRITE_BEHIND_DEFAULT));
+    assert_eq!(parse_write_behind("0"), Some(0));
+    assert_eq!(parse_write_behind("off"), Some(0));
+    assert_eq!(parse_write_behind(""), None);
+    assert_eq!(parse_write_behind("lots"), None);
+    assert_eq!(parse_write_behind("M"), None);
+}

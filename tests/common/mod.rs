@@ -90,6 +90,9 @@ pub struct Options {
     pub internal_sftp: bool,
     /// Log in as `TEST_USER` with `TEST_PASSWORD` (root only).
     pub test_user: bool,
+    /// A command put before sftp-server's path in the Subsystem line (a relay
+    /// that runs it, e.g. tests/sftp_failwrite/relay.py).
+    pub sftp_prefix: Option<String>,
 }
 
 /// A running private sshd. Dropping it kills sshd and removes its directory.
@@ -173,7 +176,10 @@ impl Sshd {
             set_mode(&authorized_keys, 0o644)?;
         }
 
-        let sftp_subsystem = if opts.internal_sftp { "internal-sftp".to_string() } else { sftp_server_path()? };
+        let mut sftp_subsystem = if opts.internal_sftp { "internal-sftp".to_string() } else { sftp_server_path()? };
+        if let Some(prefix) = &opts.sftp_prefix {
+            sftp_subsystem = format!("{prefix} {sftp_subsystem}");
+        }
         let config = dir.path().join("sshd_config");
         let log_file = dir.path().join("sshd.log");
         let pid_file = dir.path().join("sshd.pid");
