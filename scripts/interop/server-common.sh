@@ -125,6 +125,8 @@ while time.monotonic() < deadline:
     try:
         with socket.create_connection((host, port), timeout=timeout) as s:
             s.settimeout(max(deadline - time.monotonic(), 0.1))
+            # Our own banner first, so a server does not log a bad client.
+            s.sendall(b"SSH-2.0-libssh2rs_probe\r\n")
             line = s.makefile("rb").readline(255)
             sys.exit(0 if line.startswith(b"SSH-2.0-") else 3)
     except (ConnectionRefusedError, ConnectionResetError):

@@ -14,7 +14,11 @@
 # alone (so no separate MAC), no compression.
 # Quirks: it does not listen: one process serves one connection on
 # stdin/stdout, started here by ucspi-tcp's tcpserver (stop kills tcpserver
-# and every tinysshd under it). One channel per connection. It has no
+# and every tinysshd under it). One channel per connection: the connection
+# ends when its first channel closes, so an SCP put and get (or exec then
+# SFTP) need a session each; OpenSSH's client meets the same (a second
+# command over a ControlMaster connection fails). DIR/env says so in the
+# extra SERVER_CHANNELS_PER_SESSION=1, beyond the contract. It has no
 # configuration file and logs in system users only, reading keys from
 # ~user/.ssh/authorized_keys alone, so it logs in the system test user
 # libssh2rs, whose authorized_keys the launcher edits with marked lines
@@ -85,7 +89,8 @@ start() {
         SERVER_HOSTKEYS="$dir/tinysshd_ed25519_host_key.pub" \
         SERVER_FEATURES="exec shell sftp scp pubkey-ed25519" \
         SERVER_WRITABLE_DIR="$files" \
-        SERVER_PID_FILE="$dir/server.pid"
+        SERVER_PID_FILE="$dir/server.pid" \
+        SERVER_CHANNELS_PER_SESSION=1
     sc_log "tcpserver pid $pid on $SC_HOST:$port; env in $dir/env"
 }
 
