@@ -44,8 +44,9 @@ SFTP_LARGE_BUF=$((1024 * 1024))
 # With a MAC forced the cipher must take a MAC (an AEAD one ignores it):
 # the first of these both the server and the library have.
 MAC_CIPHERS="aes128-ctr aes256-ctr aes192-ctr aes128-cbc aes256-cbc 3des-cbc"
-# KEXINIT pseudo-algorithms (RFC 8308, OpenSSH's strict kex): signals, not methods.
-PSEUDO_RE='^(ext-info-[cs]|kex-strict-[cs]-v00@openssh\.com)$'
+# KEXINIT pseudo-algorithms: signals, not methods (RFC 8308's ext-info,
+# OpenSSH's strict kex, dropbear's first-kex-packet guessing).
+PSEUDO_RE='^(ext-info-[cs]|kex-strict-[cs]-v00@openssh\.com|kexguess2@matt\.ucc\.asn\.au)$'
 METHOD_TYPES="kex hostkey cipher mac comp"
 SERVER_START_TIMEOUT=900 # seconds: a first start builds (OpenSSH 10: ~3 min)
 CLIENT_TIMEOUT=60        # seconds for one client run (about 1 s when fine)
@@ -55,7 +56,9 @@ LOG_TAIL_LINES=8         # of a failed run's stderr, shown under it
 n=0 pass=0 fail=0
 declare -A OURS=() REF=() # "server|check" -> ok, FAIL, n/a or a count
 declare -A MISSING=()     # server -> offered methods we do not implement
-CHECKS=()                 # matrix columns, in first-seen order
+# The matrix columns, in this order (a server without a feature shows "-").
+CHECKS=(defaults hostkey pq-default auth-ed25519 auth-rsa auth-password exec sftp-16k sftp-1m
+    scp teardown methods)
 NOTES=()                  # reference failures, defaults, not-implemented
 
 result() { # ok|notok name [reason]
@@ -102,6 +105,21 @@ setup() {
     ssh-keygen -q -t ed25519 -N '' -C interop-ed25519 -f "$WORK/user_ed25519" </dev/null &&
         ssh-keygen -q -t rsa -b 3072 -N '' -C interop-rsa -f "$WORK/user_rsa" </dev/null || return 1
     chmod 644 "$WORK"/user_*
+    # Upstream on OpenSSL 3 takes Blowfish, CAST5 and RC4 from the legacy
+    # provider but never loads it (as in scripts/interop-legacy.sh): only the
+    # reference gets this; ours does not use OpenSSL.
+    cat >"$WORK/openssl-legacy.cnf" <<'EOF'
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+legacy = legacy_sect
+[default_sect]
+activate = 1
+[legacy_sect]
+activate = 1
+EOF
     LD_LIBRARY_PATH=$WORK/ours "$WORK/interop_client" --supported >"$WORK/supported.ours" &&
         LD_LIBRARY_PATH=$REF_DIR "$WORK/interop_client" --supported >"$WORK/supported.ref"
 }
@@ -117,15 +135,16 @@ has() { names "$1" "$2" | grep -qxF "$3"; } # FILE TYPE NAME
 # run_client ours|ref TAG ARGS...: one client run; output in $WORK/$S/TAG.LIB.{out,err}.
 # Fails unless it exits 0 and the host key is one of the server's.
 run_client() {
-    local lib=$1 tag=$2 dir fp
+    local lib=$1 tag=$2 fp
     shift 2
     if ((BUDGET_SPENT > TEST_BUDGET)); then
         echo "not run: the time budget of ${TEST_BUDGET}s is used up" >"$SD/$tag.$lib.err"
         return 1
     fi
-    if [[ $lib == ours ]]; then dir=$WORK/ours; else dir=$REF_DIR; fi
+    local env=(LD_LIBRARY_PATH="$WORK/ours")
+    [[ $lib == ref ]] && env=(LD_LIBRARY_PATH="$REF_DIR" OPENSSL_CONF="$WORK/openssl-legacy.cnf")
     local t0=$SECONDS rc
-    LD_LIBRARY_PATH=$dir timeout -k 5 "$CLIENT_TIMEOUT" "$WORK/interop_client" \
+    env "${env[@]}" timeout -k 5 "$CLIENT_TIMEOUT" "$WORK/interop_client" \
         "$IOP_HOST" "$SERVER_PORT" "$SERVER_USER" "$@" \
         >"$SD/$tag.$lib.out" 2>"$SD/$tag.$lib.err"
     rc=$?
@@ -151,21 +170,31 @@ why() {
     echo "${line#interop_client: }"
 }
 
-add_column() {
-    local c
-    for c in "${CHECKS[@]}"; do [[ $c == "$1" ]] && return; done
-    CHECKS+=("$1")
-}
-
 # check CHECK TAG ARGS...: run on ours and on the reference, report.
 check() {
     local name=$1 tag=$2
     shift 2
-    add_column "$name"
     local r=ok o=ok
     run_client ref "$tag" "$@" || r=FAIL
     run_client ours "$tag" "$@" || o=FAIL
     record "$name" "$tag" "$o" "$r"
+}
+
+# scp_check AUTH PATH: SCP put, then get in a second connection (some servers
+# allow one channel a connection); the reasons of both runs go to scp.LIB.err.
+scp_check() {
+    local lib res=() spec
+    for lib in ref ours; do
+        spec=$2-$lib:$BIG_BYTES
+        if run_client "$lib" scp-put "$1" "scp-put:$spec" && run_client "$lib" scp-get "$1" "scp-get:$spec"; then
+            res+=(ok)
+        else
+            res+=(FAIL)
+        fi
+        cat "$SD/scp-put.$lib.out" "$SD/scp-get.$lib.out" >"$SD/scp.$lib.out" 2>/dev/null
+        cat "$SD/scp-put.$lib.err" "$SD/scp-get.$lib.err" >"$SD/scp.$lib.err" 2>/dev/null
+    done
+    record scp scp "${res[1]}" "${res[0]}"
 }
 
 # record CHECK TAG ours-result ref-result: the TAP line and the matrix cells.
@@ -188,7 +217,6 @@ record() {
 # derived CHECK OURS REF REASON-OURS REASON-REF: a check read from an
 # earlier run; OURS and REF are ok, FAIL or n/a.
 derived() {
-    add_column "$1"
     OURS[$S|$1]=$2 REF[$S|$1]=$3
     if [[ $3 == FAIL ]]; then
         NOTES+=("reference: $S $1 failed: $5")
@@ -237,6 +265,8 @@ test_server() {
     if ! python3 scripts/interop/kexinit.py "$SERVER_PORT" >"$SD/offered" 2>"$SD/kexinit.err"; then
         result notok "$S offered algorithms" "$(cat "$SD/kexinit.err")"
     fi
+    echo "# $S: $(grep '^banner' "$SD/offered"); signals in its KEXINIT:" \
+        "$(awk '$1 == "kex" { print $2 }' "$SD/offered" | tr ',' '\n' | grep -E "$PSEUDO_RE" | tr '\n' ' ')"
 
     # The credentials and transfer every run without its own uses.
     local auth transfer
@@ -281,7 +311,7 @@ test_server() {
         check sftp-16k sftp-16k "$auth" "sftp:$(sftp_path 16k):$BIG_BYTES:$SFTP_SMALL_BUF"
         check sftp-1m sftp-1m "$auth" "sftp:$(sftp_path 1m):$BIG_BYTES:$SFTP_LARGE_BUF"
     fi
-    if has_feature scp; then check scp scp "$auth" "scp:$(sftp_path scp):$BIG_BYTES"; fi
+    if has_feature scp; then scp_check "$auth" "$(sftp_path scp)"; fi
     if has_feature sftp; then
         check teardown teardown "$auth" "sftp:$(sftp_path td):$TEARDOWN_BYTES:$SFTP_SMALL_BUF"
     else
@@ -330,7 +360,6 @@ test_server() {
             record_method "$S $type $alg" "$tag" "$o" "$r"
         done < <(names "$SD/offered" "$type")
     done
-    add_column methods
     OURS[$S|methods]="$po/$to" REF[$S|methods]="$pr/$tr"
 
     "$launcher" stop "$SD" >>"$SD/launcher.log" 2>&1
