@@ -81,6 +81,9 @@ stage differential yes scripts/diff.sh
 # Issue 15: the legacy ciphers and MACs against real servers that offer them
 # (AsyncSSH, the ssh2 npm package), on ours and on the reference libssh2.
 stage legacy-algos yes scripts/interop-legacy.sh
+# Issue 16: OpenSSH 10, dropbear, tinysshd, ProFTPD mod_sftp and AsyncSSH, every
+# check and every algorithm each offers, on ours and on the reference libssh2.
+stage interop yes scripts/interop.sh
 # Issue 9: replay the fuzz corpus and reproducers, then a bounded run of every
 # cargo-fuzz target for about a minute each (FUZZ_SECONDS, default 60).
 stage fuzz yes env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
