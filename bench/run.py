@@ -29,6 +29,8 @@ import tempfile
 import threading
 import time
 
+import mdsections
+
 MIB = 1 << 20
 GIB = 1 << 30
 CIPHERS = [
@@ -707,6 +709,10 @@ def main():
     png = os.path.splitext(out)[0] + ".png"
     if chart(args, cells, summ, png):
         md = md.replace("## Transfers", f"![throughput chart]({os.path.basename(png)})\n\n## Transfers", 1)
+    # Sections other benchmarks own (bench/mdsections.py) stay.
+    if os.path.exists(out):
+        with open(out) as f:
+            md = mdsections.keep(f.read(), md)
     with open(out, "w") as f:
         f.write(md)
     if args.from_json:

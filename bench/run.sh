@@ -18,33 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=$ROOT/.cache/bench
-REF_VERSION=1.11.1-1+deb13u2
-
-log() { echo "bench: $*" >&2; }
-
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
-    export PATH="$HOME/.cargo/bin:$PATH"
-fi
-
-# Debian packages the build and the chart need.
-missing=()
-command -v cmake >/dev/null || missing+=(cmake)
-command -v gcc >/dev/null || missing+=(gcc)
-command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
-command -v sftp >/dev/null || missing+=(openssh-client)
-command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
-dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
-dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
-if ((${#missing[@]})); then
-    if [[ $(id -u) -eq 0 ]]; then
-        log "installing ${missing[*]}"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
-            { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-                --no-install-recommends "${missing[@]}" >&2; }
-    else
-        log "missing packages: ${missing[*]} (run as root to install them)"
-    fi
-fi
+# shellcheck source=bench/common.sh
+. "$ROOT/bench/common.sh"
+bench_packages
 mkdir -p "$CACHE/bin" "$CACHE/lib-ours"
 
 log "building our library (cargo build --release)"
@@ -52,21 +28,7 @@ cargo build --release -q
 # The loader looks for the soname, libssh2.so.1.
 ln -sf "$ROOT/target/release/libssh2.so" "$CACHE/lib-ours/libssh2.so.1"
 
-REF=$CACHE/ref
-if [[ ! -f $REF/.built-$REF_VERSION ]]; then
-    src=$(scripts/fetch-upstream.sh libssh2)
-    log "building the reference libssh2 from $src"
-    rm -rf "$REF" "$CACHE/ref-build"
-    cmake -S "$src" -B "$CACHE/ref-build" -DCMAKE_BUILD_TYPE=Release -DCRYPTO_BACKEND=OpenSSL \
-        -DENABLE_ZLIB_COMPRESSION=ON -DBUILD_SHARED_LIBS=ON -DBUILD_STATIC_LIBS=OFF \
-        -DBUILD_EXAMPLES=OFF -DBUILD_TESTING=OFF -DCMAKE_INSTALL_PREFIX="$REF" >"$CACHE/ref-build.log" 2>&1 ||
-        { tail -20 "$CACHE/ref-build.log" >&2; exit 1; }
-    cmake --build "$CACHE/ref-build" -j"$(nproc)" >>"$CACHE/ref-build.log" 2>&1 ||
-        { tail -20 "$CACHE/ref-build.log" >&2; exit 1; }
-    cmake --install "$CACHE/ref-build" >>"$CACHE/ref-build.log" 2>&1
-    touch "$REF/.built-$REF_VERSION"
-fi
-REF_LIB=$(dirname "$(find "$REF" -name libssh2.so.1 | head -n1)")
+bench_build_ref
 
 # One binary for both libraries: our headers, linked against the reference
 # (which has every export) with lazy binding, so a library that lacks an
@@ -87,4 +49,4 @@ fi
 export BENCH_ROOT=$ROOT BENCH_BIN=$CACHE/bin/bench BENCH_PROXY=$CACHE/bin/delayproxy
 export BENCH_RUNWAIT=$CACHE/bin/runwait
 export BENCH_LIB_OURS=$CACHE/lib-ours BENCH_LIB_REF=$REF_LIB
-exec python3 bench/run.py "$@"
+exec python3 "bench/${BENCH_SCRIPT:-run.py}" "$@"
