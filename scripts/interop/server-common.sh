@@ -18,7 +18,17 @@ SC_POLL_INTERVAL=0.1    # seconds between readiness probes
 SC_STOP_GRACE_POLLS=30  # x SC_POLL_INTERVAL after SIGTERM before SIGKILL
 SC_LOCK_TIMEOUT=30      # seconds to wait for another launcher's authorized_keys edit
 
-sc_die() { echo "$SC_NAME: $*" >&2; exit 1; }
+# A failed start undoes itself (keys added, directory made, server started)
+# through the launcher's stop, once the launcher has set SC_DIR.
+sc_die() {
+    echo "$SC_NAME: $*" >&2
+    if [[ -n ${SC_DIR:-} ]] && declare -F stop >/dev/null; then
+        local d=$SC_DIR
+        SC_DIR=""
+        stop "$d" >/dev/null 2>&1
+    fi
+    exit 1
+}
 sc_log() { echo "$SC_NAME: $*" >&2; }
 
 sc_need_root() {
@@ -94,15 +104,17 @@ sc_edit_authorized_keys() { # add|remove dir pubfile...
     marker=$(sc_marker "$dir")
     file=$SC_HOME/.ssh/authorized_keys
     (
-        flock -w "$SC_LOCK_TIMEOUT" 9 || sc_die "timed out waiting for the lock on $file"
+        # (not sc_die: this is a subshell, holding the lock stop would take)
+        flock -w "$SC_LOCK_TIMEOUT" 9 || { sc_log "timed out waiting for the lock on $file"; exit 1; }
         tmp=$(mktemp "$SC_HOME/.ssh/.authorized_keys.XXXXXX")
         [[ -f $file ]] && grep -vF -- " $marker" "$file" >"$tmp"
         if [[ $op == add ]]; then
             local pub type blob
             for pub in "$@"; do
                 read -r type blob _ <"$pub"
-                echo "$type $blob $marker"
-            done >>"$tmp"
+                [[ -n $blob ]] || { sc_log "$pub is no OpenSSH public key"; rm -f "$tmp"; exit 1; }
+                echo "$type $blob $marker" >>"$tmp"
+            done
         fi
         chown "$SC_TEST_USER:" "$tmp"
         chmod 600 "$tmp"

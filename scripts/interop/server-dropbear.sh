@@ -35,6 +35,7 @@ start() {
     dir=$(cd "$dir" && pwd)
     sc_check_user_keys "$dir"
     stop "$dir"
+    SC_DIR=$dir
     sc_apt_install "${PACKAGES[@]}"
     sc_ensure_test_user
 

@@ -45,6 +45,7 @@ start() {
     dir=$(cd "$dir" && pwd)
     sc_check_user_keys "$dir"
     stop "$dir"
+    SC_DIR=$dir
     sc_apt_install "${PACKAGES[@]}"
     [[ -f $MODULE_DIR/mod_sftp.so ]] || sc_die "$MODULE_DIR/mod_sftp.so is missing"
     # The virtual user takes the system test user's uid, so that its files
