@@ -32,6 +32,9 @@ use crate::error::{code, Error, Result};
 use crate::session::driver::{drive, EAGAIN};
 use crate::session::Session;
 
+/// Write-behind: a full handle takes new data again once 1/this of its limit is free.
+const WRITE_BEHIND_REFILL: u64 = 8;
+
 /// Bytes of a WRITE packet besides handle and data: length, type, id, two
 /// string lengths, offset.
 const WRITE_OVERHEAD: usize = 4 + 1 + 4 + 4 + 8 + 4;
@@ -321,7 +324,9 @@ impl Session {
                 return Ok(0);
             }
             let room = limit.saturating_sub(inflight);
-            if room >= (buf.len() as u64).min(chunk as u64) {
+            // Once full, wait for a good part of the limit (or the whole
+            // buffer) to free up, not for one request: fewer, larger calls.
+            if room >= (buf.len() as u64).min((limit / WRITE_BEHIND_REFILL).max(chunk as u64)) {
                 break;
             }
             self.awaiting_reply = true;
