@@ -88,8 +88,9 @@
 #define MAX_BUFSIZE (64 * MIB)
 /* poll() timeout: a session not woken for this long is stepped anyway, in
    case a library returned EAGAIN with data already in hand (counted as a
-   "kick"; a correct library never needs one). */
-#define POLL_MS 1000
+   "kick"; a correct library never needs one). Short, so that a library that
+   needs kicks loses little wall time to them. */
+#define POLL_MS 100
 /* libssh2 calls one session may make per turn before the others get theirs. */
 #define MAX_CALLS_PER_TURN 64
 /* A session that makes no progress for this long fails. */
@@ -628,13 +629,26 @@ static void *worker_main(void *arg)
             if(!x->in_use)
                 continue;
             kicked = !pf[i].revents && !ready[i] && t - x->last_step >= POLL_MS / 1000.0;
+            if(kicked && pf[i].fd >= 0) {
+                /* Not a kick if the socket has just become ready (after this
+                   loop's poll() returned for another session). */
+                struct pollfd p = { pf[i].fd, pf[i].events, 0 };
+                if(poll(&p, 1, 0) > 0) {
+                    pf[i].revents = p.revents;
+                    kicked = 0;
+                }
+            }
             if(!x->failed && (pf[i].revents || ready[i] || kicked)) {
+                int state_before = x->state, stream_before = x->st[0].state;
                 x->last_step = t;
                 while(calls < MAX_CALLS_PER_TURN && (rc = sess_call(w, x)) > 0 && x->state != S_DONE)
                     calls++;
                 if(rc > 0 || calls > 0) {
                     x->last_progress = t;
-                    w->kicks += kicked;
+                    if(kicked && w->kicks++ < MAX_ERRORS_SHOWN)
+                        fprintf(stderr, "load: session %ld kicked in state %d (stream state %d, "
+                                "poll events %d): progress without poll() waking it\n", x->id,
+                                state_before, stream_before, pf[i].events);
                 }
                 ready[i] = calls >= MAX_CALLS_PER_TURN;
             }
