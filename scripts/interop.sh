@@ -104,7 +104,7 @@ setup() {
         return 1
     ssh-keygen -q -t ed25519 -N '' -C interop-ed25519 -f "$WORK/user_ed25519" </dev/null &&
         ssh-keygen -q -t rsa -b 3072 -N '' -C interop-rsa -f "$WORK/user_rsa" </dev/null || return 1
-    chmod 644 "$WORK"/user_*
+    chmod 644 "$WORK"/user_*.pub
     # Upstream on OpenSSL 3 takes Blowfish, CAST5 and RC4 from the legacy
     # provider but never loads it (as in scripts/interop-legacy.sh): only the
     # reference gets this; ours does not use OpenSSL.
