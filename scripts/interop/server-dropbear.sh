@@ -17,6 +17,13 @@
 # marked lines (scripts/interop/server-common.sh). Host keys are in its own
 # format (dropbearkey); the OpenSSH .pub files come from `dropbearkey -y`.
 # Its per-channel receive window is small (24 KiB by default in 2022.83).
+# 2022.83 has a race (mkj/dropbear#321, fixed in 2024.86 by PR #326): when a
+# channel's child exits while the client opens the next channel, the new one
+# may be closed at once or the server dies ("Failed assertion
+# (common-channel.c:705): `!channel->sent_close'" in DIR/dropbear.log). A
+# client that frees a channel without waiting for its close and opens another
+# at once meets it on any library; waiting for the close (as SCP put then get
+# does) avoids it.
 set -uo pipefail
 SC_NAME=dropbear
 SC_SYSTEM_UNITS=(dropbear.service)
