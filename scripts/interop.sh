@@ -14,6 +14,7 @@
 #   auth-*       ed25519 key, RSA key, password, where the server has them
 #   exec         4 MiB through `cat`, checksummed
 #   sftp-16k/1m  SFTP put and get of 4 MiB with 16 KiB and 1 MiB caller buffers
+#   sftp-nb      the 1 MiB one in non-blocking mode (EAGAIN, call again)
 #   scp          SCP put (scp_send64) and get (scp_recv2) of 4 MiB
 #   teardown     libssh2_sftp_shutdown and libssh2_session_free return promptly
 #   methods      every kex, host key, cipher, MAC and compression method the
@@ -58,7 +59,7 @@ declare -A OURS=() REF=() # "server|check" -> ok, FAIL, n/a or a count
 declare -A MISSING=()     # server -> offered methods we do not implement
 # The matrix columns, in this order (a server without a feature shows "-").
 CHECKS=(defaults hostkey pq-default auth-ed25519 auth-rsa auth-password exec sftp-16k sftp-1m
-    scp teardown methods)
+    sftp-nb scp teardown methods)
 NOTES=()                  # reference failures, defaults, not-implemented
 
 result() { # ok|notok name [reason]
@@ -276,7 +277,7 @@ test_server() {
     local wd=$SERVER_WRITABLE_DIR
     sftp_path() { echo "$wd/interop-$1-$$"; }
     if has_feature exec; then transfer=exec:$METHOD_BYTES
-    else transfer=sftp:$(sftp_path method):$METHOD_BYTES:$SFTP_SMALL_BUF; fi
+    else transfer=sftp:$(sftp_path method):$METHOD_BYTES:$SFTP_LARGE_BUF; fi
 
     # defaults, host key, post-quantum default
     check defaults defaults "$auth" "$transfer"
@@ -310,6 +311,7 @@ test_server() {
     if has_feature sftp; then
         check sftp-16k sftp-16k "$auth" "sftp:$(sftp_path 16k):$BIG_BYTES:$SFTP_SMALL_BUF"
         check sftp-1m sftp-1m "$auth" "sftp:$(sftp_path 1m):$BIG_BYTES:$SFTP_LARGE_BUF"
+        check sftp-nb sftp-nb "$auth" "sftp-nb:$(sftp_path nb):$BIG_BYTES:$SFTP_LARGE_BUF"
     fi
     if has_feature scp; then scp_check "$auth" "$(sftp_path scp)"; fi
     if has_feature sftp; then

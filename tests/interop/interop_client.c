@@ -16,6 +16,8 @@
  *               sftp:PATH:SIZE:BUF   SFTP put then get of SIZE bytes with
  *                                    BUF-byte caller buffers, compared,
  *                                    the file removed, sftp_shutdown timed
+ *               sftp-nb:PATH:SIZE:BUF the same in non-blocking mode (every
+ *                                    call repeated on EAGAIN after a wait)
  *               scp-put:PATH:SIZE    SCP put (scp_send64) of SIZE bytes
  *               scp-get:PATH:SIZE    SCP get (scp_recv2) of what scp-put
  *                                    wrote, compared (a separate run: some
@@ -367,7 +369,17 @@ static void do_exec(size_t size)
         failf("exec", "cat's exit status is not 0");
 }
 
-static void do_sftp(const char *spec)
+/* The EAGAIN contract: the same call again once the socket is ready. In
+   blocking mode these loops never turn. */
+#define AGAIN_INT(var, call) \
+    while(((var) = (call)) == LIBSSH2_ERROR_EAGAIN) \
+        wait_socket()
+#define AGAIN_PTR(var, call) \
+    while(!((var) = (call)) && \
+          libssh2_session_last_errno(session) == LIBSSH2_ERROR_EAGAIN) \
+        wait_socket()
+
+static void do_sftp(const char *spec, int nonblocking)
 {
     const char *c1 = strrchr(spec, ':');
     if(!c1 || c1 == spec)
@@ -386,11 +398,14 @@ static void do_sftp(const char *spec)
     if(!buf)
         failf("sftp", "out of memory");
 
-    LIBSSH2_SFTP *sftp = libssh2_sftp_init(session);
+    libssh2_session_set_blocking(session, !nonblocking);
+    LIBSSH2_SFTP *sftp;
+    AGAIN_PTR(sftp, libssh2_sftp_init(session));
     if(!sftp)
         fail("sftp: init");
-    LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open(sftp, path,
-        LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, SFTP_MODE);
+    LIBSSH2_SFTP_HANDLE *h;
+    AGAIN_PTR(h, libssh2_sftp_open(sftp, path,
+        LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC, SFTP_MODE));
     if(!h)
         fail("sftp: open for writing");
     size_t sent = 0;
@@ -400,7 +415,8 @@ static void do_sftp(const char *spec)
         size_t done = 0;
         long zeros = 0;
         while(done < n) {
-            ssize_t w = libssh2_sftp_write(h, (char *)buf + done, n - done);
+            ssize_t w;
+            AGAIN_INT(w, libssh2_sftp_write(h, (char *)buf + done, n - done));
             if(w < 0 || (w == 0 && ++zeros > MAX_ZERO_WRITES))
                 fail("sftp: write");
             if(w > 0)
@@ -409,16 +425,19 @@ static void do_sftp(const char *spec)
         }
         sent += n;
     }
-    if(libssh2_sftp_close(h))
+    int rc;
+    AGAIN_INT(rc, libssh2_sftp_close(h));
+    if(rc)
         fail("sftp: close after writing");
 
-    h = libssh2_sftp_open(sftp, path, LIBSSH2_FXF_READ, 0);
+    AGAIN_PTR(h, libssh2_sftp_open(sftp, path, LIBSSH2_FXF_READ, 0));
     if(!h)
         fail("sftp: open for reading");
     uint64_t sum = FNV_OFFSET;
     size_t got = 0;
     for(;;) {
-        ssize_t r = libssh2_sftp_read(h, (char *)buf, bufsize);
+        ssize_t r;
+        AGAIN_INT(r, libssh2_sftp_read(h, (char *)buf, bufsize));
         if(r < 0)
             fail("sftp: read");
         if(r == 0)
@@ -428,17 +447,20 @@ static void do_sftp(const char *spec)
         sum = fnv1a(sum, buf, (size_t)r);
         got += (size_t)r;
     }
-    if(libssh2_sftp_close(h))
+    AGAIN_INT(rc, libssh2_sftp_close(h));
+    if(rc)
         fail("sftp: close after reading");
-    if(libssh2_sftp_unlink(sftp, path))
+    AGAIN_INT(rc, libssh2_sftp_unlink(sftp, path));
+    if(rc)
         fail("sftp: unlink");
     double t0 = now_ms();
-    int rc = libssh2_sftp_shutdown(sftp);
+    AGAIN_INT(rc, libssh2_sftp_shutdown(sftp));
     double ms = now_ms() - t0;
+    libssh2_session_set_blocking(session, 1);
     uint64_t want = fnv1a(FNV_OFFSET, out, size);
-    printf("sftp put %zu get %zu fnv1a %016llx want %016llx buffer %zu\n",
+    printf("sftp put %zu get %zu fnv1a %016llx want %016llx buffer %zu%s\n",
            sent, got, (unsigned long long)sum, (unsigned long long)want,
-           bufsize);
+           bufsize, nonblocking ? " non-blocking" : "");
     printf("timing sftp_shutdown_ms %.1f\n", ms);
     if(rc)
         fail("sftp: shutdown");
@@ -596,7 +618,9 @@ int main(int argc, char **argv)
         if(!strncmp(a, "exec:", 5))
             do_exec(parse_size(a + 5, "exec size"));
         else if(!strncmp(a, "sftp:", 5))
-            do_sftp(a + 5);
+            do_sftp(a + 5, 0);
+        else if(!strncmp(a, "sftp-nb:", 8))
+            do_sftp(a + 8, 1);
         else if(!strncmp(a, "scp-put:", 8))
             do_scp_put(a + 8);
         else if(!strncmp(a, "scp-get:", 8))
