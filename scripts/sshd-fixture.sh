@@ -10,7 +10,8 @@
 # for password and keyboard-interactive). As a normal user it serves only that
 # user, by key (SSHD_PASSWORD is then empty).
 # Extra sshd_config lines may be passed in SSHD_EXTRA_CONFIG (newline separated);
-# they come first, so they override the defaults.
+# they come first, so they override the defaults (sshd keeps a keyword's first
+# value; MaxStartups, which it takes from the last, is left out when given).
 # The Rust twin of this script is tests/common/mod.rs.
 set -euo pipefail
 
@@ -100,7 +101,10 @@ start() {
             echo "PasswordAuthentication yes"
             echo "KbdInteractiveAuthentication yes"
             echo "MaxAuthTries 30"
-            echo "MaxStartups 100"
+            # sshd takes MaxStartups from its last line, not its first: the
+            # default only when SSHD_EXTRA_CONFIG sets none.
+            grep -qiE '^[[:space:]]*MaxStartups[[:space:]]' <<<"${SSHD_EXTRA_CONFIG:-}" ||
+                echo "MaxStartups 100"
             echo "AcceptEnv LANG LC_* LIBSSH2_TEST_*"
             echo "PrintMotd no"
             echo "LogLevel DEBUG3"
