@@ -184,7 +184,7 @@ def measure(sshd, lib, argv):
         return {"ok": False, "error": "wrong library loaded: " + p.stderr.strip()[:200]}
     lines = p.stdout.strip().splitlines()
     kv = parse_kv(lines[-1]) if lines else {}
-    errors = [l for l in p.stderr.splitlines() if "failed" in l or "differs" in l][:5]
+    errors = [l.removeprefix("load: ") for l in p.stderr.splitlines() if "failed" in l or "differs" in l][:5]
     if not lines or "wall_s" not in kv:
         return {"ok": False, "error": (kv.get("error") or p.stderr.strip()[-300:] or f"exit {p.returncode}")}
     r = {"ok": lines[-1].startswith("ok"), "failures": int(kv["failures"]), "sessions": int(kv["sessions"]),
