@@ -149,10 +149,22 @@ sys.exit(4)
 EOF
 }
 
-# Every descendant of PID, children first in the output's reverse.
+# The children of PID, from /proc (a minimal machine may lack procps):
+# the parent pid is the second field after the ")" closing the command name.
+sc_children() { # pid
+    local f rest
+    for f in /proc/[0-9]*/stat; do
+        rest=$(cat "$f" 2>/dev/null) || continue
+        rest=${rest##*) }
+        read -r _ ppid _ <<<"$rest"
+        [[ $ppid == "$1" ]] && { f=${f#/proc/}; echo "${f%/stat}"; }
+    done
+}
+
+# Every descendant of PID, parents before their children.
 sc_descendants() { # pid
     local child
-    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    for child in $(sc_children "$1"); do
         echo "$child"
         sc_descendants "$child"
     done
