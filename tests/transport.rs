@@ -853,3 +853,45 @@ fn server_disconnect_reaches_the_callback_and_client_disconnect_reaches_sshd() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+// ---- one send per step (issue 19) ---------------------------------------------
+
+/// LIBSSH2_CALLBACK_SEND.
+const CALLBACK_SEND: c_int = 5;
+/// SSH_MSG_NEWKEYS.
+const MSG_NEWKEYS: u8 = 21;
+
+/// Records the length of every send and whether it began with a plaintext NEWKEYS.
+extern "C" fn recording_send(fd: c_int, buf: *const c_void, len: usize, flags: c_int, abs: *mut *mut c_void) -> isize {
+    // SAFETY: the abstract slot holds the test's Vec, alive for the session.
+    let log = unsafe { &mut *(*abs).cast::<Vec<(usize, bool)>>() };
+    // SAFETY: buf holds len readable bytes.
+    let data = unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) };
+    // SAFETY: plain send(2) on the session's socket.
+    let n = unsafe { libc::send(fd, buf, len, flags | libc::MSG_NOSIGNAL) };
+    if n < 0 {
+        return -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) as isize);
+    }
+    log.push((n as usize, data.len() > 5 && data[..4] == [0, 0, 0, 12] && data[5] == MSG_NEWKEYS));
+    n as isize
+}
+
+/// NEWKEYS leaves together with the SERVICE_REQUEST after it: sent alone, the
+/// second small segment would wait for the server's delayed ACK under Nagle
+/// (about 40 ms on Linux) on a socket the program left as it was.
+#[test]
+fn newkeys_and_the_service_request_leave_in_one_send() {
+    let sshd = Sshd::start();
+    let sock = sshd.connect();
+    let mut log: Vec<(usize, bool)> = Vec::new();
+    // SAFETY: the abstract points at `log`, which outlives the session.
+    unsafe {
+        let p = fs::libssh2_session_init_ex(None, None, None, (&mut log as *mut Vec<(usize, bool)>).cast());
+        fs::libssh2_session_callback_set2(p, CALLBACK_SEND, recording_send as *mut c_void);
+        assert_eq!(fs::libssh2_session_handshake(p, sock.as_raw_fd()), 0);
+        fs::libssh2_session_free(p);
+    }
+    let newkeys: Vec<_> = log.iter().filter(|(_, nk)| *nk).collect();
+    assert_eq!(newkeys.len(), 1, "sends {log:?}");
+    assert!(newkeys[0].0 > 16, "NEWKEYS went out alone: sends {log:?}");
+}

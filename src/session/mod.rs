@@ -96,6 +96,10 @@ pub struct Session {
     pub rx_bytes: u64,
     /// Set while waiting for a reply the read timeout applies to.
     pub awaiting_reply: bool,
+    /// Holds pump's flushes back, so packets queued by one step leave in one
+    /// send (NEWKEYS with the SERVICE_REQUEST after it: a lone small segment
+    /// would wait for the peer's delayed ACK under Nagle).
+    pub(crate) corked: bool,
     /// A fatal error that ended the connection.
     pub dead: Option<Error>,
     handshake: HandshakeState,
@@ -165,6 +169,7 @@ impl Session {
             block_dirs: 0,
             rx_bytes: 0,
             awaiting_reply: false,
+            corked: false,
             dead: None,
             handshake: HandshakeState::NotStarted,
             inbox: VecDeque::new(),
@@ -364,8 +369,12 @@ impl Session {
         }
         self.awaiting_reply = true;
         if self.handshake == HandshakeState::Exchanging {
-            self.pump()?;
+            self.corked = true;
+            let r = self.pump();
+            self.corked = false;
+            r?;
             if !self.conn.as_ref().is_some_and(Conn::handshake_done) {
+                self.flush()?;
                 return Err(EAGAIN);
             }
             let neg = self.conn.as_ref().and_then(|c| c.negotiated().cloned()).unwrap_or_default();
@@ -418,7 +427,9 @@ impl Session {
     }
 
     fn pump_inner(&mut self) -> Result<bool> {
-        self.flush()?;
+        if !self.corked {
+            self.flush()?;
+        }
         let mut progress = false;
         loop {
             let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?;
@@ -444,7 +455,9 @@ impl Session {
         if self.has_relays() {
             self.service_relays()?;
         }
-        self.flush()?;
+        if !self.corked {
+            self.flush()?;
+        }
         Ok(progress)
     }
 
