@@ -29,6 +29,9 @@
  *               the source file and to check every upload (default /dev/shm)
  *   -i EVERY    soak: RSS sample interval in sessions
  *   -r N        stall: SFTP round trips B does while A is blocked
+ *   -K SECONDS  no kicks: a session is stepped only when poll() wakes it, and
+ *               one left waiting this long fails ("stuck"), as a program that
+ *               trusts libssh2_session_block_directions() would hang
  *   -N          set TCP_NODELAY on the client sockets: for tests that count
  *               sessions, not time (Nagle would add up to ~40 ms a round trip)
  *   -x KEX  -C CIPHER   method preferences (default curve25519-sha256 and
@@ -115,6 +118,7 @@ struct cfg {
     struct fixture fx;
     char pubkey[PATH_MAX], src[PATH_MAX];
     long sessions, threads, channels, every, round_trips;
+    double stuck_s; /* -K: 0, or kicks off and this long without a wake-up fails */
     long size, bufsize;
     int soak, nodelay;
 };
@@ -628,7 +632,7 @@ static void *worker_main(void *arg)
             int calls = 0, rc = 0, kicked;
             if(!x->in_use)
                 continue;
-            kicked = !pf[i].revents && !ready[i] && t - x->last_step >= POLL_MS / 1000.0;
+            kicked = !C.stuck_s && !pf[i].revents && !ready[i] && t - x->last_step >= POLL_MS / 1000.0;
             if(kicked && pf[i].fd >= 0) {
                 /* Not a kick if the socket has just become ready (after this
                    loop's poll() returned for another session). */
@@ -654,6 +658,13 @@ static void *worker_main(void *arg)
             }
             if(!x->failed && x->state != S_DONE && t - x->last_progress > NO_PROGRESS_S)
                 sess_fail(w, x, "no progress", NULL);
+            if(C.stuck_s && !x->failed && x->state != S_DONE && x->state != S_CONNECT &&
+               t - x->last_step > C.stuck_s) {
+                char what[ERRLEN];
+                snprintf(what, sizeof what, "stuck: EAGAIN, waiting for poll events %d that never came, "
+                         "in state %d (stream state %d)", pf[i].events, x->state, x->st[0].state);
+                sess_fail(w, x, what, NULL);
+            }
             if(x->failed || x->state == S_DONE) {
                 sess_end(w, x);
                 active--;
@@ -1087,7 +1098,7 @@ static int run_stall(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: load sessions|channels|soak|stall [-n N] [-T THREADS] [-c CHANNELS] "
-                    "[-s SIZE] [-b BUFSIZE] [-d DIR] [-i EVERY] [-r ROUNDTRIPS] [-x KEX] [-C CIPHER] [-N]\n");
+                    "[-s SIZE] [-b BUFSIZE] [-d DIR] [-i EVERY] [-r ROUNDTRIPS] [-x KEX] [-C CIPHER] [-N] [-K SECONDS]\n");
     exit(2);
 }
 
@@ -1112,7 +1123,7 @@ int main(int argc, char **argv)
     if(!strcmp(C.mode, "channels"))
         C.channels = DEFAULT_CHANNELS;
     optind = 2;
-    while((opt = getopt(argc, argv, "n:T:c:s:b:d:i:r:x:C:N")) != -1) {
+    while((opt = getopt(argc, argv, "n:T:c:s:b:d:i:r:x:C:NK:")) != -1) {
         switch(opt) {
         case 'n': C.sessions = atol(optarg); break;
         case 'T': C.threads = atol(optarg); break;
@@ -1125,6 +1136,7 @@ int main(int argc, char **argv)
         case 'x': C.kex = optarg; break;
         case 'C': C.cipher = optarg; break;
         case 'N': C.nodelay = 1; break;
+        case 'K': C.stuck_s = atof(optarg); break;
         default: usage();
         }
     }

@@ -7,7 +7,10 @@
 # Builds bench/load.c against include/ and starts a private sshd
 # (scripts/sshd-fixture.sh, MaxStartups raised), then runs on our library:
 #   sessions  200 sessions at once over 8 threads, each a 256 KiB SFTP get and
-#             put with every byte checked: 0 failures
+#             put with every byte checked: 0 failures; the sessions are driven
+#             in non-blocking mode by poll() alone on what
+#             libssh2_session_block_directions() reports, so an EAGAIN with
+#             nothing to wait for hangs a session and fails it
 #   soak      500 sessions one after another (connect, handshake, auth, 16 KiB
 #             get + put, disconnect, free): VmRSS after session 500 exceeds
 #             VmRSS after session 100 by less than 1 MiB
@@ -36,6 +39,8 @@ SOAK_SESSIONS=500
 SOAK_SAMPLE_EVERY=100 # the first sample, after session 100, is the baseline
 SOAK_SIZE=16K
 RSS_GROWTH_LIMIT_KIB=1024
+# Seconds a session may wait for one poll() wake-up before it counts as stuck.
+STUCK_SECONDS=60
 STALL_SIZE=1M
 STALL_ROUND_TRIPS=50
 # Seconds one check may take before it counts as hung (a normal run: ~5 s for
@@ -127,7 +132,7 @@ verdict() {
 
 check_sessions() {
     local lib=$1 ok=0
-    run "$lib" sessions sessions -n "$SESSIONS" -T "$THREADS" -s "$SESSION_SIZE"
+    run "$lib" sessions sessions -n "$SESSIONS" -T "$THREADS" -s "$SESSION_SIZE" -K "$STUCK_SECONDS"
     [[ $line == ok* && $(field failures) == 0 && $(field ok_sessions) == "$SESSIONS" ]] && ok=1
     verdict "$lib" sessions "$ok" "$(field ok_sessions)/$SESSIONS sessions ok, $(field failures) failed \
 over $THREADS threads, $SESSION_SIZE get + put each$( ((ok)) || echo "; $line")"
