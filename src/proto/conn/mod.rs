@@ -26,8 +26,16 @@ pub const MAX_PRE_BANNER_LINE: usize = 8192;
 pub const MAX_PRE_BANNER_LINES: usize = 1024;
 /// Bytes in either direction after which we start a key re-exchange (RFC 4344 3.2 bounds it; 1 GiB as OpenSSH).
 pub const REKEY_BYTES: u64 = 1 << 30;
-/// Receive buffer growth step.
-const RECV_CHUNK: usize = 256 * 1024;
+/// Receive buffer of a new or quiet connection (memory by use, issue 19).
+const RECV_MIN: usize = 16 * 1024;
+/// Receive buffer growth driven by reads that fill it stops here (a packet
+/// larger still grows it as far as it needs).
+const RECV_MAX: usize = 256 * 1024;
+/// Reads of under a quarter of the buffer in a row after which an empty,
+/// grown receive buffer goes back to `RECV_MIN`.
+const RECV_SHRINK_AFTER: u32 = 8;
+/// Send buffer capacity kept once a drained buffer held no more than this.
+const OUT_KEEP: usize = 16 * 1024;
 /// Most application packets held unread before the peer is considered hostile.
 pub const MAX_QUEUED_PACKETS: usize = 4096;
 
@@ -108,6 +116,12 @@ pub struct Conn {
     kex_method_started: bool,
     pre_banner_lines: usize,
     rbuf: Vec<u8>,
+    /// Space `recv_buffer` offered last.
+    recv_offered: usize,
+    /// The last read filled all of it: the buffer doubles (up to `RECV_MAX`).
+    recv_full: bool,
+    /// Small reads in a row (see `RECV_SHRINK_AFTER`).
+    recv_small: u32,
     rstart: usize,
     rend: usize,
     out: Vec<u8>,
@@ -151,10 +165,13 @@ impl Conn {
             remote_banner: None,
             kex_method_started: false,
             pre_banner_lines: 0,
-            rbuf: vec![0; RECV_CHUNK],
+            rbuf: vec![0; RECV_MIN],
+            recv_offered: 0,
+            recv_full: false,
+            recv_small: 0,
             rstart: 0,
             rend: 0,
-            out: Vec::with_capacity(RECV_CHUNK),
+            out: Vec::new(),
             out_pos: 0,
             sealer: Sealer::plaintext(),
             opener: Opener::plaintext(),
@@ -205,8 +222,13 @@ impl Conn {
     pub fn consume_output(&mut self, n: usize) {
         self.out_pos += n;
         if self.out_pos >= self.out.len() {
+            // A burst is over once a drained buffer held little: give its memory back.
+            let used = self.out.len();
             self.out.clear();
             self.out_pos = 0;
+            if used <= OUT_KEEP && self.out.capacity() > OUT_KEEP {
+                self.out.shrink_to(OUT_KEEP);
+            }
         }
     }
 
@@ -215,6 +237,15 @@ impl Conn {
         if self.rstart == self.rend {
             self.rstart = 0;
             self.rend = 0;
+            if self.recv_small >= RECV_SHRINK_AFTER && self.rbuf.len() > RECV_MIN {
+                self.rbuf = vec![0; RECV_MIN];
+                self.recv_small = 0;
+            }
+        }
+        if self.recv_full && self.rbuf.len() < RECV_MAX {
+            self.recv_full = false;
+            let n = (self.rbuf.len() * 2).min(RECV_MAX);
+            self.rbuf.resize(n, 0);
         }
         if self.rend == self.rbuf.len() {
             if self.rstart > 0 {
@@ -222,16 +253,23 @@ impl Conn {
                 self.rend -= self.rstart;
                 self.rstart = 0;
             } else {
-                let n = self.rbuf.len() + RECV_CHUNK;
+                let n = self.rbuf.len() * 2;
                 self.rbuf.resize(n, 0);
             }
         }
+        self.recv_offered = self.rbuf.len() - self.rend;
         &mut self.rbuf[self.rend..]
     }
 
     /// Records that `n` bytes were written into `recv_buffer`.
     pub fn received(&mut self, n: usize) {
         self.rend = (self.rend + n).min(self.rbuf.len());
+        self.recv_full = n >= self.recv_offered;
+        if n < self.rbuf.len() / 4 {
+            self.recv_small = self.recv_small.saturating_add(1);
+        } else {
+            self.recv_small = 0;
+        }
     }
 
     // ---- state queries -------------------------------------------------
