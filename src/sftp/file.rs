@@ -1,8 +1,11 @@
 //! File data: the read-ahead pipeline, the write pipeline, seek and tell.
 //!
 //! Read: a window of READ requests runs ahead of the caller. It starts small
-//! after an open or seek (so a small random read costs little) and doubles with
-//! every reply consumed in order, up to `READ_AHEAD_MAX`. Replies may arrive in
+//! after an open or seek (so a small random read costs little), doubles with
+//! each reply until the first round trip is measured, and from then on is
+//! twice the measured bandwidth-delay product (`Pace`), between
+//! `READ_AHEAD_FLOOR` and `READ_AHEAD_MAX`: what the link needs, not what a
+//! busy server would have to buffer for 200 sessions. Replies may arrive in
 //! any order; they are handed out in offset order. A short DATA reply gets a
 //! request for the missing range, queued ahead of the rest, so the data stays
 //! contiguous. EOF or an error abandons the requests still out (their replies
@@ -28,6 +31,8 @@ use super::pipe::MSG_HDR;
 use super::{fx, fxp, protocol, status_error, wire, ReadReq, ReqKind, Sftp, WriteReq};
 use super::{DEFAULT_READ_LEN, DEFAULT_WRITE_LEN, MAX_READ_LEN, MAX_READ_REQUESTS, MAX_WRITE_REQUESTS, MIN_READ_LEN};
 use super::{MIN_WRITE_LEN, PACKET_MAX, READ_AHEAD_INITIAL, READ_AHEAD_MAX, WRITE_INFLIGHT_MAX};
+use std::time::Instant;
+
 use crate::error::{code, Error, Result};
 use crate::session::driver::{drive, EAGAIN};
 use crate::session::Session;
@@ -67,7 +72,7 @@ impl Sftp {
             let id = self.queue(fxp::READ, ReqKind::Read, 32 + hstr.len(), |w| {
                 w.string(&hstr).u64(off).u32(size);
             });
-            new.push(ReadReq { id, offset: off, len: size });
+            new.push(ReadReq { id, offset: off, len: size, sent: Some(Instant::now()) });
             off = off.saturating_add(size as u64);
             budget = budget.saturating_sub(size as u64);
         }
@@ -83,7 +88,7 @@ impl Sftp {
         let id = self.queue(fxp::READ, ReqKind::Read, 32 + hstr.len(), |w| {
             w.string(&hstr).u64(offset).u32(len);
         });
-        self.handle(fh)?.reads.push_front(ReadReq { id, offset, len });
+        self.handle(fh)?.reads.push_front(ReadReq { id, offset, len, sent: Some(Instant::now()) });
         Ok(())
     }
 
@@ -238,10 +243,13 @@ impl Session {
                     let start = p.len() - r.remaining() - m;
                     let h = st.handle(fh)?;
                     h.reads.pop_front();
+                    if let Some(target) = h.pace.delivered(m as u64, head.sent, Instant::now()) {
+                        h.ahead = target;
+                    } else if h.pace.rtt_min.is_none() {
+                        h.ahead = (h.ahead * 2).min(READ_AHEAD_MAX);
+                    }
                     if m < head.len as usize {
                         st.request_gap(fh, head.offset + m as u64, head.len - m as u32)?;
-                    } else {
-                        h.ahead = (h.ahead * 2).min(READ_AHEAD_MAX);
                     }
                     let k = m.min(buf.len() - *n);
                     buf[*n..*n + k].copy_from_slice(&p[start..start + k]);
@@ -536,6 +544,7 @@ impl Session {
             h.offset_sent = offset;
             h.eof = false;
             h.ahead = READ_AHEAD_INITIAL;
+            h.pace.restart();
             return Ok(());
         }
         let h = st.handle(fh)?;

@@ -51,8 +51,18 @@ pub const DEFAULT_READ_LEN: u32 = 32 * 1024;
 pub const MIN_READ_LEN: u32 = 32 * 1024;
 /// Largest READ request: its DATA reply must fit in `PACKET_MAX`.
 pub const MAX_READ_LEN: u32 = (PACKET_MAX - 1024) as u32;
-/// Read-ahead after an open or seek; it doubles with each reply consumed in order.
+/// Read-ahead after an open or seek; from there it follows the link (`Handle::pace`).
 pub const READ_AHEAD_INITIAL: u64 = 64 * 1024;
+/// Read-ahead never goes below this once sized by the link: a few requests
+/// in flight, enough for loopback.
+pub const READ_AHEAD_FLOOR: u64 = 512 * 1024;
+/// Read-ahead is this many times the measured bandwidth-delay product (the
+/// headroom that lets it double while doubling raises the delivery rate).
+pub const READ_AHEAD_GAIN: f64 = 2.0;
+/// Shortest interval a delivery rate is measured over.
+pub const RATE_WINDOW_MIN: std::time::Duration = std::time::Duration::from_millis(2);
+/// The best rate seen decays by this factor per interval, so it follows a link that slows.
+pub const RATE_DECAY: f64 = 0.8;
 /// Most bytes of READ requests outstanding on one handle.
 pub const READ_AHEAD_MAX: u64 = 8 * 1024 * 1024;
 /// Most READ requests outstanding on one handle.
@@ -242,6 +252,8 @@ pub(crate) struct ReadReq {
     pub id: u32,
     pub offset: u64,
     pub len: u32,
+    /// When it was queued (None in unit tests).
+    pub sent: Option<std::time::Instant>,
 }
 
 /// One WRITE request waiting for its status.
@@ -278,6 +290,9 @@ pub(crate) struct Handle {
     pub eof: bool,
     /// Current read-ahead target in bytes.
     pub ahead: u64,
+    /// Link estimate behind `ahead`: shortest request round trip seen, best
+    /// recent delivery rate (bytes/s), and the interval being measured.
+    pub pace: Pace,
     /// Outstanding WRITE requests, in order.
     pub writes: VecDeque<WriteReq>,
     /// WRITE bytes sent and not yet acknowledged.
@@ -289,6 +304,52 @@ pub(crate) struct Handle {
     /// Write-behind: the first failure of a reported write (error, SSH_FX code),
     /// returned by every later write, fsync, read and close of the handle.
     pub wb_error: Option<(Error, u32)>,
+}
+
+/// How fast a handle's reads are delivered and how far the server is, for
+/// sizing the read-ahead as TCP sizes its window: twice the bandwidth-delay
+/// product, never below `READ_AHEAD_FLOOR` nor above `READ_AHEAD_MAX`. A
+/// caller that reads slowly lowers the rate and so the read-ahead.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Pace {
+    /// Shortest round trip of a READ so far.
+    pub rtt_min: Option<std::time::Duration>,
+    /// Best delivery rate of the recent intervals, in bytes per second.
+    pub rate: f64,
+    /// Start of the interval being measured and the bytes delivered in it.
+    pub since: Option<std::time::Instant>,
+    /// Bytes delivered since `since`.
+    pub bytes: u64,
+}
+
+impl Pace {
+    /// Takes one in-order reply of `n` bytes to a request sent at `sent`;
+    /// returns the new read-ahead target when an interval closed.
+    pub fn delivered(&mut self, n: u64, sent: Option<std::time::Instant>, now: std::time::Instant) -> Option<u64> {
+        if let Some(sent) = sent {
+            let rtt = now.saturating_duration_since(sent);
+            self.rtt_min = Some(self.rtt_min.map_or(rtt, |m| m.min(rtt)));
+        }
+        let since = *self.since.get_or_insert(now);
+        self.bytes += n;
+        let rtt_min = self.rtt_min?;
+        let elapsed = now.saturating_duration_since(since);
+        if elapsed < rtt_min.max(RATE_WINDOW_MIN) {
+            return None;
+        }
+        let rate = self.bytes as f64 / elapsed.as_secs_f64();
+        self.rate = rate.max(self.rate * RATE_DECAY);
+        self.since = Some(now);
+        self.bytes = 0;
+        let target = READ_AHEAD_GAIN * self.rate * rtt_min.as_secs_f64();
+        Some((target as u64).clamp(READ_AHEAD_FLOOR, READ_AHEAD_MAX))
+    }
+
+    /// A new stream of reads (open, seek): a fresh interval, the estimates kept.
+    pub fn restart(&mut self) {
+        self.since = None;
+        self.bytes = 0;
+    }
 }
 
 /// One SFTP subsystem instance.

@@ -277,7 +277,7 @@ fn reading(s: &mut Session, sid: u32, id: u32, len: u32) -> u32 {
     let st = s.sftp.map.get_mut(&sid).unwrap();
     st.outstanding.insert(id, ReqKind::Read);
     let mut h = Handle { handle: b"h".to_vec(), offset_sent: len as u64, ahead: len as u64, ..Default::default() };
-    h.reads.push_back(ReadReq { id, offset: 0, len });
+    h.reads.push_back(ReadReq { id, offset: 0, len, sent: None });
     st.handles.insert(1, h);
     1
 }
@@ -356,7 +356,7 @@ fn out_of_order_replies_are_delivered_in_order() {
     let st = s.sftp.map.get_mut(&sid).unwrap();
     st.outstanding.insert(12, ReqKind::Read);
     let h = st.handles.get_mut(&fh).unwrap();
-    h.reads.push_back(ReadReq { id: 12, offset: 4, len: 4 });
+    h.reads.push_back(ReadReq { id: 12, offset: 4, len: 4, sent: None });
     h.offset_sent = 8;
     h.ahead = 8;
     inject(&mut s, &data(12, b"4567"));
@@ -423,4 +423,32 @@ fn write_behind_sizes_from_flag_and_environment() {
     assert_eq!(parse_write_behind(""), None);
     assert_eq!(parse_write_behind("lots"), None);
     assert_eq!(parse_write_behind("M"), None);
+}
+
+#[test]
+fn read_ahead_follows_the_bandwidth_delay_product() {
+    use super::{Pace, READ_AHEAD_FLOOR, READ_AHEAD_MAX};
+    use std::time::{Duration, Instant};
+    const CHUNK: u64 = 32 * 1024;
+    // Replies of CHUNK bytes `every` apart, each `rtt` after its request: the target once an interval closed.
+    fn run(rtt: Duration, every: Duration, n: u32) -> Option<u64> {
+        let t0 = Instant::now() + Duration::from_secs(1);
+        let mut p = Pace::default();
+        let mut last = None;
+        for i in 0..n {
+            let now = t0 + every * i;
+            last = p.delivered(CHUNK, Some(now - rtt), now).or(last);
+        }
+        last
+    }
+    // 20 ms away at 100 MB/s: about twice 2 MB in flight.
+    let t = run(Duration::from_millis(20), Duration::from_nanos(CHUNK * 10), 2000).unwrap();
+    let bdp = 100e6 * 0.020;
+    assert!((t as f64) > 1.8 * bdp && (t as f64) < 2.2 * bdp, "target {t}");
+    // Loopback: the floor.
+    assert_eq!(run(Duration::from_micros(200), Duration::from_micros(100), 2000), Some(READ_AHEAD_FLOOR));
+    // A caller reading 1 MB/s from far away: the floor as well.
+    assert_eq!(run(Duration::from_millis(100), Duration::from_millis(32), 100), Some(READ_AHEAD_FLOOR));
+    // A fast, distant link: capped.
+    assert_eq!(run(Duration::from_millis(200), Duration::from_micros(10), 100_000), Some(READ_AHEAD_MAX));
 }
