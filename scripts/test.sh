@@ -4,8 +4,9 @@
 #   scripts/test.sh
 #
 # Stages: setup, rustfmt, clippy, release build, cargo test (unit tests and
-# the sshd-backed integration tests), the install test, the legacy algorithms
-# against real servers, the fuzz replay, then each
+# the sshd-backed integration tests), the install test, the differential
+# stage, the legacy algorithms and the interop servers, the load checks, the
+# fuzz replay, then each
 # the conformance scripts (upstream tests, upstream examples, curl, and the
 # peer suites: the ssh2 crate's tests, Net::SSH2's t/, libgit2's SSH tests), whose
 # "N passed, M failed" counts are also reported on a line of their own, and
@@ -84,6 +85,9 @@ stage legacy-algos yes scripts/interop-legacy.sh
 # Issue 16: OpenSSH 10, dropbear, tinysshd, ProFTPD mod_sftp and AsyncSSH, every
 # check and every algorithm each offers, on ours and on the reference libssh2.
 stage interop yes scripts/interop.sh
+# Issue 19: 200 sessions at once, a 500-session soak, a stalled session on one
+# thread not holding up another (no timing asserted; bench/load.sh measures).
+stage load yes scripts/load-test.sh
 # Issue 9: replay the fuzz corpus and reproducers, then a bounded run of every
 # cargo-fuzz target for about a minute each (FUZZ_SECONDS, default 60).
 stage fuzz yes env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
