@@ -346,8 +346,7 @@ impl Session {
                     let id = *id;
                     let mut w = Writer::new();
                     w.string(SUBSYSTEM);
-                    match self.channel_request(id, b"subsystem", true, &w.buf, "Unable to request publickey subsystem")
-                    {
+                    match self.startup_request(id, b"subsystem", &w.buf, "Unable to request publickey subsystem") {
                         Ok(()) => {
                             if let Some(ch) = self.channels.map.get_mut(&id) {
                                 // libssh2 ignores the subsystem's stderr.

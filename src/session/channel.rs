@@ -405,8 +405,14 @@ impl Session {
         if let Some(m) = message {
             w.string(m);
         }
-        let r =
-            self.channel_request(id, request, true, &w.buf, "Unable to complete request for channel-process-startup");
+        self.startup_request(id, request, &w.buf, "Unable to complete request for channel-process-startup")
+    }
+
+    /// The request that starts a channel's program (shell, exec, subsystem;
+    /// also SCP's, SFTP's and publickey's): afterwards the channel counts as
+    /// started, whatever the answer, so process_startup refuses it as libssh2 does.
+    pub(crate) fn startup_request(&mut self, id: u32, request: &[u8], data: &[u8], fail: &'static str) -> Result<()> {
+        let r = self.channel_request(id, request, true, data, fail);
         if !matches!(&r, Err(e) if e.code == code::EAGAIN) {
             if let Ok(ch) = self.chan(id) {
                 ch.started = true;

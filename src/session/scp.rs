@@ -280,7 +280,7 @@ impl Session {
                     let mut w = Writer::new();
                     w.string(&self.scp.cmd);
                     let fail = "Unable to complete request for channel-process-startup";
-                    self.channel_request(id, b"exec", true, &w.buf, fail)?;
+                    self.startup_request(id, b"exec", &w.buf, fail)?;
                     self.scp.stage = if upload {
                         Stage::ReadLine { id, what: LineKind::AckStart }
                     } else {

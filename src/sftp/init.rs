@@ -95,15 +95,13 @@ impl Session {
         if let InitState::Opened(chan) = self.sftp.init {
             let mut w = crate::proto::wire::Writer::new();
             w.string(b"sftp");
-            self.channel_request(chan, b"subsystem", true, &w.buf, "Unable to request SFTP subsystem").map_err(
-                |e| {
-                    if e.code == code::EAGAIN {
-                        e
-                    } else {
-                        Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem")
-                    }
-                },
-            )?;
+            self.startup_request(chan, b"subsystem", &w.buf, "Unable to request SFTP subsystem").map_err(|e| {
+                if e.code == code::EAGAIN {
+                    e
+                } else {
+                    Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem")
+                }
+            })?;
             if let Some(ch) = self.channels.map.get_mut(&chan) {
                 ch.ext_mode = Some(ExtendedMode::Ignore);
             }
