@@ -6,7 +6,7 @@ use std::ptr;
 use super::alloc::{AllocFn, Allocator, FreeFn, ReallocFn};
 use super::boundary::guard_plain;
 use super::handle::{cstr, with_session, CCallbacks, SessionHandle, CALLBACK_SLOTS, LIBSSH2_SESSION};
-use super::types::flag;
+use super::types::{flag, method};
 use crate::error::{code, Error};
 use crate::session::io::{IoStatus, RawSocket, SocketIo};
 use crate::session::Session;
@@ -595,6 +595,10 @@ pub unsafe extern "C" fn libssh2_session_methods(session: *mut LIBSSH2_SESSION, 
         with_session(session, |h| {
             if !(0..10).contains(&method_type) {
                 return Err(Error::new(code::INVAL, "Invalid parameter specified for method_type"));
+            }
+            // No language is ever negotiated: libssh2 answers "" for both slots, in any state.
+            if method_type == method::LANG_CS || method_type == method::LANG_SC {
+                return Ok(h.stable_cstr(b""));
             }
             let Some(name) = h.sess.method(method_type as usize).map(|s| s.as_bytes().to_vec()) else {
                 return Err(Error::new(code::METHOD_NONE, "No method negotiated"));
