@@ -335,8 +335,9 @@ def report(args, summ, meta):
         L.append("")
     kicks = [(sid, lib) for sid in summ for lib in LIBS if summ[sid][lib].get("kicks")]
     if kicks:
-        L.append("Kicked sessions (a call that made progress although poll() had not woken it — a library "
-                 "returned EAGAIN while it had data in hand): "
+        L.append("Kicked sessions (a call made progress although poll() had not reported the socket ready: a "
+                 "sign, not proof, that a library returned EAGAIN with the data already in hand; "
+                 "`load sessions -K SECONDS` drives sessions by poll() alone and fails one left stuck): "
                  + ", ".join(f"{sid} on {LIB_NAMES[lib]} ({summ[sid][lib]['kicks']})" for sid, lib in kicks))
         L.append("")
     L.append("Method:")
