@@ -10,6 +10,9 @@ mod harness;
 
 use std::path::Path;
 
+/// The fuzz runs' per-input limit (scripts/fuzz.sh INPUT_TIMEOUT_S).
+const INPUT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Runs each file under `dir/<target>/` through its target; returns how many ran.
 fn replay(dir: &str) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(dir);
@@ -20,8 +23,11 @@ fn replay(dir: &str) -> usize {
         files.sort();
         for f in files {
             let data = std::fs::read(&f).unwrap();
+            let start = std::time::Instant::now();
             let r = std::panic::catch_unwind(|| target(&data));
             assert!(r.is_ok(), "{name}: {} panics", f.display());
+            // A timeout reproducer must finish as fast as the fuzzer demands.
+            assert!(start.elapsed() < INPUT_TIMEOUT, "{name}: {} took {:?}", f.display(), start.elapsed());
             ran += 1;
         }
     }
