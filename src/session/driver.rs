@@ -68,6 +68,16 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
     }
 }
 
+/// What a send on a dead session reports: when the socket itself failed or
+/// the server disconnected, libssh2 would try the send and fail it as a send;
+/// any other fatal error stays what it was.
+pub(crate) fn dead_send_error(e: &Error) -> Error {
+    if matches!(e.code, code::SOCKET_RECV | code::SOCKET_SEND | code::SOCKET_DISCONNECT) {
+        return Error::new(code::SOCKET_SEND, "Unable to send: the connection is gone");
+    }
+    e.clone()
+}
+
 impl Session {
     /// Sends as much pending output as the socket takes. Ok(true) when none is left.
     pub(crate) fn flush(&mut self) -> Result<bool> {
@@ -81,10 +91,7 @@ impl Session {
             // unknown. When the socket itself failed or the server disconnected,
             // libssh2 would try the send and fail it, so that is what a send reports.
             if let Some(e) = &self.dead {
-                if matches!(e.code, code::SOCKET_RECV | code::SOCKET_SEND | code::SOCKET_DISCONNECT) {
-                    return Err(Error::new(code::SOCKET_SEND, "Unable to send: the connection is gone"));
-                }
-                return Err(e.clone());
+                return Err(dead_send_error(e));
             }
             let Some(io) = self.io.as_mut() else {
                 return Err(Error::new(code::SOCKET_NONE, "No socket"));

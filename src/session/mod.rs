@@ -406,6 +406,11 @@ impl Session {
     /// Queues a packet for sending and tries to flush.
     pub fn send(&mut self, payload: &[u8]) -> Result<()> {
         // libssh2 sends on whatever socket it has: before the handshake that fails as a send.
+        // On a dead session libssh2 still tries the send, also when the
+        // packet would only be queued behind a key exchange.
+        if let Some(e) = &self.dead {
+            return Err(driver::dead_send_error(e));
+        }
         let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_SEND, "Unable to send: not connected"))?;
         conn.send(payload)?;
         self.keepalive_last_ms = Some(io::now_ms());
