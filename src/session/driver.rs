@@ -96,6 +96,8 @@ impl Session {
             let Some(io) = self.io.as_mut() else {
                 return Err(Error::new(code::SOCKET_NONE, "No socket"));
             };
+            // As libssh2's transport send: the bit says whether this send blocked.
+            self.block_dirs &= !dir::OUTBOUND;
             match io.send(pending) {
                 IoStatus::Moved(n) => {
                     let n = n.min(pending.len());
@@ -123,6 +125,9 @@ impl Session {
             return Err(Error::new(code::SOCKET_NONE, "No socket"));
         };
         let buf = conn.recv_buffer();
+        // As libssh2's transport read: each receive says again whether it blocked,
+        // so a call that ends with data read reports no inbound block.
+        self.block_dirs &= !dir::INBOUND;
         match io.recv(buf) {
             IoStatus::Moved(n) => {
                 let n = n.min(buf.len());
