@@ -30,6 +30,9 @@ pub struct Agent {
     path: Option<Vec<u8>>,
     stream: Option<UnixStream>,
     identities: Vec<Identity>,
+    /// A connect was tried: libssh2 then has a backend, and a request on a closed
+    /// socket fails as a send (SOCKET_SEND), not as "not connected" (BAD_USE).
+    tried: bool,
 }
 
 impl Agent {
@@ -56,6 +59,7 @@ impl Agent {
     /// Connects to the agent at the identity path, or else at `SSH_AUTH_SOCK`.
     pub fn connect(&mut self) -> Result<()> {
         use std::os::unix::ffi::OsStrExt;
+        self.tried = true;
         let path = match &self.path {
             Some(p) => std::ffi::OsStr::from_bytes(p).to_owned(),
             None => std::env::var_os(AUTH_SOCK_ENV).ok_or(Error::new(code::BAD_USE, "no auth sock variable"))?,
@@ -78,7 +82,11 @@ impl Agent {
     /// Sends one framed request and reads the reply body.
     fn transact(&mut self, request: &[u8]) -> Result<Vec<u8>> {
         let Some(stream) = self.stream.as_mut() else {
-            return Err(Error::new(code::BAD_USE, "agent not connected"));
+            return Err(if self.tried {
+                Error::new(code::SOCKET_SEND, "agent send failed")
+            } else {
+                Error::new(code::BAD_USE, "agent not connected")
+            });
         };
         stream.write_all(request).map_err(|_| Error::new(code::SOCKET_SEND, "agent send failed"))?;
         let mut len = [0u8; 4];

@@ -163,6 +163,9 @@ pub unsafe extern "C" fn libssh2_channel_process_startup(
     }
 }
 
+/// Longest terminal name plus mode list a pty request takes (libssh2's limit).
+const PTY_TERM_MODES_MAX: u64 = 256;
+
 /// Requests a pseudo-terminal.
 ///
 /// # Safety
@@ -182,6 +185,10 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_channel(channel, |h, id| {
+            // libssh2 sizes its request packet for at most this much, before reading either.
+            if u64::from(term_len) + u64::from(modes_len) > PTY_TERM_MODES_MAX {
+                return Err(Error::new(code::INVAL, "term + mode lengths too large"));
+            }
             let term = slice(term, term_len as usize)?;
             let modes = slice(modes, modes_len as usize)?;
             let mut w = Writer::new();

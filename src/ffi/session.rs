@@ -297,6 +297,10 @@ pub unsafe extern "C" fn libssh2_session_set_last_error(
     errcode: c_int,
     errmsg: *const c_char,
 ) -> c_int {
+    // libssh2 has no session to store it in and hands the code back.
+    if session.is_null() {
+        return errcode;
+    }
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_session(session, |h| {
@@ -318,6 +322,66 @@ struct CallbackIo {
 
 type SendFn = unsafe extern "C" fn(RawSocket, *const c_void, usize, c_int, *mut *mut c_void) -> isize;
 type RecvFn = unsafe extern "C" fn(RawSocket, *mut c_void, usize, c_int, *mut *mut c_void) -> isize;
+
+/// The negative errno a default send/recv returns, EINTR and EWOULDBLOCK as -EAGAIN (as libssh2's).
+fn neg_errno() -> isize {
+    match std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) {
+        libc::EINTR | libc::EAGAIN => -(libc::EAGAIN as isize),
+        #[allow(unreachable_patterns)]
+        libc::EWOULDBLOCK => -(libc::EAGAIN as isize),
+        e => -(e as isize),
+    }
+}
+
+/// The default LIBSSH2_CALLBACK_SEND: `send(2)` on the socket, -errno on failure. Returned by
+/// `libssh2_session_callback_set2` as the previous callback, so a program can wrap it.
+///
+/// # Safety
+/// `buffer` is readable for `length` bytes.
+unsafe extern "C" fn default_send(
+    sock: RawSocket,
+    buffer: *const c_void,
+    length: usize,
+    flags: c_int,
+    _abstract: *mut *mut c_void,
+) -> isize {
+    // SAFETY: the caller guarantees the buffer; send(2) checks the descriptor.
+    let r = unsafe { libc::send(sock, buffer, length, flags) };
+    if r < 0 {
+        neg_errno()
+    } else {
+        r
+    }
+}
+
+/// The default LIBSSH2_CALLBACK_RECV: `recv(2)` on the socket, -errno on failure.
+///
+/// # Safety
+/// `buffer` is writable for `length` bytes.
+unsafe extern "C" fn default_recv(
+    sock: RawSocket,
+    buffer: *mut c_void,
+    length: usize,
+    flags: c_int,
+    _abstract: *mut *mut c_void,
+) -> isize {
+    // SAFETY: the caller guarantees the buffer; recv(2) checks the descriptor.
+    let r = unsafe { libc::recv(sock, buffer, length, flags) };
+    if r < 0 {
+        neg_errno()
+    } else {
+        r
+    }
+}
+
+/// The built-in function of a callback slot (send and recv have one, as in libssh2), or null.
+fn default_callback(slot: usize) -> *mut c_void {
+    match slot {
+        CALLBACK_SEND => default_send as SendFn as *mut c_void,
+        CALLBACK_RECV => default_recv as RecvFn as *mut c_void,
+        _ => ptr::null_mut(),
+    }
+}
 
 fn status_of(r: isize) -> IoStatus {
     if r > 0 {
@@ -447,8 +511,10 @@ pub unsafe extern "C" fn libssh2_session_callback_set2(
             let Some(slot) = usize::try_from(cbtype).ok().filter(|&i| i < CALLBACK_SLOTS) else {
                 return Ok(ptr::null_mut());
             };
-            let old = h.cbs.slots[slot].unwrap_or(ptr::null_mut());
-            h.cbs.slots[slot] = if callback.is_null() { None } else { Some(callback) };
+            let default = default_callback(slot);
+            let old = h.cbs.slots[slot].unwrap_or(default);
+            // Setting the built-in function back is the same as never replacing it.
+            h.cbs.slots[slot] = if callback.is_null() || callback == default { None } else { Some(callback) };
             install_callback_closures(h, session);
             Ok(old)
         })

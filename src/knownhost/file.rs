@@ -184,7 +184,11 @@ impl KnownHosts {
         if file_type != FILE_OPENSSH {
             return Err(unsupported_store());
         }
-        let data = std::fs::read(path).map_err(|_| Error::new(code::FILE, "Failed to open file"))?;
+        use std::io::Read as _;
+        let mut f = std::fs::File::open(path).map_err(|_| Error::new(code::FILE, "Failed to open file"))?;
+        // libssh2 reads lines until a read fails: a directory opens and reads as no lines.
+        let mut data = Vec::new();
+        let _ = f.read_to_end(&mut data);
         self.read_bytes(&data)
     }
 

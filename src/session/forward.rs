@@ -353,8 +353,18 @@ impl Session {
             if let Some(id) = l.queue.pop_front() {
                 return Ok(id);
             }
-            if !s.pump()? {
-                return Err(EAGAIN);
+            match s.pump() {
+                Ok(true) => {}
+                Ok(false) => return Err(EAGAIN),
+                Err(e) if e.code == code::EAGAIN => return Err(e),
+                // libssh2 reports any failed read here as an unknown channel; a
+                // connection queued before the failure is still handed out.
+                Err(_) => {
+                    if let Some(id) = s.fwd.listeners.get_mut(&lid).and_then(|l| l.queue.pop_front()) {
+                        return Ok(id);
+                    }
+                    return Err(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"));
+                }
             }
         })
     }

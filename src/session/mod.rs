@@ -334,6 +334,10 @@ impl Session {
             Some(FirstKexPhase::KexInit) if e.code != code::KEX_FAILURE => {
                 Error::with(code::SOCKET_NONE, format!("Unable to exchange encryption keys: {}", e.msg))
             }
+            // libssh2's banner send reports its failure as SOCKET_RECV.
+            Some(FirstKexPhase::Banner) if e.code == code::SOCKET_SEND => {
+                Error::with(code::SOCKET_RECV, format!("Failed sending banner: {}", e.msg))
+            }
             Some(FirstKexPhase::Method) => {
                 Error::with(code::KEY_EXCHANGE_FAILURE, format!("Unrecoverable error exchanging keys: {}", e.msg))
             }
@@ -365,6 +369,9 @@ impl Session {
             conn.start()?;
             self.conn = Some(conn);
             self.handshake = HandshakeState::Exchanging;
+            // libssh2 sends its banner before it reads anything, so a peer that is
+            // already gone fails the send first.
+            self.flush()?;
             self.trace(TRACE_TRANS, || "Sent banner and KEXINIT".into());
         }
         self.awaiting_reply = true;
@@ -375,6 +382,10 @@ impl Session {
             r?;
             if !self.conn.as_ref().is_some_and(Conn::handshake_done) {
                 self.flush()?;
+                // libssh2 waits for the server's banner without recording an error.
+                if self.conn.as_ref().map(Conn::first_kex_phase) == Some(FirstKexPhase::Banner) {
+                    return Err(Error::unrecorded(code::EAGAIN));
+                }
                 return Err(EAGAIN);
             }
             let neg = self.conn.as_ref().and_then(|c| c.negotiated().cloned()).unwrap_or_default();

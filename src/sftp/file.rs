@@ -57,7 +57,8 @@ impl Sftp {
     fn top_up_reads(&mut self, fh: u32) -> Result<()> {
         let read_len = self.read_len();
         let h = self.handle(fh)?;
-        if h.eof || h.is_dir {
+        // A directory handle is asked too, as libssh2 does: the server answers FAILURE.
+        if h.eof {
             return Ok(());
         }
         let cur_rem = h.cur.as_ref().map_or(0, |(_, a, b)| b - a) as u64;
@@ -175,17 +176,27 @@ impl Session {
             h.offset_sent = h.offset;
         }
         st.last_error = fx::OK;
+        if buf.is_empty() {
+            // libssh2 requests nothing for an empty buffer and ends in its internal
+            // error, unless buffered data or the end of file answers first.
+            let h = st.handle(fh)?;
+            return if h.cur.is_some() || h.eof {
+                Ok(0)
+            } else {
+                Err(Error::new(code::SFTP_PROTOCOL, "sftp_read() internal error"))
+            };
+        }
         let mut n = st.take_cur(fh, buf)?;
         if n == buf.len() {
             st.top_up_reads(fh)?;
-            self.sftp_send(sid)?;
+            self.sftp_read_send(sid)?;
             return Ok(n);
         }
         if st.handle(fh)?.eof {
             return Ok(n);
         }
         st.top_up_reads(fh)?;
-        self.sftp_send(sid)?;
+        self.sftp_read_send(sid)?;
         self.awaiting_reply = true;
         let r = self.sftp_read_fill(sid, fh, buf, &mut n);
         self.awaiting_reply = false;
@@ -204,12 +215,18 @@ impl Session {
                 }
             }
             // Bytes already copied into `buf` count: report them, the error comes next call.
-            return if n > 0 { Ok(n) } else { Err(e) };
+            return if n > 0 { Ok(n) } else { Err(read_side(e)) };
         }
         let st = self.sftp_st(sid)?;
         st.top_up_reads(fh)?;
-        self.sftp_send(sid)?;
+        self.sftp_read_send(sid)?;
         Ok(n)
+    }
+
+    /// Sends a read's requests. libssh2's sftp_read drains the input before it
+    /// sends, so on a connection that is gone its read fails as a receive.
+    fn sftp_read_send(&mut self, sid: u32) -> Result<()> {
+        self.sftp_send(sid).map_err(read_side)
     }
 
     /// Copies in-order replies into `buf[*n..]`, waiting only while nothing was copied.
@@ -599,5 +616,15 @@ impl Sftp {
             h.write_inflight += n as u64;
             pos += n;
         }
+    }
+}
+
+/// A read's failure on a connection that is gone: libssh2's sftp_read reads
+/// the socket before anything else, so it fails as a receive, not a send.
+fn read_side(e: Error) -> Error {
+    if e.code == code::SOCKET_SEND {
+        Error::new(code::SOCKET_RECV, "Failure while draining incoming flow")
+    } else {
+        e
     }
 }

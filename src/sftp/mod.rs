@@ -276,8 +276,6 @@ pub(crate) struct NameEntry {
 pub(crate) struct Handle {
     /// The server's handle string.
     pub handle: Vec<u8>,
-    /// Opened with OPENDIR.
-    pub is_dir: bool,
     /// Position the caller sees (bytes returned by read, or acknowledged by write).
     pub offset: u64,
     /// Next offset to request or write.

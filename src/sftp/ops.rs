@@ -124,7 +124,7 @@ impl Session {
                 break id;
             }
         };
-        st.handles.insert(fh, Handle { handle, is_dir: !file, ahead: READ_AHEAD_INITIAL, ..Default::default() });
+        st.handles.insert(fh, Handle { handle, ahead: READ_AHEAD_INITIAL, ..Default::default() });
         Ok(fh)
     }
 

@@ -306,7 +306,10 @@ static void fake_reap(pid_t pid)
 /* A fresh session, recorded as setup.init; it becomes the recorded one. */
 static LIBSSH2_SESSION *sess_new(void)
 {
-    LIBSSH2_SESSION *s = RP("setup.init", libssh2_session_init());
+    LIBSSH2_SESSION *s;
+    /* The previous session may be freed: rec_pre must not touch it. */
+    rec_s = NULL;
+    s = RP("setup.init", libssh2_session_init());
     rec_s = s;
     return s;
 }
