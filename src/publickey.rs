@@ -315,8 +315,28 @@ pub enum InitState {
     Closing(u32, Error),
 }
 
-fn is_eagain(e: &Error) -> bool {
-    e.code == code::EAGAIN
+/// Would-block, or a blocking call's timeout: libssh2 keeps the operation's
+/// state across both (its timeout is outside the operation), so it resumes.
+fn is_pending(e: &Error) -> bool {
+    e.code == code::EAGAIN || e.code == code::TIMEOUT
+}
+
+/// libssh2's add, remove and list report any failed send of their request as SOCKET_SEND.
+fn send_failed(e: Error) -> Error {
+    if is_pending(&e) {
+        e
+    } else {
+        Error::new(code::SOCKET_SEND, "Unable to send publickey packet")
+    }
+}
+
+/// ... and any failure reading the answer as SOCKET_TIMEOUT.
+fn receive_failed(e: Error) -> Error {
+    if is_pending(&e) {
+        e
+    } else {
+        Error::new(code::SOCKET_TIMEOUT, "Timeout waiting for response from publickey subsystem")
+    }
 }
 
 impl Session {
@@ -326,7 +346,7 @@ impl Session {
     pub fn publickey_init(&mut self) -> Result<Publickey> {
         let mut st = self.publickey_init.take().unwrap_or(InitState::Open);
         let r = self.publickey_init_run(&mut st);
-        if matches!(&r, Err(e) if is_eagain(e)) {
+        if matches!(&r, Err(e) if is_pending(e)) {
             self.publickey_init = Some(st);
         }
         r
@@ -337,7 +357,7 @@ impl Session {
             let next = match st {
                 InitState::Open => match self.channel_open(b"session", WINDOW_DEFAULT, PACKET_DEFAULT, &[]) {
                     Ok(id) => InitState::Subsystem(id),
-                    Err(e) if is_eagain(&e) => return Err(e),
+                    Err(e) if is_pending(&e) => return Err(e),
                     Err(e) => {
                         return Err(Error::with(code::CHANNEL_FAILURE, format!("Unable to startup channel: {}", e.msg)))
                     }
@@ -359,7 +379,7 @@ impl Session {
                             w.string(b"version").u32(CLIENT_VERSION);
                             InitState::SendVersion(id, Outgoing::new(&w.buf))
                         }
-                        Err(e) if is_eagain(&e) => return Err(e),
+                        Err(e) if is_pending(&e) => return Err(e),
                         Err(_) => InitState::Closing(
                             id,
                             Error::new(code::CHANNEL_FAILURE, "Unable to request publickey subsystem"),
@@ -370,7 +390,7 @@ impl Session {
                     let id = *id;
                     match out.send(self, id) {
                         Ok(()) => InitState::AwaitVersion(id, Incoming::default()),
-                        Err(e) if is_eagain(&e) => return Err(e),
+                        Err(e) if is_pending(&e) => return Err(e),
                         Err(e) => InitState::Closing(id, e),
                     }
                 }
@@ -388,13 +408,13 @@ impl Session {
                             Ok(None) => continue,
                             Err(e) => InitState::Closing(id, e),
                         },
-                        Err(e) if is_eagain(&e) => return Err(e),
+                        Err(e) if is_pending(&e) => return Err(e),
                         Err(e) => InitState::Closing(id, e),
                     }
                 }
                 InitState::Closing(id, err) => {
                     match self.channel_free(*id) {
-                        Err(e) if is_eagain(&e) => return Err(e),
+                        Err(e) if is_pending(&e) => return Err(e),
                         // The close is best effort; the failure that led here is what counts.
                         _ => return Err(err.clone()),
                     }
@@ -482,7 +502,7 @@ impl Publickey {
     /// Runs the pending request to its end; EAGAIN keeps it pending.
     fn run<T>(&mut self, sess: &mut Session, step: impl FnOnce(&mut Self, &mut Session) -> Result<T>) -> Result<T> {
         let r = step(self, sess);
-        if !matches!(&r, Err(e) if is_eagain(e)) {
+        if !matches!(&r, Err(e) if is_pending(e)) {
             self.pending = None;
         }
         r
@@ -492,10 +512,10 @@ impl Publickey {
     fn send_and_await_status(&mut self, sess: &mut Session) -> Result<()> {
         let ch = self.channel;
         if let Some(p) = self.pending.as_mut() {
-            p.out.send(sess, ch)?;
+            p.out.send(sess, ch).map_err(send_failed)?;
         }
         loop {
-            let body = self.rx.receive(sess, ch)?;
+            let body = self.rx.receive(sess, ch).map_err(receive_failed)?;
             if body.len() < LEN_PREFIX {
                 return Err(Error::new(code::BUFFER_TOO_SMALL, "Publickey response too small"));
             }
@@ -567,10 +587,10 @@ impl Publickey {
     fn list_step(&mut self, sess: &mut Session) -> Result<Vec<ListedKey>> {
         let ch = self.channel;
         if let Some(p) = self.pending.as_mut() {
-            p.out.send(sess, ch)?;
+            p.out.send(sess, ch).map_err(send_failed)?;
         }
         loop {
-            let body = self.rx.receive(sess, ch)?;
+            let body = self.rx.receive(sess, ch).map_err(receive_failed)?;
             let Some((kind, r)) = response_kind(&body) else {
                 return Err(Error::new(code::PUBLICKEY_PROTOCOL, "Invalid publickey subsystem response code"));
             };

@@ -199,12 +199,13 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_ex(
             } else {
                 w.string(modes);
             }
-            h.sess.channel_request(
+            h.sess.channel_request_ex(
                 id,
                 b"pty-req",
                 true,
                 &w.buf,
                 "Unable to complete request for channel request-pty",
+                Some((code::PROTO, "Failed to require the PTY package")),
             )?;
             Ok(0)
         })
@@ -290,7 +291,14 @@ pub unsafe extern "C" fn libssh2_channel_request_auth_agent(channel: *mut LIBSSH
             // The hooks capture the session pointer, which outlives its channels.
             let session = (*channel).session;
             super::forward::install_open_hooks(h, session);
-            h.sess.channel_request(id, b"auth-agent-req@openssh.com", true, &[], "Unable to request auth agent")?;
+            h.sess.channel_request_ex(
+                id,
+                b"auth-agent-req@openssh.com",
+                true,
+                &[],
+                "Unable to request auth agent",
+                Some((code::PROTO, "Failed to request auth-agent")),
+            )?;
             Ok(0)
         })
     }

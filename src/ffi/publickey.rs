@@ -264,7 +264,8 @@ pub unsafe extern "C" fn libssh2_publickey_list_fetch(
             }
             let keys = match p.pk.list(&mut h.sess) {
                 Ok(k) => k,
-                Err(e) if e.code == code::EAGAIN => return Err(e),
+                // libssh2 returns a failed send's code; any other failure is -1.
+                Err(e) if e.code == code::EAGAIN || e.code == code::SOCKET_SEND => return Err(e),
                 Err(e) => {
                     h.set_error(&e);
                     return Ok(FAILED);

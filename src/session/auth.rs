@@ -100,6 +100,17 @@ fn is_auth_reply(t: u8) -> bool {
     matches!(t, msg::USERAUTH_FAILURE | msg::USERAUTH_SUCCESS | msg::USERAUTH_BANNER | msg::USERAUTH_PK_OK)
 }
 
+/// libssh2's public key, hostbased and keyboard-interactive calls report any
+/// failure while awaiting the server's reply as their own code (the
+/// connection's error is not passed on); would-block stays what it is.
+fn reply_failed(e: Error, code: i32, msg: &'static str) -> Error {
+    if e.code == code::EAGAIN || e.code == code::TIMEOUT {
+        e
+    } else {
+        Error::new(code, msg)
+    }
+}
+
 impl Session {
     /// Waits for the next reply to an auth request, setting banners aside;
     /// like libssh2, only `userauth_list` (`keep_banner`) keeps their text
@@ -244,7 +255,9 @@ impl Session {
                 s.auth = AuthState::Sent;
             }
             loop {
-                let p = s.auth_reply(false)?;
+                let p = s.auth_reply(false).map_err(|e| {
+                    reply_failed(e, code::AUTHENTICATION_FAILED, "Waiting for keyboard USERAUTH response")
+                })?;
                 if p.first() != Some(&msg::USERAUTH_INFO_REQUEST) {
                     return s.auth_done(
                         &p,
@@ -317,8 +330,10 @@ impl Session {
                     s.auth = AuthState::PkQuery { alg, first: true };
                 }
                 AuthState::PkQuery { alg, first } => {
-                    let p =
-                        s.auth_reply(false).inspect_err(|_| s.auth = AuthState::PkQuery { alg: alg.clone(), first })?;
+                    let p = s
+                        .auth_reply(false)
+                        .inspect_err(|_| s.auth = AuthState::PkQuery { alg: alg.clone(), first })
+                        .map_err(|e| reply_failed(e, code::PUBLICKEY_UNVERIFIED, "Waiting for USERAUTH response"))?;
                     match p.first() {
                         Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
                         Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, ""),
@@ -354,7 +369,9 @@ impl Session {
                     s.auth = AuthState::Sent;
                 }
                 AuthState::Sent => {
-                    let p = s.auth_reply(false).inspect_err(|_| s.auth = AuthState::Sent)?;
+                    let p = s.auth_reply(false).inspect_err(|_| s.auth = AuthState::Sent).map_err(|e| {
+                        reply_failed(e, code::PUBLICKEY_UNVERIFIED, "Waiting for publickey USERAUTH response")
+                    })?;
                     return s.auth_done(
                         &p,
                         code::PUBLICKEY_UNVERIFIED,
@@ -393,7 +410,7 @@ impl Session {
                 s.send(&body.buf)?;
                 s.auth = AuthState::Sent;
             }
-            let p = s.auth_reply(false)?;
+            let p = s.auth_reply(false).map_err(|e| reply_failed(e, code::PUBLICKEY_UNVERIFIED, "Auth failed"))?;
             s.auth_done(
                 &p,
                 code::PUBLICKEY_UNVERIFIED,

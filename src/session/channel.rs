@@ -358,19 +358,41 @@ impl Session {
         extra: &[u8],
         fail: &'static str,
     ) -> Result<()> {
+        self.channel_request_ex(id, req, want_reply, extra, fail, None)
+    }
+
+    /// `channel_request`, with the code and message libssh2 gives a failed wait
+    /// for the answer (`wait_fail`; None passes the connection's error on).
+    pub fn channel_request_ex(
+        &mut self,
+        id: u32,
+        req: &[u8],
+        want_reply: bool,
+        extra: &[u8],
+        fail: &'static str,
+        wait_fail: Option<(i32, &'static str)>,
+    ) -> Result<()> {
         drive(self, |s| {
             let ch = s.chan(id)?;
             if ch.op == ChanOp::Idle {
                 if ch.close_received {
+                    // libssh2 sends a request that wants no answer whatever the
+                    // channel's state and returns 0; the peer has closed, so
+                    // nothing would act on it (and OpenSSH drops a connection
+                    // that names a channel it has freed).
+                    if !want_reply {
+                        return Ok(());
+                    }
                     return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
                 }
                 let mut w = Writer::msg(msg::CHANNEL_REQUEST);
                 w.u32(ch.remote_id).string(req).bool(want_reply).raw(extra);
                 ch.reply = None;
-                if want_reply {
-                    ch.op = ChanOp::Requesting;
-                }
+                // A failed send ends the request: the next one sends its own.
                 s.send(&w.buf)?;
+                if want_reply {
+                    s.chan(id)?.op = ChanOp::Requesting;
+                }
                 if !want_reply {
                     return if s.flush()? { Ok(()) } else { Err(EAGAIN) };
                 }
@@ -387,8 +409,17 @@ impl Session {
                     ch.op = ChanOp::Idle;
                     return Err(chan_err(code::CHANNEL_CLOSED, "Channel closed while waiting for a reply"));
                 }
-                if !s.pump()? {
-                    return Err(EAGAIN);
+                match s.pump() {
+                    Ok(true) => {}
+                    Ok(false) => return Err(EAGAIN),
+                    Err(e) if e.code == code::EAGAIN => return Err(e),
+                    Err(e) => {
+                        // The request is over: the next one sends its own.
+                        if let Ok(ch) = s.chan(id) {
+                            ch.op = ChanOp::Idle;
+                        }
+                        return Err(wait_fail.map_or(e, |(c, m)| Error::new(c, m)));
+                    }
                 }
             }
         })

@@ -78,6 +78,13 @@ pub(crate) fn dead_send_error(e: &Error) -> Error {
     e.clone()
 }
 
+/// Whether a session that died of `e` still writes: when the peer hung up (end
+/// of stream, reset, its DISCONNECT) the outgoing stream is intact and
+/// libssh2 tries the send; after any other failure nothing more goes out.
+pub(crate) fn writes_after_death(e: &Error) -> bool {
+    matches!(e.code, code::SOCKET_RECV | code::SOCKET_DISCONNECT)
+}
+
 impl Session {
     /// Sends as much pending output as the socket takes. Ok(true) when none is left.
     pub(crate) fn flush(&mut self) -> Result<bool> {
@@ -90,7 +97,7 @@ impl Session {
             // After a fatal error nothing more goes out: the stream's state is
             // unknown. When the socket itself failed or the server disconnected,
             // libssh2 would try the send and fail it, so that is what a send reports.
-            if let Some(e) = &self.dead {
+            if let Some(e) = self.dead.as_ref().filter(|e| !writes_after_death(e)) {
                 return Err(dead_send_error(e));
             }
             let Some(io) = self.io.as_mut() else {

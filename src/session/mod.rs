@@ -420,11 +420,15 @@ impl Session {
         // On a dead session libssh2 still tries the send, also when the
         // packet would only be queued behind a key exchange.
         if let Some(e) = &self.dead {
-            return Err(driver::dead_send_error(e));
+            // After the peer hung up libssh2 still writes and the kernel decides
+            // (TCP takes the first write after a FIN); the wait that follows
+            // reports the hang-up. Not inside a key exchange: nothing can be sealed.
+            if !driver::writes_after_death(e) || self.conn.as_ref().is_none_or(Conn::kex_running) {
+                return Err(driver::dead_send_error(e));
+            }
         }
         let conn = self.conn.as_mut().ok_or(Error::new(code::SOCKET_SEND, "Unable to send: not connected"))?;
         conn.send(payload)?;
-        self.keepalive_last_ms = Some(io::now_ms());
         self.flush()?;
         Ok(())
     }
@@ -609,6 +613,8 @@ impl Session {
             let mut w = Writer::msg(msg::GLOBAL_REQUEST);
             w.string(b"keepalive@libssh2.org").bool(self.keepalive_want_reply);
             self.send(&w.buf)?;
+            // As libssh2: only a keepalive restarts the interval, other traffic does not.
+            self.keepalive_last_ms = Some(now);
             if self.keepalive_want_reply {
                 self.global_replies.push_back(true);
             }
