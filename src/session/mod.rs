@@ -423,7 +423,7 @@ impl Session {
             // After the peer hung up libssh2 still writes and the kernel decides
             // (TCP takes the first write after a FIN); the wait that follows
             // reports the hang-up. Not inside a key exchange: nothing can be sealed.
-            if !driver::writes_after_death(e) || self.conn.as_ref().is_none_or(Conn::kex_running) {
+            if !driver::writes_after_death(e) || self.conn.as_ref().map_or(true, Conn::kex_running) {
                 return Err(driver::dead_send_error(e));
             }
         }
