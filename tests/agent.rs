@@ -331,12 +331,14 @@ fn connect_errors_and_ssh_auth_sock() {
     assert_eq!(c.connect(), 0, "{:?}", c.err());
     assert_eq!(c.list(), 0);
     assert_eq!(c.identities().len(), AGENT_KEYS.len());
-    // Disconnect keeps the list; signing then needs a connection again.
+    // Disconnect keeps the list; signing then needs a connection again. As in
+    // libssh2, a client that has connected once fails the request as a send.
     // SAFETY: live agent.
     assert_eq!(unsafe { libssh2_agent_disconnect(c.agent) }, 0);
     assert_eq!(c.identities().len(), AGENT_KEYS.len());
     let id = c.identities()[0];
-    assert_eq!(c.sign(id, b"x", "ssh-ed25519").0, code::BAD_USE);
+    assert_eq!(c.sign(id, b"x", "ssh-ed25519").0, code::SOCKET_SEND);
+    assert_eq!(c.list(), code::SOCKET_SEND);
 }
 
 /// A fake agent answering every request with `reply` (raw bytes, framing included).
