@@ -153,12 +153,6 @@ impl Session {
                 let code = if during_banner { code::SOCKET_DISCONNECT } else { code::SOCKET_RECV };
                 Err(self.fail(Error::new(code, "Remote host closed the connection")))
             }
-            // A server that hangs up before its banner resets the connection
-            // when our early KEXINIT is still unread: to libssh2, which sends
-            // KEXINIT only after the banner, that is the end of the stream.
-            IoStatus::Failed(libc::ECONNRESET) if conn.remote_banner().is_none() => {
-                Err(self.fail(Error::new(code::SOCKET_DISCONNECT, "Remote host closed the connection")))
-            }
             IoStatus::Failed(e) => {
                 let e = Error::with(code::SOCKET_RECV, format!("Error receiving data from socket (errno {e})"));
                 Err(self.fail(e))

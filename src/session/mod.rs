@@ -372,7 +372,7 @@ impl Session {
             // libssh2 sends its banner before it reads anything, so a peer that is
             // already gone fails the send first.
             self.flush()?;
-            self.trace(TRACE_TRANS, || "Sent banner and KEXINIT".into());
+            self.trace(TRACE_TRANS, || "Sent banner".into());
         }
         self.awaiting_reply = true;
         if self.handshake == HandshakeState::Exchanging {

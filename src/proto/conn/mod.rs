@@ -204,11 +204,11 @@ impl Conn {
         }
     }
 
-    /// Queues our banner and first KEXINIT.
+    /// Queues our banner (the first KEXINIT follows the server's banner).
     pub fn start(&mut self) -> Result<()> {
         self.out.extend_from_slice(&self.local_banner);
         self.out.extend_from_slice(b"\r\n");
-        self.send_kexinit()
+        Ok(())
     }
 
     // ---- byte movement -------------------------------------------------
@@ -436,6 +436,13 @@ impl Conn {
                     return Err(Error::new(code::BANNER_RECV, "Unsupported SSH protocol version"));
                 }
                 self.remote_banner = Some(line);
+                // As libssh2, KEXINIT goes out once the server's banner is in: a
+                // server that hangs up before its banner sees only ours. No round
+                // trip is lost: the key exchange waits for the server's KEXINIT,
+                // which comes after its banner anyway.
+                if !self.first_kex_done && matches!(self.kex, KexState::Idle) {
+                    self.send_kexinit()?;
+                }
                 return Ok(true);
             }
             self.pre_banner_lines += 1;
