@@ -323,8 +323,12 @@ struct CallbackIo {
 type SendFn = unsafe extern "C" fn(RawSocket, *const c_void, usize, c_int, *mut *mut c_void) -> isize;
 type RecvFn = unsafe extern "C" fn(RawSocket, *mut c_void, usize, c_int, *mut *mut c_void) -> isize;
 
-/// The negative errno a default send/recv returns, EINTR and EWOULDBLOCK as -EAGAIN (as libssh2's).
-fn neg_errno() -> isize {
+/// A send/recv result as libssh2's defaults return it: the count, or the
+/// negative errno with EINTR and EWOULDBLOCK as -EAGAIN.
+fn errno_result(r: isize) -> isize {
+    if r >= 0 {
+        return r;
+    }
     match std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO) {
         libc::EINTR | libc::EAGAIN => -(libc::EAGAIN as isize),
         #[allow(unreachable_patterns)]
@@ -346,12 +350,7 @@ unsafe extern "C" fn default_send(
     _abstract: *mut *mut c_void,
 ) -> isize {
     // SAFETY: the caller guarantees the buffer; send(2) checks the descriptor.
-    let r = unsafe { libc::send(sock, buffer, length, flags) };
-    if r < 0 {
-        neg_errno()
-    } else {
-        r
-    }
+    errno_result(unsafe { libc::send(sock, buffer, length, flags) })
 }
 
 /// The default LIBSSH2_CALLBACK_RECV: `recv(2)` on the socket, -errno on failure.
@@ -366,12 +365,7 @@ unsafe extern "C" fn default_recv(
     _abstract: *mut *mut c_void,
 ) -> isize {
     // SAFETY: the caller guarantees the buffer; recv(2) checks the descriptor.
-    let r = unsafe { libc::recv(sock, buffer, length, flags) };
-    if r < 0 {
-        neg_errno()
-    } else {
-        r
-    }
+    errno_result(unsafe { libc::recv(sock, buffer, length, flags) })
 }
 
 /// The built-in function of a callback slot (send and recv have one, as in libssh2), or null.
