@@ -23,6 +23,7 @@
 #![allow(clippy::type_complexity)]
 
 pub mod agent;
+pub mod consts;
 pub mod crypto;
 pub mod error;
 pub mod ffi;

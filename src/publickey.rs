@@ -37,7 +37,7 @@ pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
 /// Most attributes one listed key may carry (libssh2's limit).
 pub const MAX_LIST_ATTRS: u32 = 1024;
 /// `LIBSSH2_TRACE_PUBLICKEY`: the trace category of this subsystem.
-const TRACE_PUBLICKEY: i32 = 1 << 8;
+use crate::consts::trace::PUBLICKEY as TRACE_PUBLICKEY;
 /// Size of the length prefix of every message.
 const LEN_PREFIX: usize = 4;
 /// The name v1 servers' single attribute (the comment) is listed under.

@@ -21,10 +21,7 @@ pub struct ChannelHandle {
 #[allow(non_camel_case_types)]
 pub type LIBSSH2_CHANNEL = ChannelHandle;
 
-/// LIBSSH2_CHANNEL_FLUSH_EXTENDED_DATA.
-const FLUSH_EXTENDED_DATA: c_int = -1;
-/// LIBSSH2_CHANNEL_FLUSH_ALL.
-const FLUSH_ALL: c_int = -2;
+use crate::consts::channel::{FLUSH_ALL, FLUSH_EXTENDED_DATA};
 
 /// Runs `f` with the channel's session and id, recording errors on the session.
 ///

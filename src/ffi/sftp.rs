@@ -41,16 +41,9 @@ pub type LIBSSH2_SFTP = SftpHandle;
 #[allow(non_camel_case_types)]
 pub type LIBSSH2_SFTP_HANDLE = SftpFileHandle;
 
-/// LIBSSH2_SFTP_OPENFILE.
-const OPENFILE: c_int = 0;
-/// LIBSSH2_SFTP_LSTAT.
-const STAT_LSTAT: c_int = 1;
-/// LIBSSH2_SFTP_SETSTAT.
-const STAT_SETSTAT: c_int = 2;
-/// LIBSSH2_SFTP_SYMLINK.
-const LINK_SYMLINK: c_int = 0;
-/// LIBSSH2_SFTP_REALPATH.
-const LINK_REALPATH: c_int = 2;
+use crate::consts::sftp::{
+    LSTAT as STAT_LSTAT, OPENFILE, REALPATH as LINK_REALPATH, SETSTAT as STAT_SETSTAT, SYMLINK as LINK_SYMLINK,
+};
 
 /// Runs `f` with the instance's session and id.
 ///

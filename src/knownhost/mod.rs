@@ -44,52 +44,7 @@ use crate::error::{code, Error, Result};
 pub use file::MAX_LINE_LEN;
 
 /// `LIBSSH2_KNOWNHOST_*` constants (values fixed by the 1.11.1 headers).
-pub mod consts {
-    /// Mask of the host name format bits.
-    pub const TYPE_MASK: i32 = 0xffff;
-    /// Host name in plain text.
-    pub const TYPE_PLAIN: i32 = 1;
-    /// Host name hashed with HMAC-SHA1 and a salt (both base64).
-    pub const TYPE_SHA1: i32 = 2;
-    /// Host name in an application-defined format, compared verbatim.
-    pub const TYPE_CUSTOM: i32 = 3;
-    /// Mask of the key encoding bits.
-    pub const KEYENC_MASK: i32 = 3 << 16;
-    /// Key given as raw blob bytes.
-    pub const KEYENC_RAW: i32 = 1 << 16;
-    /// Key given as base64 text.
-    pub const KEYENC_BASE64: i32 = 2 << 16;
-    /// Mask of the key type bits.
-    pub const KEY_MASK: i32 = 15 << 18;
-    /// Shift of the key type bits.
-    pub const KEY_SHIFT: i32 = 18;
-    /// SSH-1 RSA key (`bits e n` text).
-    pub const KEY_RSA1: i32 = 1 << 18;
-    /// `ssh-rsa`.
-    pub const KEY_SSHRSA: i32 = 2 << 18;
-    /// `ssh-dss`.
-    pub const KEY_SSHDSS: i32 = 3 << 18;
-    /// `ecdsa-sha2-nistp256`.
-    pub const KEY_ECDSA_256: i32 = 4 << 18;
-    /// `ecdsa-sha2-nistp384`.
-    pub const KEY_ECDSA_384: i32 = 5 << 18;
-    /// `ecdsa-sha2-nistp521`.
-    pub const KEY_ECDSA_521: i32 = 6 << 18;
-    /// `ssh-ed25519`.
-    pub const KEY_ED25519: i32 = 7 << 18;
-    /// Any other key type (its name is kept with the entry).
-    pub const KEY_UNKNOWN: i32 = 15 << 18;
-    /// `LIBSSH2_KNOWNHOST_CHECK_MATCH`.
-    pub const CHECK_MATCH: i32 = 0;
-    /// `LIBSSH2_KNOWNHOST_CHECK_MISMATCH`.
-    pub const CHECK_MISMATCH: i32 = 1;
-    /// `LIBSSH2_KNOWNHOST_CHECK_NOTFOUND`.
-    pub const CHECK_NOTFOUND: i32 = 2;
-    /// `LIBSSH2_KNOWNHOST_CHECK_FAILURE`.
-    pub const CHECK_FAILURE: i32 = 3;
-    /// `LIBSSH2_KNOWNHOST_FILE_OPENSSH`: the only supported file format.
-    pub const FILE_OPENSSH: i32 = 1;
-}
+pub use crate::consts::knownhost as consts;
 
 use consts::*;
 

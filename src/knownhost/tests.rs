@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 
-use super::consts::*;
 use super::*;
 
 const PLAIN_RAW: i32 = TYPE_PLAIN | KEYENC_RAW;

@@ -10,12 +10,9 @@ use crate::error::{code, Error, Result};
 use crate::proto::msg;
 use crate::proto::wire::{Reader, Writer};
 
-/// LIBSSH2_CHANNEL_WINDOW_DEFAULT.
-pub const WINDOW_DEFAULT: u32 = 2 * 1024 * 1024;
-/// LIBSSH2_CHANNEL_PACKET_DEFAULT.
-pub const PACKET_DEFAULT: u32 = 32768;
-/// LIBSSH2_CHANNEL_MINADJUST: smaller window adjustments wait unless forced.
-pub const MIN_ADJUST: u32 = 1024;
+/// LIBSSH2_CHANNEL_WINDOW_DEFAULT, _PACKET_DEFAULT and _MINADJUST (smaller
+/// window adjustments wait unless forced).
+pub use crate::consts::channel::{MINADJUST as MIN_ADJUST, PACKET_DEFAULT, WINDOW_DEFAULT};
 /// Most packets one write call seals before it waits for them to leave.
 pub const MAX_PACKETS_PER_WRITE: usize = 64;
 /// Window credit is returned once this fraction (1/N) of the window has been

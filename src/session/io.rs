@@ -80,12 +80,7 @@ impl SocketIo for FdIo {
 }
 
 /// Which way a blocked operation is waiting (LIBSSH2_SESSION_BLOCK_* bits).
-pub mod dir {
-    /// Waiting to read.
-    pub const INBOUND: i32 = 0x0001;
-    /// Waiting to write.
-    pub const OUTBOUND: i32 = 0x0002;
-}
+pub use crate::consts::block as dir;
 
 /// Waits until `fd` is ready in one of `dirs` or `timeout_ms` passes (-1: forever).
 /// Returns false on timeout.

@@ -625,13 +625,7 @@ impl Session {
     }
 }
 
-/// Trace categories (LIBSSH2_TRACE_*).
-pub const TRACE_TRANS: i32 = 1 << 1;
-/// Key exchange trace category.
-pub const TRACE_KEX: i32 = 1 << 2;
-/// Authentication trace category.
-pub const TRACE_AUTH: i32 = 1 << 3;
-/// Connection-layer trace category.
-pub const TRACE_CONN: i32 = 1 << 4;
-/// Error trace category.
-pub const TRACE_ERROR: i32 = 1 << 7;
+/// Trace categories (LIBSSH2_TRACE_*) the session writes to.
+pub use crate::consts::trace::{AUTH as TRACE_AUTH, CONN as TRACE_CONN, ERROR as TRACE_ERROR};
+/// Transport and key exchange trace categories.
+pub use crate::consts::trace::{KEX as TRACE_KEX, TRANS as TRACE_TRANS};

@@ -150,14 +150,16 @@ pub mod fxp {
 
 /// SSH_FX_* status codes we act on (the full list is LIBSSH2_FX_*).
 pub mod fx {
+    // On the wire a status is a uint32; the API's LIBSSH2_FX_* are c_ulong.
+    use crate::consts::fx;
     /// SSH_FX_OK.
-    pub const OK: u32 = 0;
+    pub const OK: u32 = fx::OK as u32;
     /// SSH_FX_EOF.
-    pub const EOF: u32 = 1;
+    pub const EOF: u32 = fx::EOF as u32;
     /// SSH_FX_FILE_ALREADY_EXISTS.
-    pub const FILE_ALREADY_EXISTS: u32 = 11;
+    pub const FILE_ALREADY_EXISTS: u32 = fx::FILE_ALREADY_EXISTS as u32;
     /// SSH_FX_OP_UNSUPPORTED.
-    pub const OP_UNSUPPORTED: u32 = 8;
+    pub const OP_UNSUPPORTED: u32 = fx::OP_UNSUPPORTED as u32;
 }
 
 /// What `open` opens (LIBSSH2_SFTP_OPENFILE / OPENDIR).
