@@ -93,6 +93,31 @@ impl SessionHandle {
     }
 }
 
+/// What an application callback may touch of its session while the session
+/// itself is busy: the allocator and the address of the `abstract` slot. A
+/// callback closure holds this, never a second `&mut SessionHandle`.
+#[derive(Clone, Copy)]
+pub struct CallerMem {
+    /// The session's allocator.
+    pub alloc: Allocator,
+    /// The address of the session's `abstract` slot, passed to every callback.
+    pub abstract_: *mut *mut c_void,
+}
+
+impl CallerMem {
+    /// Frees memory the application allocated with the session allocator.
+    pub fn free(&self, p: *mut c_void) {
+        self.alloc.free(p, self.abstract_);
+    }
+}
+
+impl SessionHandle {
+    /// The allocator and abstract slot, for callbacks that run while `sess` is borrowed.
+    pub fn caller_mem(&mut self) -> CallerMem {
+        CallerMem { alloc: self.alloc, abstract_: &mut self.abstract_ }
+    }
+}
+
 /// Borrows the handle behind a session pointer.
 ///
 /// # Safety

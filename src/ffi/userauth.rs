@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
 
-use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{cstr, slice, with_session, CallerMem, SessionHandle, LIBSSH2_SESSION};
 use super::types::{LIBSSH2_SK_SIG_INFO, LIBSSH2_USERAUTH_KBDINT_PROMPT, LIBSSH2_USERAUTH_KBDINT_RESPONSE};
 use crate::error::{code, Error, Result};
 use crate::keys::{self, PrivateKey};
@@ -31,20 +31,19 @@ type SignFn =
     unsafe extern "C" fn(*mut LIBSSH2_SESSION, *mut *mut u8, *mut usize, *const u8, usize, *mut *mut c_void) -> c_int;
 
 /// Takes back memory the application allocated with the session allocator.
-fn take_caller_buf(h: &mut SessionHandle, p: *mut c_void, len: usize) -> Vec<u8> {
+fn take_caller_buf(mem: CallerMem, p: *mut c_void, len: usize) -> Vec<u8> {
     if p.is_null() {
         return Vec::new();
     }
     // SAFETY: the application promises p holds len bytes from the session allocator.
     let v = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }.to_vec();
-    let ab = h.abstract_ptr();
-    h.alloc.free(p, ab);
+    mem.free(p);
     v
 }
 
 /// Like `take_caller_buf` for secrets (passwords, answers): the application's copy is
 /// wiped before it is freed and ours is zeroized on drop.
-fn take_caller_secret(h: &mut SessionHandle, p: *mut c_void, len: usize) -> Zeroizing<Vec<u8>> {
+fn take_caller_secret(mem: CallerMem, p: *mut c_void, len: usize) -> Zeroizing<Vec<u8>> {
     if p.is_null() {
         return Zeroizing::new(Vec::new());
     }
@@ -52,8 +51,7 @@ fn take_caller_secret(h: &mut SessionHandle, p: *mut c_void, len: usize) -> Zero
     let buf = unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) };
     let v = Zeroizing::new(buf.to_vec());
     buf.zeroize();
-    let ab = h.abstract_ptr();
-    h.alloc.free(p, ab);
+    mem.free(p);
     v
 }
 
@@ -128,21 +126,20 @@ pub unsafe extern "C" fn libssh2_userauth_password_ex(
         with_session(session, |h| {
             let user = slice(username, username_len as usize)?;
             let pass = zeroize::Zeroizing::new(slice(password, password_len as usize)?.to_vec());
-            let hp: *mut SessionHandle = h;
+            let mem = h.caller_mem();
             let mut change = |_prompt: &[u8]| -> Option<Vec<u8>> {
                 let f = passwd_change_cb?;
                 let (mut p, mut n): (*mut c_char, c_int) = (ptr::null_mut(), 0);
-                // SAFETY: hp is live; we pass the abstract slot's address as libssh2 does.
-                let ab = ptr::addr_of_mut!((*hp).abstract_);
-                f(session, &mut p, &mut n, ab);
+                // We pass the abstract slot's address, as libssh2 does.
+                f(session, &mut p, &mut n, mem.abstract_);
                 if p.is_null() {
                     return None;
                 }
-                Some(take_caller_secret(&mut *hp, p.cast(), n.max(0) as usize).to_vec())
+                Some(take_caller_secret(mem, p.cast(), n.max(0) as usize).to_vec())
             };
             let cb: Option<&mut crate::session::auth::PasswordChange<'_>> =
                 if passwd_change_cb.is_some() { Some(&mut change) } else { None };
-            (*hp).sess.userauth_password(user, &pass, cb)?;
+            h.sess.userauth_password(user, &pass, cb)?;
             Ok(0)
         })
     }
@@ -166,7 +163,7 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
             let Some(f) = response_callback else {
                 return Err(Error::new(code::INVAL, "No response callback"));
             };
-            let hp: *mut SessionHandle = h;
+            let mem = h.caller_mem();
             let mut respond = |name: &[u8], instr: &[u8], prompts: &[Prompt]| -> Vec<Vec<u8>> {
                 let mut cp: Vec<LIBSSH2_USERAUTH_KBDINT_PROMPT> = prompts
                     .iter()
@@ -178,7 +175,6 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
                     .collect();
                 let mut resp =
                     vec![LIBSSH2_USERAUTH_KBDINT_RESPONSE { text: ptr::null_mut(), length: 0 }; prompts.len()];
-                let ab = ptr::addr_of_mut!((*hp).abstract_);
                 // As libssh2: NUL-terminated copies, NULL for an empty name or instruction.
                 let (name_c, instr_c) = (nul_terminated(name), nul_terminated(instr));
                 let c_ptr = |v: &Option<Vec<u8>>| v.as_ref().map_or(ptr::null(), |v| v.as_ptr().cast());
@@ -190,11 +186,11 @@ pub unsafe extern "C" fn libssh2_userauth_keyboard_interactive_ex(
                     prompts.len() as c_int,
                     cp.as_mut_ptr(),
                     resp.as_mut_ptr(),
-                    ab,
+                    mem.abstract_,
                 );
-                resp.iter().map(|r| take_caller_secret(&mut *hp, r.text.cast(), r.length as usize).to_vec()).collect()
+                resp.iter().map(|r| take_caller_secret(mem, r.text.cast(), r.length as usize).to_vec()).collect()
             };
-            (*hp).sess.userauth_keyboard_interactive(user, &mut respond)?;
+            h.sess.userauth_keyboard_interactive(user, &mut respond)?;
             Ok(0)
         })
     }
@@ -411,16 +407,16 @@ pub unsafe extern "C" fn libssh2_userauth_publickey(
             let user = cstr(username).ok_or(Error::new(code::INVAL, "NULL username"))?;
             let blob = slice(pubkeydata.cast(), pubkeydata_len)?.to_vec();
             let Some(f) = sign_callback else { return Err(Error::new(code::INVAL, "No sign callback")) };
-            let hp: *mut SessionHandle = h;
+            let mem = h.caller_mem();
             let mut sign = |_alg: &str, data: &[u8]| -> Result<Vec<u8>> {
                 let (mut sig, mut len): (*mut u8, usize) = (ptr::null_mut(), 0);
                 let rc = f(session, &mut sig, &mut len, data.as_ptr(), data.len(), abstract_);
                 if rc != 0 {
                     return Err(Error::new(rc, "Callback returned error"));
                 }
-                Ok(take_caller_buf(&mut *hp, sig.cast(), len))
+                Ok(take_caller_buf(mem, sig.cast(), len))
             };
-            (*hp).sess.userauth_publickey(user, &blob, &mut sign)?;
+            h.sess.userauth_publickey(user, &blob, &mut sign)?;
             Ok(0)
         })
     }
@@ -430,9 +426,11 @@ pub unsafe extern "C" fn libssh2_userauth_publickey(
 /// answer. The callback allocates `sig_r`/`sig_s` with the session allocator; we free them.
 ///
 /// # Safety
-/// `hp` live; `f` a valid callback; `abstract_` as the application passed it.
+/// `session` the live session `mem` belongs to; `f` a valid callback; `abstract_` as
+/// the application passed it.
 unsafe fn sk_sign(
-    hp: *mut SessionHandle,
+    session: *mut LIBSSH2_SESSION,
+    mem: CallerMem,
     f: SkSignFn,
     key: &SkKey,
     app: &std::ffi::CStr,
@@ -453,7 +451,7 @@ unsafe fn sk_sign(
     // SAFETY: every pointer is live for the call; the callback fills `info`.
     let rc = unsafe {
         f(
-            hp,
+            session,
             &mut info,
             data.as_ptr(),
             data.len(),
@@ -465,10 +463,9 @@ unsafe fn sk_sign(
             abstract_,
         )
     };
-    // SAFETY: hp is live; the buffers came from the session allocator (or are null).
-    let h = unsafe { &mut *hp };
-    let r = take_caller_buf(h, info.sig_r.cast(), info.sig_r_len);
-    let s = take_caller_buf(h, info.sig_s.cast(), info.sig_s_len);
+    // The buffers came from the session allocator (or are null).
+    let r = take_caller_buf(mem, info.sig_r.cast(), info.sig_r_len);
+    let s = take_caller_buf(mem, info.sig_s.cast(), info.sig_s_len);
     if rc != 0 || r.is_empty() {
         return Err(Error::new(code::DECRYPT, "sign_callback failed or returned invalid signature."));
     }
@@ -522,9 +519,9 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_sk(
             let Some(f) = sign_callback else { return Err(Error::new(code::INVAL, "No sign callback")) };
             let app = std::ffi::CString::new(key.application.clone())
                 .map_err(|_| Error::new(code::FILE, "Unable to extract public key from private key."))?;
-            let hp: *mut SessionHandle = h;
-            let mut sign = |_alg: &str, data: &[u8]| sk_sign(hp, f, &key, &app, data, abstract_);
-            (*hp).sess.userauth_publickey(user, &blob, &mut sign)?;
+            let mem = h.caller_mem();
+            let mut sign = |_alg: &str, data: &[u8]| sk_sign(session, mem, f, &key, &app, data, abstract_);
+            h.sess.userauth_publickey(user, &blob, &mut sign)?;
             Ok(0)
         })
     }
