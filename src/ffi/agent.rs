@@ -7,10 +7,10 @@ use std::ffi::{c_char, c_int, c_uint, CString};
 use std::ptr;
 
 use super::boundary::guard_plain;
-use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{cstr, slice, with_child, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use super::types::libssh2_agent_publickey;
 use crate::agent::Agent;
-use crate::error::{code, Error, Result};
+use crate::error::{code, Error};
 
 /// The `magic` libssh2 stamps on the identities it hands out.
 pub const AGENT_PUBLICKEY_MAGIC: c_uint = 0x3bde_fed2;
@@ -70,21 +70,11 @@ impl AgentHandle {
     }
 }
 
-/// Runs `f` on a live agent handle, recording errors on its session.
-///
-/// # Safety
-/// `agent` null or from `libssh2_agent_init` and not freed; its session live.
-unsafe fn with_agent<R: super::boundary::FfiRet>(
-    agent: *mut LIBSSH2_AGENT,
-    f: impl FnOnce(&mut AgentHandle, &mut SessionHandle) -> Result<R>,
-) -> R {
-    // SAFETY: guaranteed by the caller.
-    let Some(a) = (unsafe { agent.as_mut() }) else {
-        return R::from_error(&Error::new(code::BAD_USE, "NULL agent"));
-    };
-    let session = a.session;
-    // SAFETY: the agent's session outlives it (libssh2's rule).
-    unsafe { with_session(session, |h| f(a, h)) }
+impl SessionChild for AgentHandle {
+    const NULL_MSG: &'static str = "NULL agent";
+    fn session(&self) -> *mut SessionHandle {
+        self.session
+    }
 }
 
 /// Creates an agent handle for `session`.
@@ -110,7 +100,7 @@ pub unsafe extern "C" fn libssh2_agent_init(session: *mut LIBSSH2_SESSION) -> *m
 pub unsafe extern "C" fn libssh2_agent_connect(agent: *mut LIBSSH2_AGENT) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_agent(agent, |a, _| {
+        with_child(agent, |_, a| {
             a.agent.connect()?;
             Ok(0)
         })
@@ -125,7 +115,7 @@ pub unsafe extern "C" fn libssh2_agent_connect(agent: *mut LIBSSH2_AGENT) -> c_i
 pub unsafe extern "C" fn libssh2_agent_list_identities(agent: *mut LIBSSH2_AGENT) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_agent(agent, |a, _| {
+        with_child(agent, |_, a| {
             let r = a.agent.list_identities();
             a.refresh_identities();
             r?;
@@ -147,7 +137,7 @@ pub unsafe extern "C" fn libssh2_agent_get_identity(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_agent(agent, |a, _| {
+        with_child(agent, |_, a| {
             if store.is_null() {
                 return Err(Error::new(code::INVAL, "NULL store pointer"));
             }
@@ -183,7 +173,7 @@ pub unsafe extern "C" fn libssh2_agent_userauth(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_agent(agent, |a, h| {
+        with_child(agent, |h, a| {
             let user = cstr(username).ok_or(Error::new(code::INVAL, "NULL username"))?;
             let i = a.index_of(identity).ok_or(Error::new(code::BAD_USE, "Unknown agent identity"))?;
             let blob = a.identities[i].blob.to_vec();
@@ -211,7 +201,7 @@ pub unsafe extern "C" fn libssh2_agent_sign(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_agent(agent, |a, h| {
+        with_child(agent, |h, a| {
             if sig.is_null() || s_len.is_null() {
                 return Err(Error::new(code::INVAL, "NULL signature pointer"));
             }
@@ -239,7 +229,7 @@ pub unsafe extern "C" fn libssh2_agent_sign(
 pub unsafe extern "C" fn libssh2_agent_disconnect(agent: *mut LIBSSH2_AGENT) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_agent(agent, |a, _| {
+        with_child(agent, |_, a| {
             a.agent.disconnect()?;
             Ok(0)
         })

@@ -4,8 +4,8 @@
 use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
-use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
-use crate::error::{code, Error, Result};
+use super::handle::{cstr, slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use crate::error::{code, Error};
 use crate::proto::wire::Writer;
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
 
@@ -23,21 +23,18 @@ pub type LIBSSH2_CHANNEL = ChannelHandle;
 
 use crate::consts::channel::{FLUSH_ALL, FLUSH_EXTENDED_DATA};
 
-/// Runs `f` with the channel's session and id, recording errors on the session.
-///
-/// # Safety
-/// `ch` must be null or a live channel from this library.
-pub unsafe fn with_channel<R: super::boundary::FfiRet>(
-    ch: *mut LIBSSH2_CHANNEL,
-    f: impl FnOnce(&mut SessionHandle, u32) -> Result<R>,
-) -> R {
-    // SAFETY: guaranteed by the caller.
-    let Some(c) = (unsafe { ch.as_ref() }) else {
-        return R::from_error(&Error::new(code::BAD_USE, "NULL channel"));
-    };
-    let id = c.id;
-    // SAFETY: a live channel's session outlives it.
-    unsafe { with_session(c.session, |h| f(h, id)) }
+impl SessionChild for ChannelHandle {
+    const NULL_MSG: &'static str = "NULL channel";
+    fn session(&self) -> *mut SessionHandle {
+        self.session
+    }
+}
+
+impl Keyed for ChannelHandle {
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
 }
 
 /// Wraps a new channel id in a C handle. The session owns the handle, so
@@ -150,7 +147,7 @@ pub unsafe extern "C" fn libssh2_channel_process_startup(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let req = slice(request, request_len as usize)?;
             // libssh2 sends the string argument whenever the pointer is set, even if empty.
             let msg = if message.is_null() { None } else { Some(slice(message, message_len as usize)?) };
@@ -181,7 +178,7 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             // libssh2 sizes its request packet for at most this much, before reading either.
             if u64::from(term_len) + u64::from(modes_len) > PTY_TERM_MODES_MAX {
                 return Err(Error::new(code::INVAL, "term + mode lengths too large"));
@@ -223,7 +220,7 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_size_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let mut w = Writer::new();
             w.u32(width as u32).u32(height as u32).u32(width_px as u32).u32(height_px as u32);
             h.sess.channel_request(id, b"window-change", false, &w.buf, "")?;
@@ -246,7 +243,7 @@ pub unsafe extern "C" fn libssh2_channel_setenv_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let mut w = Writer::new();
             w.string(slice(varname, varname_len as usize)?).string(slice(value, value_len as usize)?);
             h.sess.channel_request(id, b"env", true, &w.buf, "Unable to complete request for channel-setenv")?;
@@ -267,7 +264,7 @@ pub unsafe extern "C" fn libssh2_channel_signal_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let mut w = Writer::new();
             w.string(slice(signame, signame_len)?);
             h.sess.channel_request(id, b"signal", false, &w.buf, "")?;
@@ -284,7 +281,7 @@ pub unsafe extern "C" fn libssh2_channel_signal_ex(
 pub unsafe extern "C" fn libssh2_channel_request_auth_agent(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             // The hooks capture the session pointer, which outlives its channels.
             let session = (*channel).session;
             super::forward::install_open_hooks(h, session);
@@ -315,7 +312,7 @@ pub unsafe extern "C" fn libssh2_channel_x11_req_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             // The hooks capture the session pointer, which outlives its channels.
             let session = (*channel).session;
             super::forward::install_open_hooks(h, session);
@@ -349,7 +346,7 @@ pub unsafe extern "C" fn libssh2_channel_read_ex(
 ) -> isize {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             if buf.is_null() && buflen > 0 {
                 return Err(Error::new(code::INVAL, "NULL buffer"));
             }
@@ -372,7 +369,7 @@ pub unsafe extern "C" fn libssh2_channel_write_ex(
 ) -> isize {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let data = slice(buf, buflen)?;
             Ok(h.sess.channel_write(id, stream_id, data)? as isize)
         })
@@ -390,7 +387,7 @@ pub unsafe extern "C" fn libssh2_channel_handle_extended_data2(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let mode = match ignore_mode {
                 1 => ExtendedMode::Ignore,
                 2 => ExtendedMode::Merge,
@@ -433,7 +430,7 @@ pub unsafe extern "C" fn libssh2_channel_handle_extended_data(channel: *mut LIBS
 pub unsafe extern "C" fn libssh2_channel_flush_ex(channel: *mut LIBSSH2_CHANNEL, streamid: c_int) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let ch = h.sess.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
             let mut n = 0usize;
             if streamid == 0 || streamid == FLUSH_ALL {
@@ -460,7 +457,7 @@ pub unsafe extern "C" fn libssh2_channel_flush_ex(channel: *mut LIBSSH2_CHANNEL,
 pub unsafe extern "C" fn libssh2_channel_send_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             h.sess.channel_send_eof(id)?;
             Ok(0)
         })
@@ -474,7 +471,7 @@ pub unsafe extern "C" fn libssh2_channel_send_eof(channel: *mut LIBSSH2_CHANNEL)
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_channel(channel, |h, id| Ok(h.sess.channel_eof(id)? as c_int)) }
+    unsafe { with_key(channel, |h, id| Ok(h.sess.channel_eof(id)? as c_int)) }
 }
 
 /// Waits for the remote's EOF.
@@ -485,7 +482,7 @@ pub unsafe extern "C" fn libssh2_channel_eof(channel: *mut LIBSSH2_CHANNEL) -> c
 pub unsafe extern "C" fn libssh2_channel_wait_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             h.sess.channel_wait_eof(id)?;
             Ok(0)
         })
@@ -500,7 +497,7 @@ pub unsafe extern "C" fn libssh2_channel_wait_eof(channel: *mut LIBSSH2_CHANNEL)
 pub unsafe extern "C" fn libssh2_channel_close(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             h.sess.channel_close(id)?;
             Ok(0)
         })
@@ -515,7 +512,7 @@ pub unsafe extern "C" fn libssh2_channel_close(channel: *mut LIBSSH2_CHANNEL) ->
 pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             h.sess.channel_wait_closed(id)?;
             Ok(0)
         })
@@ -533,7 +530,7 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
     }
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             h.sess.channel_free(id)?;
             Ok(0)
         })
@@ -564,7 +561,7 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_status(channel: *mut LIBSSH2_C
         return 0;
     }
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_channel(channel, |h, id| Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))) }
+    unsafe { with_key(channel, |h, id| Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))) }
 }
 
 /// The exit signal, with strings from the session allocator.
@@ -587,7 +584,7 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
     }
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let sig = h.sess.channels.map.get(&id).and_then(|c| c.exit_signal.clone());
             let outs = [(exitsignal, exitsignal_len), (errmsg, errmsg_len), (langtag, langtag_len)];
             let vals: [Option<Vec<u8>>; 3] = match &sig {
@@ -637,7 +634,7 @@ pub unsafe extern "C" fn libssh2_channel_window_read_ex(
 ) -> c_ulong {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
             if !read_avail.is_null() {
                 *read_avail = (ch.data.len() + ch.ext_data.len()) as c_ulong;
@@ -661,7 +658,7 @@ pub unsafe extern "C" fn libssh2_channel_window_write_ex(
 ) -> c_ulong {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
             if !window_size_initial.is_null() {
                 *window_size_initial = ch.remote_window_initial as c_ulong;
@@ -683,7 +680,7 @@ pub unsafe extern "C" fn libssh2_channel_receive_window_adjust(
 ) -> c_ulong {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let adj = adjustment.min(u32::MAX as c_ulong) as u32;
             Ok(h.sess.channel_receive_window_adjust(id, adj, force != 0)? as i64)
         }) as c_ulong
@@ -703,7 +700,7 @@ pub unsafe extern "C" fn libssh2_channel_receive_window_adjust2(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             let adj = adjustment.min(u32::MAX as c_ulong) as u32;
             let w = h.sess.channel_receive_window_adjust(id, adj, force != 0)?;
             if !storewindow.is_null() {
@@ -722,7 +719,7 @@ pub unsafe extern "C" fn libssh2_channel_receive_window_adjust2(
 pub unsafe extern "C" fn libssh2_channel_set_blocking(channel: *mut LIBSSH2_CHANNEL, blocking: c_int) {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, _| {
+        with_key(channel, |h, _| {
             h.sess.blocking = blocking != 0;
             h.blocking_value = blocking;
             Ok(())
@@ -738,7 +735,7 @@ pub unsafe extern "C" fn libssh2_channel_set_blocking(channel: *mut LIBSSH2_CHAN
 pub unsafe extern "C" fn libssh2_poll_channel_read(channel: *mut LIBSSH2_CHANNEL, extended: c_int) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_channel(channel, |h, id| {
+        with_key(channel, |h, id| {
             // Take in what already arrived; errors surface on the next real call.
             let _ = h.sess.pump();
             let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;

@@ -164,6 +164,57 @@ pub unsafe fn with_session<R: FfiRet>(p: *mut SessionHandle, f: impl FnOnce(&mut
     )
 }
 
+/// A C handle that belongs to a session (channel, SFTP instance or file,
+/// agent, known-hosts collection, publickey subsystem): what ties the opaque
+/// C type to its Rust handle, as rustls-ffi's `Castable` does.
+pub trait SessionChild {
+    /// The error recorded for a NULL pointer of this type.
+    const NULL_MSG: &'static str;
+    /// The owning session (it outlives the child: libssh2's rule).
+    fn session(&self) -> *mut SessionHandle;
+}
+
+/// A child the session owns or indexes (channels, SFTP instances and files):
+/// shims get its key, never a reference into the session's own tables.
+pub trait Keyed: SessionChild {
+    /// What names the child in its session's tables.
+    type Key: Copy;
+    /// The child's key.
+    fn key(&self) -> Self::Key;
+}
+
+/// Runs `f` with the session and key of a child handle, inside `with_session`.
+///
+/// # Safety
+/// `p` must be null or a live handle of type `T` from this library whose session is live.
+pub unsafe fn with_key<T: Keyed, R: FfiRet>(p: *mut T, f: impl FnOnce(&mut SessionHandle, T::Key) -> Result<R>) -> R {
+    // SAFETY: guaranteed by the caller.
+    let Some(c) = (unsafe { p.as_ref() }) else {
+        return R::from_error(&Error::new(code::BAD_USE, T::NULL_MSG));
+    };
+    let (session, key) = (c.session(), c.key());
+    // SAFETY: a live child's session outlives it.
+    unsafe { with_session(session, |h| f(h, key)) }
+}
+
+/// Runs `f` with the session and a child the application owns (allocated
+/// apart from the session, so the two borrows do not overlap).
+///
+/// # Safety
+/// `p` must be null or a live handle of type `T` from this library whose session is live.
+pub unsafe fn with_child<T: SessionChild, R: FfiRet>(
+    p: *mut T,
+    f: impl FnOnce(&mut SessionHandle, &mut T) -> Result<R>,
+) -> R {
+    // SAFETY: guaranteed by the caller.
+    let Some(c) = (unsafe { p.as_mut() }) else {
+        return R::from_error(&Error::new(code::BAD_USE, T::NULL_MSG));
+    };
+    let session = c.session();
+    // SAFETY: a live child's session outlives it; `c` is a separate allocation.
+    unsafe { with_session(session, |h| f(h, c)) }
+}
+
 /// Borrows `len` bytes at `p` (empty for len 0; error for null with len > 0).
 ///
 /// # Safety

@@ -24,8 +24,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr;
 
-use super::boundary::FfiRet;
-use super::handle::{cstr, slice, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{cstr, slice, with_child, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use super::types::libssh2_knownhost;
 use crate::error::{code, Error, Result};
 use crate::knownhost::consts::{CHECK_FAILURE, KEYENC_BASE64};
@@ -171,22 +170,11 @@ impl KnownHostsHandle {
     }
 }
 
-/// Runs `f` with the collection and its session, recording errors on the session.
-///
-/// # Safety
-/// `hosts` must be null or a live collection from `libssh2_knownhost_init`
-/// whose session is still alive.
-unsafe fn with_hosts<R: FfiRet>(
-    hosts: *mut LIBSSH2_KNOWNHOSTS,
-    f: impl FnOnce(&mut SessionHandle, &mut KnownHostsHandle) -> Result<R>,
-) -> R {
-    // SAFETY: guaranteed by the caller.
-    let Some(kh) = (unsafe { hosts.as_mut() }) else {
-        return R::from_error(&Error::new(code::BAD_USE, "NULL known hosts collection"));
-    };
-    let session = kh.session;
-    // SAFETY: the collection's session outlives it (caller's contract, as in libssh2).
-    unsafe { with_session(session, |h| f(h, kh)) }
+impl SessionChild for KnownHostsHandle {
+    const NULL_MSG: &'static str = "NULL known hosts collection";
+    fn session(&self) -> *mut SessionHandle {
+        self.session
+    }
 }
 
 /// Writes `ext` to an optional out-pointer.
@@ -257,7 +245,7 @@ unsafe fn add_common(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |h, kh| {
+        with_child(hosts, |h, kh| {
             let host = cstr(host).ok_or(Error::new(code::INVAL, "NULL host name"))?;
             // libssh2 reads the salt only for a hashed (SHA1) host name.
             let hashed = typemask & crate::knownhost::consts::TYPE_MASK == crate::knownhost::consts::TYPE_SHA1;
@@ -331,7 +319,7 @@ unsafe fn check_common(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |h, kh| {
+        with_child(hosts, |h, kh| {
             let outcome = (|| {
                 let host = match cstr(host) {
                     Some(h) => h,
@@ -405,7 +393,7 @@ pub unsafe extern "C" fn libssh2_knownhost_checkp(
 pub unsafe extern "C" fn libssh2_knownhost_del(hosts: *mut LIBSSH2_KNOWNHOSTS, entry: *mut libssh2_knownhost) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |h, kh| {
+        with_child(hosts, |h, kh| {
             let id = kh.id_of(entry)?;
             kh.hosts.del(id)?;
             if let Some(&node) = kh.nodes.get(&id) {
@@ -430,7 +418,7 @@ pub unsafe extern "C" fn libssh2_knownhost_del(hosts: *mut LIBSSH2_KNOWNHOSTS, e
 pub unsafe extern "C" fn libssh2_knownhost_free(hosts: *mut LIBSSH2_KNOWNHOSTS) {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_hosts(hosts, |h, kh| {
+        with_child(hosts, |h, kh| {
             for (_, node) in kh.nodes.drain() {
                 clear_external(h, &mut (*node).external);
                 free_in(h, node);
@@ -454,7 +442,7 @@ pub unsafe extern "C" fn libssh2_knownhost_readline(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |_, kh| {
+        with_child(hosts, |_, kh| {
             let line = slice(line, len)?;
             kh.hosts.readline(line, file_type)?;
             Ok(0)
@@ -474,7 +462,7 @@ pub unsafe extern "C" fn libssh2_knownhost_readfile(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |_, kh| {
+        with_child(hosts, |_, kh| {
             let n = kh.hosts.readfile(path_arg(filename)?, file_type)?;
             Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
         })
@@ -496,7 +484,7 @@ pub unsafe extern "C" fn libssh2_knownhost_writeline(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |_, kh| {
+        with_child(hosts, |_, kh| {
             let id = kh.id_of(known)?;
             let line = kh.hosts.writeline(id, file_type)?;
             if !outlen.is_null() {
@@ -525,7 +513,7 @@ pub unsafe extern "C" fn libssh2_knownhost_writefile(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |_, kh| {
+        with_child(hosts, |_, kh| {
             kh.hosts.writefile(path_arg(filename)?, file_type)?;
             Ok(0)
         })
@@ -545,7 +533,7 @@ pub unsafe extern "C" fn libssh2_knownhost_get(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_hosts(hosts, |h, kh| {
+        with_child(hosts, |h, kh| {
             if store_out.is_null() {
                 return Err(Error::new(code::INVAL, "NULL store pointer"));
             }

@@ -17,8 +17,7 @@ use std::ffi::{c_char, c_int, c_uchar, c_ulong};
 use std::mem::size_of;
 use std::ptr;
 
-use super::boundary::FfiRet;
-use super::handle::{slice, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{slice, with_child, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use super::knownhost::{alloc_in, free_in};
 use super::types::{libssh2_publickey_attribute, libssh2_publickey_list};
 use crate::error::{code, Error, Result};
@@ -39,21 +38,11 @@ pub type LIBSSH2_PUBLICKEY = PublickeyHandle;
 /// The value libssh2 returns for a failed request (its error is recorded).
 const FAILED: c_int = -1;
 
-/// Runs `f` with the handle and its session, recording errors on the session.
-///
-/// # Safety
-/// `pkey` must be null or a live handle from `libssh2_publickey_init` whose session is alive.
-unsafe fn with_pkey<R: FfiRet>(
-    pkey: *mut LIBSSH2_PUBLICKEY,
-    f: impl FnOnce(&mut SessionHandle, &mut PublickeyHandle) -> Result<R>,
-) -> R {
-    // SAFETY: guaranteed by the caller.
-    let Some(p) = (unsafe { pkey.as_mut() }) else {
-        return R::from_error(&Error::new(code::BAD_USE, "NULL publickey handle"));
-    };
-    let session = p.session;
-    // SAFETY: a live handle's session outlives it (caller's contract, as in libssh2).
-    unsafe { with_session(session, |h| f(h, p)) }
+impl SessionChild for PublickeyHandle {
+    const NULL_MSG: &'static str = "NULL publickey handle";
+    fn session(&self) -> *mut SessionHandle {
+        self.session
+    }
 }
 
 /// libssh2's return for a finished add/remove: 0, or -1 after a failure status.
@@ -102,7 +91,7 @@ pub unsafe extern "C" fn libssh2_publickey_add_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_pkey(pkey, |h, p| {
+        with_child(pkey, |h, p| {
             let name = slice(name.cast(), name_len as usize)?;
             let blob = slice(blob.cast(), blob_len as usize)?;
             let attrs: &[libssh2_publickey_attribute] = match (num_attrs, attrs.is_null()) {
@@ -138,7 +127,7 @@ pub unsafe extern "C" fn libssh2_publickey_remove_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_pkey(pkey, |h, p| {
+        with_child(pkey, |h, p| {
             let name = slice(name.cast(), name_len as usize)?;
             let blob = slice(blob.cast(), blob_len as usize)?;
             let r = p.pk.remove(&mut h.sess, name, blob);
@@ -258,7 +247,7 @@ pub unsafe extern "C" fn libssh2_publickey_list_fetch(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_pkey(pkey, |h, p| {
+        with_child(pkey, |h, p| {
             if num_keys.is_null() || pkey_list.is_null() {
                 return Err(Error::new(code::BAD_USE, "NULL output pointer"));
             }
@@ -300,7 +289,7 @@ pub unsafe extern "C" fn libssh2_publickey_list_free(
     }
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_pkey(pkey, |h, _| {
+        with_child(pkey, |h, _| {
             free_list(h, pkey_list);
             Ok(())
         })
@@ -315,7 +304,7 @@ pub unsafe extern "C" fn libssh2_publickey_list_free(
 pub unsafe extern "C" fn libssh2_publickey_shutdown(pkey: *mut LIBSSH2_PUBLICKEY) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_pkey(pkey, |h, p| {
+        with_child(pkey, |h, p| {
             // Only EAGAIN keeps the handle; any other failure still frees it, as in libssh2.
             if let Err(e) = p.pk.shutdown(&mut h.sess) {
                 if e.code == code::EAGAIN {

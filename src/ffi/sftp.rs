@@ -6,9 +6,9 @@
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use std::ptr;
 
-use super::boundary::{guard_plain, FfiRet};
+use super::boundary::guard_plain;
 use super::channel::{new_handle, LIBSSH2_CHANNEL};
-use super::handle::{slice, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use super::types::{libssh2_uint64_t, LIBSSH2_SFTP_ATTRIBUTES, LIBSSH2_SFTP_STATVFS};
 use crate::error::{code, Error, Result};
 use crate::sftp::wire::{ATTR_ACMODTIME, ATTR_PERMISSIONS, ATTR_SIZE, ATTR_UIDGID};
@@ -45,35 +45,33 @@ use crate::consts::sftp::{
     LSTAT as STAT_LSTAT, OPENFILE, REALPATH as LINK_REALPATH, SETSTAT as STAT_SETSTAT, SYMLINK as LINK_SYMLINK,
 };
 
-/// Runs `f` with the instance's session and id.
-///
-/// # Safety
-/// `p` must be null or a live `LIBSSH2_SFTP` from this library whose session is live.
-unsafe fn with_sftp<R: FfiRet>(p: *mut LIBSSH2_SFTP, f: impl FnOnce(&mut SessionHandle, u32) -> Result<R>) -> R {
-    // SAFETY: guaranteed by the caller.
-    let Some(s) = (unsafe { p.as_ref() }) else {
-        return R::from_error(&Error::new(code::BAD_USE, "NULL SFTP instance"));
-    };
-    let id = s.id;
-    // SAFETY: a live SFTP instance's session outlives it.
-    unsafe { with_session(s.session, |h| f(h, id)) }
+impl SessionChild for SftpHandle {
+    const NULL_MSG: &'static str = "NULL SFTP instance";
+    fn session(&self) -> *mut SessionHandle {
+        self.session
+    }
 }
 
-/// Runs `f` with the handle's session, instance id and handle id.
-///
-/// # Safety
-/// `p` must be null or a live `LIBSSH2_SFTP_HANDLE` from this library whose session is live.
-unsafe fn with_file<R: FfiRet>(
-    p: *mut LIBSSH2_SFTP_HANDLE,
-    f: impl FnOnce(&mut SessionHandle, u32, u32) -> Result<R>,
-) -> R {
-    // SAFETY: guaranteed by the caller.
-    let Some(fh) = (unsafe { p.as_ref() }) else {
-        return R::from_error(&Error::new(code::BAD_USE, "NULL SFTP handle"));
-    };
-    let (sid, id) = (fh.sftp, fh.id);
-    // SAFETY: a live handle's session outlives it.
-    unsafe { with_session(fh.session, |h| f(h, sid, id)) }
+impl Keyed for SftpHandle {
+    type Key = u32;
+    fn key(&self) -> u32 {
+        self.id
+    }
+}
+
+impl SessionChild for SftpFileHandle {
+    const NULL_MSG: &'static str = "NULL SFTP handle";
+    fn session(&self) -> *mut SessionHandle {
+        self.session
+    }
+}
+
+impl Keyed for SftpFileHandle {
+    /// The SFTP instance's id and the handle's id.
+    type Key = (u32, u32);
+    fn key(&self) -> (u32, u32) {
+        (self.sftp, self.id)
+    }
 }
 
 /// Borrows `len` writable bytes at `p` (empty for len 0; error for null with len > 0).
@@ -189,7 +187,7 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
     }
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             h.sess.sftp_shutdown(sid)?;
             Ok(0)
         })
@@ -254,7 +252,7 @@ unsafe fn open_common(
     }
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             let name = slice(filename, filename_len)?;
             let a = attrs.as_ref().map(attrs_from_c);
             let kind = if open_type == OPENFILE { OpenKind::File } else { OpenKind::Dir };
@@ -312,7 +310,7 @@ pub unsafe extern "C" fn libssh2_sftp_read(
 ) -> isize {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             let buf = slice_mut(buffer, buffer_maxlen)?;
             Ok(h.sess.sftp_read(sid, fh, buf)? as isize)
         })
@@ -335,7 +333,7 @@ pub unsafe extern "C" fn libssh2_sftp_readdir_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             let name_buf = slice_mut(buffer, buffer_maxlen)?;
             let mut long_buf = if !longentry.is_null() && longentry_maxlen > 1 {
                 Some(slice_mut(longentry, longentry_maxlen)?)
@@ -381,7 +379,7 @@ pub unsafe extern "C" fn libssh2_sftp_write(
 ) -> isize {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             let buf = slice(buffer, count)?;
             Ok(h.sess.sftp_write(sid, fh, buf)? as isize)
         })
@@ -396,7 +394,7 @@ pub unsafe extern "C" fn libssh2_sftp_write(
 pub unsafe extern "C" fn libssh2_sftp_fsync(handle: *mut LIBSSH2_SFTP_HANDLE) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             h.sess.sftp_fsync(sid, fh)?;
             Ok(0)
         })
@@ -411,7 +409,7 @@ pub unsafe extern "C" fn libssh2_sftp_fsync(handle: *mut LIBSSH2_SFTP_HANDLE) ->
 pub unsafe extern "C" fn libssh2_sftp_close_handle(handle: *mut LIBSSH2_SFTP_HANDLE) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             h.sess.sftp_close(sid, fh)?;
             Ok(0)
         })
@@ -430,7 +428,7 @@ pub unsafe extern "C" fn libssh2_sftp_close_handle(handle: *mut LIBSSH2_SFTP_HAN
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_seek64(handle: *mut LIBSSH2_SFTP_HANDLE, offset: libssh2_uint64_t) {
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_file(handle, |h, sid, fh| h.sess.sftp_seek(sid, fh, offset)) }
+    unsafe { with_key(handle, |h, (sid, fh)| h.sess.sftp_seek(sid, fh, offset)) }
 }
 
 /// Moves the file position.
@@ -450,7 +448,7 @@ pub unsafe extern "C" fn libssh2_sftp_seek(handle: *mut LIBSSH2_SFTP_HANDLE, off
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_tell64(handle: *mut LIBSSH2_SFTP_HANDLE) -> libssh2_uint64_t {
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_file(handle, |h, sid, fh| h.sess.sftp_tell(sid, fh)) }
+    unsafe { with_key(handle, |h, (sid, fh)| h.sess.sftp_tell(sid, fh)) }
 }
 
 /// The file position, truncated to size_t.
@@ -478,7 +476,7 @@ pub unsafe extern "C" fn libssh2_sftp_fstat_ex(
     }
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             let c = &mut *attrs;
             if setstat != 0 {
                 h.sess.sftp_fsetstat(sid, fh, &attrs_from_c(c))?;
@@ -505,7 +503,7 @@ pub unsafe extern "C" fn libssh2_sftp_rename_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             let src = slice(source_filename, source_filename_len as usize)?;
             let dst = slice(dest_filename, dest_filename_len as usize)?;
             h.sess.sftp_rename(sid, src, dst, long_i64(flags))?;
@@ -528,7 +526,7 @@ pub unsafe extern "C" fn libssh2_sftp_posix_rename_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             let src = slice(source_filename, source_filename_len)?;
             let dst = slice(dest_filename, dest_filename_len)?;
             h.sess.sftp_posix_rename(sid, src, dst)?;
@@ -549,7 +547,7 @@ pub unsafe extern "C" fn libssh2_sftp_unlink_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             h.sess.sftp_unlink(sid, slice(filename, filename_len as usize)?)?;
             Ok(0)
         })
@@ -570,7 +568,7 @@ pub unsafe extern "C" fn libssh2_sftp_fstatvfs(
     }
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
-        with_file(handle, |h, sid, fh| {
+        with_key(handle, |h, (sid, fh)| {
             let v = h.sess.sftp_fstatvfs(sid, fh)?;
             statvfs_to_c(&v, &mut *st);
             Ok(0)
@@ -594,7 +592,7 @@ pub unsafe extern "C" fn libssh2_sftp_statvfs(
     }
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             let v = h.sess.sftp_statvfs(sid, slice(path, path_len)?)?;
             statvfs_to_c(&v, &mut *st);
             Ok(0)
@@ -615,7 +613,7 @@ pub unsafe extern "C" fn libssh2_sftp_mkdir_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             h.sess.sftp_mkdir(sid, slice(path, path_len as usize)?, long_i64(mode))?;
             Ok(0)
         })
@@ -634,7 +632,7 @@ pub unsafe extern "C" fn libssh2_sftp_rmdir_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             h.sess.sftp_rmdir(sid, slice(path, path_len as usize)?)?;
             Ok(0)
         })
@@ -658,7 +656,7 @@ pub unsafe extern "C" fn libssh2_sftp_stat_ex(
     }
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             let p = slice(path, path_len as usize)?;
             let c = &mut *attrs;
             if stat_type == STAT_SETSTAT {
@@ -692,7 +690,7 @@ pub unsafe extern "C" fn libssh2_sftp_symlink_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_sftp(sftp, |h, sid| {
+        with_key(sftp, |h, sid| {
             let p = slice(path, path_len as usize)?;
             if link_type == LINK_SYMLINK {
                 h.sess.sftp_symlink(sid, p, slice(target, target_len as usize)?)?;
