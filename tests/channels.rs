@@ -25,7 +25,6 @@ use ssh2::ffi::handle::LIBSSH2_SESSION;
 use ssh2::ffi::poll::libssh2_poll;
 use ssh2::ffi::session::*;
 use ssh2::ffi::types::{callback, pollfd, LIBSSH2_POLLFD_fd, LIBSSH2_POLLFD};
-use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 
 /// Bytes echoed through `cat` in the bulk tests.
 const BULK: usize = 100 * 1024 * 1024;
@@ -104,30 +103,8 @@ impl Sess {
 }
 
 fn login(sshd: &Sshd) -> Sess {
-    let tcp = sshd.connect();
-    let p = libssh2_session_init_ex(None, None, None, ptr::null_mut());
-    assert!(!p.is_null());
-    let s = Sess { p, tcp };
-    // SAFETY: live session, connected socket.
-    let rc = unsafe { libssh2_session_handshake(p, s.tcp.as_raw_fd()) };
-    assert_eq!(rc, 0, "handshake: {}", s.last_error());
-    let kp = sshd.user_key(UserKey::Ed25519);
-    let user = CString::new(sshd.user.clone()).unwrap();
-    let public = CString::new(kp.public.to_str().unwrap()).unwrap();
-    let private = CString::new(kp.private.to_str().unwrap()).unwrap();
-    // SAFETY: live session; C strings valid.
-    let rc = unsafe {
-        libssh2_userauth_publickey_fromfile_ex(
-            p,
-            user.as_ptr(),
-            sshd.user.len() as u32,
-            public.as_ptr(),
-            private.as_ptr(),
-            ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "auth: {}", s.last_error());
-    s
+    let (p, tcp) = common::login_ed25519(sshd);
+    Sess { p, tcp }
 }
 
 fn start(ch: *mut LIBSSH2_CHANNEL, req: &str, msg: &str) -> Result<(), c_int> {

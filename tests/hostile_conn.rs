@@ -20,7 +20,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Sshd, UserKey};
+use common::{pattern, Sshd, UserKey};
 
 use server::{cmsg, fxp, serve_curve25519, sftp_packet, sftp_status, Hooks, Offer, Peer, SftpReq};
 use ssh2::error::code;
@@ -1883,19 +1883,6 @@ fn kill_sshd_sessions(sshd: &Sshd) -> usize {
         unsafe { libc::kill(v, libc::SIGKILL) };
     }
     victims.len()
-}
-
-/// Deterministic, poorly compressible data.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 /// A C session logged in to the fixture with its ed25519 key, with SFTP.

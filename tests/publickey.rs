@@ -15,7 +15,6 @@ use ssh2::ffi::handle::SessionHandle;
 use ssh2::ffi::publickey::*;
 use ssh2::ffi::session::*;
 use ssh2::ffi::types::{libssh2_publickey_attribute, libssh2_publickey_list};
-use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 use tempfile::TempDir;
 
 /// The interpreter sshd runs the server with (sshd's PATH may lack pyenv shims).
@@ -73,28 +72,8 @@ impl Sess {
 }
 
 fn connect(sshd: &Sshd) -> Sess {
-    let p = libssh2_session_init_ex(None, None, None, ptr::null_mut());
-    assert!(!p.is_null());
-    let tcp = sshd.connect();
-    let s = Sess { p, _tcp: tcp };
-    // SAFETY: live session; the socket lives in `s`.
-    assert_eq!(unsafe { libssh2_session_handshake(s.p, s._tcp.as_raw_fd()) }, 0, "handshake");
-    let user = &sshd.user;
-    let key = sshd.user_key(UserKey::Ed25519);
-    let private = std::ffi::CString::new(key.private.to_str().expect("utf8")).expect("path");
-    // SAFETY: live session; strings valid.
-    let rc = unsafe {
-        libssh2_userauth_publickey_fromfile_ex(
-            s.p,
-            user.as_ptr().cast(),
-            user.len() as u32,
-            ptr::null(),
-            private.as_ptr(),
-            ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "authenticated");
-    s
+    let (p, _tcp) = common::login_ed25519(sshd);
+    Sess { p, _tcp }
 }
 
 fn init(s: &Sess) -> *mut LIBSSH2_PUBLICKEY {

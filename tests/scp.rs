@@ -11,14 +11,13 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::ptr;
 
-use common::{Sshd, UserKey};
+use common::Sshd;
 use ssh2::error::code;
 use ssh2::ffi::channel::*;
 use ssh2::ffi::handle::LIBSSH2_SESSION;
 use ssh2::ffi::scp::*;
 use ssh2::ffi::session::*;
 use ssh2::ffi::types::libssh2_struct_stat;
-use ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex;
 
 /// The big file size.
 const TEN_MIB: usize = 10 * 1024 * 1024;
@@ -58,28 +57,8 @@ impl Sess {
 }
 
 fn login(sshd: &Sshd) -> Sess {
-    let tcp = sshd.connect();
-    let p = libssh2_session_init_ex(None, None, None, ptr::null_mut());
-    let s = Sess { p, tcp };
-    // SAFETY: live session, connected socket.
-    assert_eq!(unsafe { libssh2_session_handshake(p, s.tcp.as_raw_fd()) }, 0);
-    let kp = sshd.user_key(UserKey::Ed25519);
-    let user = CString::new(sshd.user.clone()).unwrap();
-    let public = CString::new(kp.public.to_str().unwrap()).unwrap();
-    let private = CString::new(kp.private.to_str().unwrap()).unwrap();
-    // SAFETY: live session; C strings valid.
-    let rc = unsafe {
-        libssh2_userauth_publickey_fromfile_ex(
-            p,
-            user.as_ptr(),
-            sshd.user.len() as u32,
-            public.as_ptr(),
-            private.as_ptr(),
-            ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "auth: {:?}", s.last_error());
-    s
+    let (p, tcp) = common::login_ed25519(sshd);
+    Sess { p, tcp }
 }
 
 fn data(len: usize, seed: u8) -> Vec<u8> {

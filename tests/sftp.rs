@@ -12,7 +12,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::ptr;
 
-use common::{FixtureError, Options, Sshd, UserKey};
+use common::{pattern, FixtureError, Options, Sshd, UserKey};
 use sha2::{Digest, Sha256};
 use ssh2::error::code;
 use ssh2::ffi::session::*;
@@ -188,20 +188,6 @@ fn last_err(sess: *mut Sess) -> String {
 
 fn sha(d: &[u8]) -> Vec<u8> {
     Sha256::digest(d).to_vec()
-}
-
-/// Deterministic pseudo-random bytes (xorshift), so failures are reproducible.
-fn pattern(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(n + 8);
-    while v.len() < n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.truncate(n);
-    v
 }
 
 fn servers() -> Vec<(&'static str, Sshd)> {

@@ -17,7 +17,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{fingerprint_bytes, keygen_fingerprint, FpHash, HostKey, Sshd, UserKey};
+use common::{fingerprint_bytes, keygen_fingerprint, pattern, FpHash, HostKey, Sshd, UserKey};
 use sha2::{Digest, Sha256};
 use ssh2::error::code;
 use ssh2::ffi::handle::LIBSSH2_SESSION;
@@ -56,19 +56,6 @@ const ONE_BYTE_REKEY_TRANSFER: usize = 96 * 1024;
 const WRITE_CHUNK: usize = 64 * 1024;
 
 // ---- helpers ---------------------------------------------------------------
-
-/// Deterministic, poorly compressible test data.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
 
 fn log_tail(sshd: &Sshd) -> String {
     let log = sshd.log();

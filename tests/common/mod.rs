@@ -592,3 +592,49 @@ pub fn install_eagain_recv(sess: *mut ssh2::ffi::handle::LIBSSH2_SESSION) {
         );
     }
 }
+
+/// Deterministic pseudo-random bytes (xorshift64, top bits of each step) for
+/// payloads a test sends and checks end to end.
+pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A C session on a new connection to `sshd`, after the handshake and a
+/// public key login with the fixture's ed25519 user key (asserted). The
+/// caller keeps the socket alive as long as the session.
+pub fn login_ed25519(sshd: &Sshd) -> (*mut ssh2::ffi::handle::LIBSSH2_SESSION, TcpStream) {
+    use ssh2::ffi::session::{libssh2_session_handshake, libssh2_session_init_ex};
+    use std::os::fd::AsRawFd;
+    let tcp = sshd.connect();
+    let p = libssh2_session_init_ex(None, None, None, std::ptr::null_mut());
+    assert!(!p.is_null(), "session init");
+    // SAFETY: live session, connected socket.
+    let rc = unsafe { libssh2_session_handshake(p, tcp.as_raw_fd()) };
+    // SAFETY: live session.
+    assert_eq!(rc, 0, "handshake: last errno {}", unsafe { ssh2::ffi::session::libssh2_session_last_errno(p) });
+    let kp = sshd.user_key(UserKey::Ed25519);
+    let public = std::ffi::CString::new(kp.public.to_str().expect("utf8 path")).expect("path");
+    let private = std::ffi::CString::new(kp.private.to_str().expect("utf8 path")).expect("path");
+    // SAFETY: live session; the strings outlive the call.
+    let rc = unsafe {
+        ssh2::ffi::userauth::libssh2_userauth_publickey_fromfile_ex(
+            p,
+            sshd.user.as_ptr().cast(),
+            sshd.user.len() as u32,
+            public.as_ptr(),
+            private.as_ptr(),
+            std::ptr::null(),
+        )
+    };
+    // SAFETY: live session.
+    assert_eq!(rc, 0, "public key login: last errno {}", unsafe { ssh2::ffi::session::libssh2_session_last_errno(p) });
+    (p, tcp)
+}
