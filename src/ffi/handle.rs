@@ -215,6 +215,24 @@ pub unsafe fn with_child<T: SessionChild, R: FfiRet>(
     unsafe { with_session(session, |h| f(h, c)) }
 }
 
+/// `with_child` for shims that free the child: `f` gets the raw pointer, so
+/// no reference to the child is live (as a protected argument) when it goes.
+///
+/// # Safety
+/// As `with_child`.
+pub unsafe fn with_child_ptr<T: SessionChild, R: FfiRet>(
+    p: *mut T,
+    f: impl FnOnce(&mut SessionHandle, *mut T) -> Result<R>,
+) -> R {
+    // SAFETY: guaranteed by the caller.
+    let Some(c) = (unsafe { p.as_ref() }) else {
+        return R::from_error(&Error::new(code::BAD_USE, T::NULL_MSG));
+    };
+    let session = c.session();
+    // SAFETY: a live child's session outlives it.
+    unsafe { with_session(session, |h| f(h, p)) }
+}
+
 /// Borrows `len` bytes at `p` (empty for len 0; error for null with len > 0).
 ///
 /// # Safety

@@ -24,7 +24,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr;
 
-use super::handle::{cstr, slice, with_child, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{
+    cstr, slice, with_child, with_child_ptr, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION,
+};
 use super::types::libssh2_knownhost;
 use crate::error::{code, Error, Result};
 use crate::knownhost::consts::{CHECK_FAILURE, KEYENC_BASE64};
@@ -418,8 +420,10 @@ pub unsafe extern "C" fn libssh2_knownhost_del(hosts: *mut LIBSSH2_KNOWNHOSTS, e
 pub unsafe extern "C" fn libssh2_knownhost_free(hosts: *mut LIBSSH2_KNOWNHOSTS) {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_child(hosts, |h, kh| {
-            for (_, node) in kh.nodes.drain() {
+        with_child_ptr(hosts, |h, hosts| {
+            // The borrow of the collection ends here, before it is freed.
+            let nodes: Vec<_> = (*hosts).nodes.drain().collect();
+            for (_, node) in nodes {
                 clear_external(h, &mut (*node).external);
                 free_in(h, node);
             }

@@ -17,7 +17,7 @@ use std::ffi::{c_char, c_int, c_uchar, c_ulong};
 use std::mem::size_of;
 use std::ptr;
 
-use super::handle::{slice, with_child, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{slice, with_child, with_child_ptr, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use super::knownhost::{alloc_in, free_in};
 use super::types::{libssh2_publickey_attribute, libssh2_publickey_list};
 use crate::error::{code, Error, Result};
@@ -304,9 +304,10 @@ pub unsafe extern "C" fn libssh2_publickey_list_free(
 pub unsafe extern "C" fn libssh2_publickey_shutdown(pkey: *mut LIBSSH2_PUBLICKEY) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_child(pkey, |h, p| {
+        with_child_ptr(pkey, |h, pkey| {
             // Only EAGAIN keeps the handle; any other failure still frees it, as in libssh2.
-            if let Err(e) = p.pk.shutdown(&mut h.sess) {
+            // The borrow of the handle ends with the call, before it is freed.
+            if let Err(e) = (*pkey).pk.shutdown(&mut h.sess) {
                 if e.code == code::EAGAIN {
                     return Err(e);
                 }
