@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{SshAgent, Sshd, UserKey};
+use common::{pattern, SshAgent, Sshd, UserKey};
 use sha2::{Digest, Sha256};
 use ssh2::error::code;
 use ssh2::ffi::channel::*;
@@ -168,19 +168,6 @@ fn close_free(ch: *mut LIBSSH2_CHANNEL) -> c_int {
     }
 }
 
-/// Deterministic pseudo-random test data.
-fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 fn sha(d: &[u8]) -> String {
     Sha256::digest(d).iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -278,7 +265,7 @@ fn stderr_apart_ignored_and_merged() {
 /// Echoes `BULK` bytes through a remote `tee` that also checksums what it got;
 /// returns (remote checksum of the upload, the echoed bytes).
 fn bulk_echo(s: &Sess, blocking: bool) {
-    let sent = data(BULK, 7);
+    let sent = pattern(BULK, 7);
     let ch = s.exec("bash -c 'tee >(sha256sum >&2)'");
     s.set_blocking(blocking);
     let mut got = Vec::with_capacity(BULK);
@@ -346,7 +333,7 @@ fn concurrent_channels_all_finish() {
     let sshd = Sshd::start();
     let s = login(&sshd);
     let chans: Vec<_> = (0..CHANNELS).map(|_| s.exec("cat")).collect();
-    let sent: Vec<Vec<u8>> = (0..CHANNELS).map(|i| data(PER_CHANNEL, 100 + i as u64)).collect();
+    let sent: Vec<Vec<u8>> = (0..CHANNELS).map(|i| pattern(PER_CHANNEL, 100 + i as u64)).collect();
     let mut off = [0usize; CHANNELS];
     let mut got: Vec<Vec<u8>> = vec![Vec::new(); CHANNELS];
     let mut eof = [false; CHANNELS];
