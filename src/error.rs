@@ -100,6 +100,13 @@ impl Error {
         self.msg.is_empty()
     }
 
+    /// Whether the operation is still in progress: it would block, or the
+    /// blocking call's timeout ended the wait (libssh2's timeout stops the
+    /// waiting, not the state machine, so a repeated call resumes).
+    pub fn is_pending(&self) -> bool {
+        self.code == code::EAGAIN || self.code == code::TIMEOUT
+    }
+
     /// `LIBSSH2_ERROR_PROTO` with `msg`: a malformed or unexpected message from the peer.
     pub const fn proto(msg: &'static str) -> Self {
         Self::new(code::PROTO, msg)

@@ -315,15 +315,9 @@ pub enum InitState {
     Closing(u32, Error),
 }
 
-/// Would-block, or a blocking call's timeout: libssh2 keeps the operation's
-/// state across both (its timeout is outside the operation), so it resumes.
-fn is_pending(e: &Error) -> bool {
-    e.code == code::EAGAIN || e.code == code::TIMEOUT
-}
-
 /// libssh2's add, remove and list report any failed send of their request as SOCKET_SEND.
 fn send_failed(e: Error) -> Error {
-    if is_pending(&e) {
+    if e.is_pending() {
         e
     } else {
         Error::new(code::SOCKET_SEND, "Unable to send publickey packet")
@@ -332,7 +326,7 @@ fn send_failed(e: Error) -> Error {
 
 /// ... and any failure reading the answer as SOCKET_TIMEOUT.
 fn receive_failed(e: Error) -> Error {
-    if is_pending(&e) {
+    if e.is_pending() {
         e
     } else {
         Error::new(code::SOCKET_TIMEOUT, "Timeout waiting for response from publickey subsystem")
@@ -346,7 +340,7 @@ impl Session {
     pub fn publickey_init(&mut self) -> Result<Publickey> {
         let mut st = self.publickey_init.take().unwrap_or(InitState::Open);
         let r = self.publickey_init_run(&mut st);
-        if matches!(&r, Err(e) if is_pending(e)) {
+        if matches!(&r, Err(e) if e.is_pending()) {
             self.publickey_init = Some(st);
         }
         r
@@ -357,7 +351,7 @@ impl Session {
             let next = match st {
                 InitState::Open => match self.channel_open(b"session", WINDOW_DEFAULT, PACKET_DEFAULT, &[]) {
                     Ok(id) => InitState::Subsystem(id),
-                    Err(e) if is_pending(&e) => return Err(e),
+                    Err(e) if e.is_pending() => return Err(e),
                     Err(e) => {
                         return Err(Error::with(code::CHANNEL_FAILURE, format!("Unable to startup channel: {}", e.msg)))
                     }
@@ -379,7 +373,7 @@ impl Session {
                             w.string(b"version").u32(CLIENT_VERSION);
                             InitState::SendVersion(id, Outgoing::new(&w.buf))
                         }
-                        Err(e) if is_pending(&e) => return Err(e),
+                        Err(e) if e.is_pending() => return Err(e),
                         Err(_) => InitState::Closing(
                             id,
                             Error::new(code::CHANNEL_FAILURE, "Unable to request publickey subsystem"),
@@ -390,7 +384,7 @@ impl Session {
                     let id = *id;
                     match out.send(self, id) {
                         Ok(()) => InitState::AwaitVersion(id, Incoming::default()),
-                        Err(e) if is_pending(&e) => return Err(e),
+                        Err(e) if e.is_pending() => return Err(e),
                         Err(e) => InitState::Closing(id, e),
                     }
                 }
@@ -408,13 +402,13 @@ impl Session {
                             Ok(None) => continue,
                             Err(e) => InitState::Closing(id, e),
                         },
-                        Err(e) if is_pending(&e) => return Err(e),
+                        Err(e) if e.is_pending() => return Err(e),
                         Err(e) => InitState::Closing(id, e),
                     }
                 }
                 InitState::Closing(id, err) => {
                     match self.channel_free(*id) {
-                        Err(e) if is_pending(&e) => return Err(e),
+                        Err(e) if e.is_pending() => return Err(e),
                         // The close is best effort; the failure that led here is what counts.
                         _ => return Err(err.clone()),
                     }
@@ -502,7 +496,7 @@ impl Publickey {
     /// Runs the pending request to its end; EAGAIN keeps it pending.
     fn run<T>(&mut self, sess: &mut Session, step: impl FnOnce(&mut Self, &mut Session) -> Result<T>) -> Result<T> {
         let r = step(self, sess);
-        if !matches!(&r, Err(e) if is_pending(e)) {
+        if !matches!(&r, Err(e) if e.is_pending()) {
             self.pending = None;
         }
         r

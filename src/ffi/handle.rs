@@ -145,7 +145,11 @@ pub unsafe fn with_session<R: FfiRet>(p: *mut SessionHandle, f: impl FnOnce(&mut
         || {
             // SAFETY: hp is the live handle borrowed above; the closure is its only user.
             let h = unsafe { &mut *hp };
-            match f(h) {
+            // One C call is one API call: its sub-steps share one timeout.
+            let began = h.sess.begin_call();
+            let r = f(h);
+            h.sess.end_call(began);
+            match r {
                 Ok(v) => v,
                 Err(e) => {
                     if !e.is_unrecorded() {
@@ -159,6 +163,7 @@ pub unsafe fn with_session<R: FfiRet>(p: *mut SessionHandle, f: impl FnOnce(&mut
             // SAFETY: the closure above has ended, so this is the only reference.
             let h = unsafe { &mut *hp };
             h.poisoned = true;
+            h.sess.call_start = None;
             h.set_error(&super::boundary::PANIC_ERROR);
         },
     )

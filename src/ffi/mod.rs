@@ -13,6 +13,8 @@ pub mod publickey;
 pub mod scp;
 pub mod session;
 pub mod sftp;
+#[cfg(test)]
+mod timeout_tests;
 pub mod types;
 pub mod userauth;
 

@@ -104,7 +104,7 @@ fn is_auth_reply(t: u8) -> bool {
 /// failure while awaiting the server's reply as their own code (the
 /// connection's error is not passed on); would-block stays what it is.
 fn reply_failed(e: Error, code: i32, msg: &'static str) -> Error {
-    if e.code == code::EAGAIN || e.code == code::TIMEOUT {
+    if e.is_pending() {
         e
     } else {
         Error::new(code, msg)

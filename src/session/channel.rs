@@ -286,7 +286,7 @@ impl Session {
         let r = self.channel_open_steps(kind, window, packet, extra);
         // A failed open is over (a would-block or timeout resumes it, as in libssh2).
         if let Err(e) = &r {
-            if e.code != code::EAGAIN && e.code != code::TIMEOUT {
+            if !e.is_pending() {
                 if let Some(id) = self.opening_channel.take() {
                     self.channels.map.remove(&id);
                 }

@@ -2,7 +2,7 @@
 //! `EAGAIN` when it cannot; in non-blocking mode that goes to the caller, in
 //! blocking mode we wait on the socket (with the session timeouts) and retry.
 
-use super::io::{self, dir, IoStatus};
+use super::io::{dir, IoStatus};
 use super::Session;
 use crate::error::{code, Error, Result};
 
@@ -13,9 +13,21 @@ pub const EAGAIN: Error = Error::new(code::EAGAIN, "Would block");
 const WAIT_SLICE_MS: i64 = 1000;
 
 /// Runs `op` to completion (blocking) or until it would block (non-blocking).
-pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T>) -> Result<T> {
-    let start = io::now_ms();
-    let mut last_progress = start;
+/// The session timeout counts from the start of the API call, so a drive
+/// nested in another (an operation's sub-step) shares its caller's budget.
+pub fn drive<T>(sess: &mut Session, op: impl FnMut(&mut Session) -> Result<T>) -> Result<T> {
+    let began = sess.begin_call();
+    let r = drive_in_call(sess, op);
+    sess.end_call(began);
+    r
+}
+
+/// [`drive`] inside an API call whose start `sess.call_start` holds.
+fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T>) -> Result<T> {
+    let start = sess.call_start.unwrap_or_else(|| sess.clock.now_ms());
+    let now = sess.clock.now_ms();
+    // The read timeout counts from this drive's start: it bounds one wait for a reply.
+    let mut last_progress = now;
     let mut last_rx = sess.rx_bytes;
     loop {
         sess.block_dirs = 0;
@@ -29,21 +41,21 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
                 if !sess.blocking {
                     return Err(e);
                 }
-                let now = io::now_ms();
+                let now = sess.clock.now_ms();
                 if sess.rx_bytes != last_rx {
                     last_rx = sess.rx_bytes;
                     last_progress = now;
                 }
                 let mut wait = WAIT_SLICE_MS;
                 if sess.timeout_ms > 0 {
-                    let left = sess.timeout_ms - (now - start) as i64;
+                    let left = sess.timeout_ms - now.saturating_sub(start) as i64;
                     if left <= 0 {
                         return Err(Error::new(code::TIMEOUT, "Timed out waiting on socket"));
                     }
                     wait = wait.min(left);
                 }
                 if sess.read_timeout_s > 0 && sess.awaiting_reply {
-                    let left = sess.read_timeout_s * 1000 - (now - last_progress) as i64;
+                    let left = sess.read_timeout_s * 1000 - now.saturating_sub(last_progress) as i64;
                     if left <= 0 {
                         return Err(Error::new(code::TIMEOUT, "Timed out waiting for response"));
                     }
@@ -61,7 +73,7 @@ pub fn drive<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T
                 // a blocking call that waited and then succeeded leaves none
                 // (not the would-block it saw on the way).
                 sess.last_error = Error::new(code::NONE, "");
-                io::wait_fd(fd, sess.block_dirs, wait);
+                sess.clock.wait(fd, sess.block_dirs, wait);
             }
             r => return r,
         }

@@ -1,11 +1,15 @@
 //! Test-only: a session "connected" to a byte script instead of a server, for
 //! fuzzing the connection layer (auth, channels, ...) through the real
-//! dispatcher. Compiled only with `--cfg fuzzing` or the `fuzzing` feature.
+//! dispatcher; and a session on a fake clock ([`Timeline`]), for testing
+//! timeouts without waiting. Compiled only for tests, with `--cfg fuzzing`
+//! or the `fuzzing` feature.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::io::{IoStatus, SocketIo};
+use super::io::{Clock, IoStatus, RawSocket, SocketIo};
 use super::*;
+use crate::proto::wire::Writer;
 
 /// Most bytes one scripted read delivers.
 const SCRIPT_READ_MAX: usize = 4096;
@@ -39,7 +43,119 @@ impl SocketIo for ScriptIo {
     }
 }
 
+/// Frames `payload` as a plaintext packet (length, padding length, payload, padding).
+pub fn frame_plain(payload: &[u8]) -> Vec<u8> {
+    let mut pad = 8 - (5 + payload.len()) % 8;
+    if pad < 4 {
+        pad += 8;
+    }
+    let mut w = Writer::new();
+    w.u32((1 + payload.len() + pad) as u32).u8(pad as u8).raw(payload).raw(&vec![0; pad]);
+    w.buf
+}
+
+/// What a [`Timeline`] shares between the session's clock and its socket.
+struct TimelineState {
+    /// The fake time, in ms.
+    now: u64,
+    /// Server packets (framed) and the time each arrives, in time order.
+    script: VecDeque<(u64, Vec<u8>)>,
+    /// Bytes of the arrived packet the client has not read yet.
+    current: VecDeque<u8>,
+}
+
+/// A fake clock with a server that sends scripted packets at set times and is
+/// silent after the last: waiting advances the time to the next arrival or
+/// to the end of the wait, whichever comes first, so no test sleeps.
+#[derive(Clone)]
+pub struct Timeline(Arc<Mutex<TimelineState>>);
+
+impl Timeline {
+    /// A timeline at time 0 whose server sends each `(at_ms, payload)`.
+    pub fn new(script: impl IntoIterator<Item = (u64, Vec<u8>)>) -> Self {
+        let mut script: Vec<(u64, Vec<u8>)> = script.into_iter().map(|(t, p)| (t, frame_plain(&p))).collect();
+        script.sort_by_key(|(t, _)| *t);
+        Timeline(Arc::new(Mutex::new(TimelineState { now: 0, script: script.into(), current: VecDeque::new() })))
+    }
+
+    /// The fake time, in ms.
+    pub fn now(&self) -> u64 {
+        self.state().now
+    }
+
+    fn state(&self) -> MutexGuard<'_, TimelineState> {
+        // A test that panicked holding the lock has failed already; its state still reads.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clock for Timeline {
+    fn now_ms(&self) -> u64 {
+        self.now()
+    }
+
+    fn wait(&mut self, _fd: RawSocket, _dirs: i32, timeout_ms: i64) {
+        let mut st = self.state();
+        let next = st.script.front().map(|(t, _)| *t);
+        let until = match (timeout_ms, next) {
+            (t, Some(n)) if t >= 0 => n.min(st.now + t as u64),
+            (t, None) if t >= 0 => st.now + t as u64,
+            (_, Some(n)) => n,
+            // Waiting forever on a silent server: a test bug, not a hang.
+            (_, None) => panic!("wait without timeout on a silent scripted server"),
+        };
+        st.now = st.now.max(until);
+    }
+}
+
+/// The socket side of a [`Timeline`]: one arrived packet per read, would-block
+/// until the next arrives; writes are swallowed.
+struct TimedIo(Timeline);
+
+impl SocketIo for TimedIo {
+    fn send(&mut self, buf: &[u8]) -> IoStatus {
+        IoStatus::Moved(buf.len())
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> IoStatus {
+        let mut st = self.0.state();
+        if st.current.is_empty() {
+            let now = st.now;
+            match st.script.front() {
+                Some((t, _)) if *t <= now => {
+                    let (_, p) = st.script.pop_front().unwrap_or_default();
+                    st.current = p.into();
+                }
+                _ => return IoStatus::WouldBlock,
+            }
+        }
+        let n = buf.len().min(st.current.len());
+        for (b, v) in buf.iter_mut().zip(st.current.drain(..n)) {
+            *b = v;
+        }
+        IoStatus::Moved(n)
+    }
+}
+
 impl Session {
+    /// A session past handshake (and auth when `authenticated`) on `io`.
+    pub fn scripted(io: Box<dyn SocketIo>, authenticated: bool) -> Self {
+        let mut s = Session::new();
+        s.conn = Some(Conn::fuzz_established());
+        s.io = Some(io);
+        s.socket = Some(-1);
+        s.handshake = HandshakeState::Done;
+        s.authenticated = authenticated;
+        s
+    }
+
+    /// A blocking session past handshake whose clock and server are `tl`.
+    pub fn on_timeline(tl: &Timeline, authenticated: bool) -> Self {
+        let mut s = Self::scripted(Box::new(TimedIo(tl.clone())), authenticated);
+        s.clock = Box::new(tl.clone());
+        s
+    }
+
     /// A non-blocking session past handshake (and auth when `authenticated`),
     /// whose server sends `script` (plaintext packets) and then closes.
     pub fn fuzz_established(script: &[u8], authenticated: bool) -> Self {
@@ -49,13 +165,8 @@ impl Session {
     /// Like [`Session::fuzz_established`], with the script in `chunks` that
     /// no single read crosses (one packet per chunk: one packet per read).
     pub fn fuzz_established_chunks(chunks: Vec<Vec<u8>>, authenticated: bool) -> Self {
-        let mut s = Session::new();
+        let mut s = Self::scripted(Box::new(ScriptIo { chunks: chunks.into(), pos: 0 }), authenticated);
         s.blocking = false;
-        s.conn = Some(Conn::fuzz_established());
-        s.io = Some(Box::new(ScriptIo { chunks: chunks.into(), pos: 0 }));
-        s.socket = Some(-1);
-        s.handshake = HandshakeState::Done;
-        s.authenticated = authenticated;
         s
     }
 }

@@ -118,6 +118,28 @@ pub fn set_nonblocking(fd: RawSocket, on: bool) -> bool {
     was
 }
 
+/// The driver's time source and waiter: the only place a blocking call reads
+/// the clock or sleeps, so tests can run the driver on a fake clock.
+pub trait Clock {
+    /// Milliseconds on a monotonic clock.
+    fn now_ms(&self) -> u64;
+    /// Waits until `fd` is ready in one of `dirs` or `timeout_ms` passes (-1: forever).
+    fn wait(&mut self, fd: RawSocket, dirs: i32, timeout_ms: i64);
+}
+
+/// The real clock: `Instant` and `poll(2)`.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+
+    fn wait(&mut self, fd: RawSocket, dirs: i32, timeout_ms: i64) {
+        wait_fd(fd, dirs, timeout_ms);
+    }
+}
+
 /// Milliseconds on a monotonic clock, for timeouts.
 pub fn now_ms() -> u64 {
     use std::sync::OnceLock;

@@ -6,7 +6,7 @@ pub mod channel;
 pub mod driver;
 pub mod forward;
 pub mod framer;
-#[cfg(any(fuzzing, feature = "fuzzing"))]
+#[cfg(any(test, fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod io;
 pub mod scp;
@@ -136,6 +136,11 @@ pub struct Session {
     pub publickey_init: Option<crate::publickey::InitState>,
     /// SFTP subsystem instances (src/sftp).
     pub sftp: crate::sftp::SftpTable,
+    /// Where the driver reads the time and waits (the system clock, or a fake one in tests).
+    pub clock: Box<dyn io::Clock>,
+    /// When the API call in progress began (ms on `clock`): the session
+    /// timeout counts from here, however many drives the call runs.
+    pub(crate) call_start: Option<u64>,
 }
 
 impl Default for Session {
@@ -189,6 +194,26 @@ impl Session {
             userauth_banner: None,
             publickey_init: None,
             sftp: Default::default(),
+            clock: Box::new(io::SystemClock),
+            call_start: None,
+        }
+    }
+
+    /// Marks the start of an API call unless one is already in progress;
+    /// returns whether this call began it (pass that to [`Session::end_call`]).
+    /// As libssh2 takes the entry time once per call, one call is one timeout.
+    pub fn begin_call(&mut self) -> bool {
+        if self.call_start.is_some() {
+            return false;
+        }
+        self.call_start = Some(self.clock.now_ms());
+        true
+    }
+
+    /// Ends the API call that [`Session::begin_call`] began (when `began`).
+    pub fn end_call(&mut self, began: bool) {
+        if began {
+            self.call_start = None;
         }
     }
 
@@ -208,7 +233,7 @@ impl Session {
         let line = what();
         match self.trace_sink.as_mut() {
             Some(f) => f(&line),
-            None => eprintln!("[libssh2] {:.6} {}", io::now_ms() as f64 / 1000.0, line),
+            None => eprintln!("[libssh2] {:.6} {}", self.clock.now_ms() as f64 / 1000.0, line),
         }
     }
 
@@ -317,7 +342,7 @@ impl Session {
         // error but would-block and timeout ends the session, so a repeated
         // call fails at once instead of waiting for a reply that cannot come.
         match drive(self, |s| s.handshake_step(sock)) {
-            Err(e) if e.code != code::EAGAIN && e.code != code::TIMEOUT => {
+            Err(e) if !e.is_pending() => {
                 let e = self.kex_error(e);
                 Err(self.fail(e))
             }
@@ -579,7 +604,7 @@ impl Session {
         // libssh2 reports only would-block: a disconnect that cannot be sent
         // (no connection, a dead socket) still returns 0.
         match r {
-            Err(e) if e.code == code::EAGAIN || e.code == code::TIMEOUT => Err(e),
+            Err(e) if e.is_pending() => Err(e),
             _ => Ok(()),
         }
     }
@@ -606,7 +631,7 @@ impl Session {
         if self.keepalive_interval == 0 {
             return Ok(0);
         }
-        let now = io::now_ms();
+        let now = self.clock.now_ms();
         // Nothing sent yet: due at once, as in libssh2.
         let due = self.keepalive_last_ms.map_or(0, |l| l + self.keepalive_interval as u64 * 1000);
         if now >= due {

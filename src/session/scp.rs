@@ -232,10 +232,11 @@ impl Session {
         self.scp_finish(r).map(|(id, _)| id)
     }
 
-    /// Ends the operation unless it would block; on failure drops the channel.
+    /// Ends the operation unless it is pending (see [`Error::is_pending`]);
+    /// on failure drops the channel.
     fn scp_finish(&mut self, r: Result<(u32, ScpStat)>) -> Result<(u32, ScpStat)> {
         match r {
-            Err(e) if e.code == code::EAGAIN => Err(e),
+            Err(e) if e.is_pending() => Err(e),
             Err(e) => {
                 let id = match self.scp.stage {
                     Stage::Exec(id) | Stage::Write { id, .. } | Stage::ReadLine { id, .. } | Stage::Ready(id) => {

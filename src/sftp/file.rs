@@ -201,7 +201,7 @@ impl Session {
         let r = self.sftp_read_fill(sid, fh, buf, &mut n);
         self.awaiting_reply = false;
         if let Err(e) = r {
-            if e.code == code::EAGAIN || e.code == code::TIMEOUT {
+            if e.is_pending() {
                 return Err(e);
             }
             // The reply that failed was consumed: drop the read-ahead so a later

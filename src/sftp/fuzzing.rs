@@ -3,7 +3,7 @@
 //! script of `Session::fuzz_established_chunks` (authenticated), `sftp_init`
 //! opens its channel and starts the subsystem for real, and every byte after
 //! that reaches the client's framing and reply parsers. Compiled only with
-//! `--cfg fuzzing` or the `fuzzing` feature.
+//! tests, `--cfg fuzzing` or the `fuzzing` feature.
 
 use crate::proto::msg;
 use crate::proto::wire::Writer;
@@ -45,18 +45,8 @@ pub fn extended_data_message(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::fuzzing::frame_plain;
     use crate::session::Session;
-
-    /// Frames payloads as plaintext packets (length, padding length, payload, padding).
-    fn frame(p: &[u8]) -> Vec<u8> {
-        let mut pad = 8 - (5 + p.len()) % 8;
-        if pad < 4 {
-            pad += 8;
-        }
-        let mut w = Writer::new();
-        w.u32((1 + p.len() + pad) as u32).u8(pad as u8).raw(p).raw(&vec![0; pad]);
-        w.buf
-    }
 
     /// An SFTP packet: length, type, body.
     fn pkt(kind: u8, body: &[u8]) -> Vec<u8> {
@@ -79,7 +69,7 @@ mod tests {
         msgs.push(data_message(a));
         msgs.push(extended_data_message(b"noise"));
         msgs.push(data_message(b));
-        let mut s = Session::fuzz_established_chunks(msgs.iter().map(|m| frame(m)).collect(), true);
+        let mut s = Session::fuzz_established_chunks(msgs.iter().map(|m| frame_plain(m)).collect(), true);
         let sid = loop {
             match s.sftp_init() {
                 Err(e) if e.code == crate::error::code::EAGAIN => continue,

@@ -74,7 +74,7 @@ impl Session {
         }
         let r = self.sftp_init_steps();
         if let Err(e) = &r {
-            if e.code != code::EAGAIN {
+            if !e.is_pending() {
                 self.sftp_init_abort();
             }
         }
@@ -84,7 +84,7 @@ impl Session {
     fn sftp_init_steps(&mut self) -> Result<u32> {
         if self.sftp.init == InitState::Idle {
             let chan = self.channel_open(b"session", CHANNEL_WINDOW, CHANNEL_PACKET, &[]).map_err(|e| {
-                if e.code == code::EAGAIN {
+                if e.is_pending() {
                     e
                 } else {
                     Error::new(code::CHANNEL_FAILURE, "Unable to startup channel")
@@ -96,7 +96,7 @@ impl Session {
             let mut w = crate::proto::wire::Writer::new();
             w.string(b"sftp");
             self.startup_request(chan, b"subsystem", &w.buf, "Unable to request SFTP subsystem").map_err(|e| {
-                if e.code == code::EAGAIN {
+                if e.is_pending() {
                     e
                 } else {
                     Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem")

@@ -13,7 +13,7 @@
 
 mod dir;
 mod file;
-#[cfg(any(fuzzing, feature = "fuzzing"))]
+#[cfg(any(test, fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 mod init;
 mod ops;

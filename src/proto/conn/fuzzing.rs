@@ -1,6 +1,6 @@
 //! Test-only entry points for fuzzing: a connection that is already past its
 //! key exchange with the plaintext ("none") cipher, so fuzz input reaches the
-//! post-kex parsers. Compiled only with `--cfg fuzzing`, never in releases.
+//! post-kex parsers. Compiled only for tests and `--cfg fuzzing`, never in releases.
 
 use super::*;
 

@@ -2,7 +2,7 @@
 //! key exchange and re-exchange with strict-kex rules. Sans-IO: the session
 //! hands it received bytes and sends what `pending_output` holds.
 
-#[cfg(any(fuzzing, feature = "fuzzing"))]
+#[cfg(any(test, fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod negotiate;
 
