@@ -199,8 +199,10 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
             let s = Box::from_raw(sftp);
             let sh = &mut *s.session;
             sh.sftp_handles.retain(|p| *p != sftp);
-            if let Some(c) = s.channel.as_ref() {
-                sh.channel_handles.remove(&c.id);
+            // Copy the id out first: a reference into the handle must not be
+            // an argument of the call that frees it (Miri: Stacked Borrows).
+            if let Some(id) = s.channel.as_ref().map(|c| c.id) {
+                sh.channel_handles.remove(&id);
             }
         }
     }
