@@ -9,7 +9,7 @@ use super::forward::{listener_queued, ListenerHandle};
 use super::handle::{with_session, SessionHandle};
 use super::types::{pollfd as pf, LIBSSH2_POLLFD};
 use crate::error::{code, Error};
-use crate::session::io::now_ms;
+use crate::session::io::{poll_set, PollSet};
 
 /// Most descriptors one call accepts (keeps the pollfd array bounded).
 pub const MAX_POLL_FDS: usize = 4096;
@@ -66,6 +66,71 @@ fn pump_session(session: *mut SessionHandle) {
     };
 }
 
+/// A `libssh2_poll` array with, for channel and listener entries, their session.
+struct Entries<'a> {
+    fds: &'a mut [LIBSSH2_POLLFD],
+    sessions: Vec<Option<*mut SessionHandle>>,
+}
+
+impl PollSet for Entries<'_> {
+    fn scan(&mut self) -> usize {
+        let mut ready = 0;
+        for e in self.fds.iter_mut() {
+            if e.events != e.revents {
+                // SAFETY: the type selects the union member; libssh2_poll checked the pointers.
+                unsafe {
+                    match e.r#type {
+                        pf::CHANNEL => {
+                            if let Some((rev, _)) = channel_state(e.fd.channel.cast(), e.events) {
+                                e.revents |= rev;
+                            }
+                        }
+                        pf::LISTENER => {
+                            if let Some((session, q)) = listener_queued(e.fd.listener.cast()) {
+                                if e.events & pf::POLLIN != 0 && q > 0 {
+                                    e.revents |= pf::POLLIN;
+                                }
+                                if with_session(session, |h| Ok(h.sess.dead.is_some() as i32)) == 1 {
+                                    e.revents |= pf::LISTENER_CLOSED | pf::SESSION_CLOSED;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if e.revents != 0 {
+                ready += 1;
+            }
+        }
+        ready
+    }
+
+    fn took(&mut self, sockets: &[libc::pollfd]) -> usize {
+        let mut ready = 0;
+        for ((e, s), sess) in self.fds.iter_mut().zip(sockets).zip(&self.sessions) {
+            match (e.r#type, sess) {
+                (pf::SOCKET, _) => {
+                    e.revents = s.revents as u16 as u64;
+                    if e.revents != 0 {
+                        ready += 1;
+                    }
+                }
+                (_, Some(session)) if s.revents != 0 => {
+                    if s.revents & libc::POLLIN != 0 {
+                        pump_session(*session);
+                    }
+                    if s.revents & libc::POLLHUP != 0 {
+                        e.revents |= pf::CHANNEL_CLOSED | pf::SESSION_CLOSED;
+                    }
+                }
+                _ => {}
+            }
+        }
+        ready
+    }
+}
+
 /// Polls `nfds` entries for up to `timeout` ms; returns how many are ready, -1 on error.
 ///
 /// # Safety
@@ -74,9 +139,7 @@ fn pump_session(session: *mut SessionHandle) {
 pub unsafe extern "C" fn libssh2_poll(fds: *mut LIBSSH2_POLLFD, nfds: c_uint, timeout: c_long) -> i32 {
     let n = nfds as usize;
     if n == 0 {
-        if timeout > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(timeout as u64));
-        }
+        poll_set(&mut Entries { fds: &mut [], sessions: Vec::new() }, &mut [], timeout);
         return 0;
     }
     if fds.is_null() || n > MAX_POLL_FDS {
@@ -117,70 +180,8 @@ pub unsafe extern "C" fn libssh2_poll(fds: *mut LIBSSH2_POLLFD, nfds: c_uint, ti
         sockets.push(libc::pollfd { fd, events, revents: 0 });
         sessions.push(sess);
     }
-    let deadline = (timeout >= 0).then(|| now_ms() + timeout as u64);
-    loop {
-        let mut active = 0;
-        for e in fds.iter_mut() {
-            if e.events != e.revents {
-                // SAFETY: as above, the type selects the union member.
-                unsafe {
-                    match e.r#type {
-                        pf::CHANNEL => {
-                            if let Some((rev, _)) = channel_state(e.fd.channel.cast(), e.events) {
-                                e.revents |= rev;
-                            }
-                        }
-                        pf::LISTENER => {
-                            if let Some((session, q)) = listener_queued(e.fd.listener.cast()) {
-                                if e.events & pf::POLLIN != 0 && q > 0 {
-                                    e.revents |= pf::POLLIN;
-                                }
-                                if with_session(session, |h| Ok(h.sess.dead.is_some() as i32)) == 1 {
-                                    e.revents |= pf::LISTENER_CLOSED | pf::SESSION_CLOSED;
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            if e.revents != 0 {
-                active += 1;
-            }
-        }
-        let wait: i32 = match deadline {
-            _ if active > 0 => 0,
-            None => -1,
-            Some(d) => d.saturating_sub(now_ms()).min(i32::MAX as u64) as i32,
-        };
-        // SAFETY: sockets holds n valid pollfd entries.
-        let r = unsafe { libc::poll(sockets.as_mut_ptr(), n as libc::nfds_t, wait) };
-        if r > 0 {
-            for ((e, s), sess) in fds.iter_mut().zip(sockets.iter_mut()).zip(sessions.iter()) {
-                match (e.r#type, sess) {
-                    (pf::SOCKET, _) => {
-                        e.revents = s.revents as u16 as u64;
-                        if e.revents != 0 {
-                            active += 1;
-                        }
-                    }
-                    (_, Some(session)) if s.revents != 0 => {
-                        if s.revents & libc::POLLIN != 0 {
-                            pump_session(*session);
-                        }
-                        if s.revents & libc::POLLHUP != 0 {
-                            e.revents |= pf::CHANNEL_CLOSED | pf::SESSION_CLOSED;
-                        }
-                    }
-                    _ => {}
-                }
-                s.revents = 0;
-            }
-        }
-        let expired = deadline.is_some_and(|d| now_ms() >= d);
-        if active > 0 || expired {
-            // Recount: channel readiness may have changed after pumping.
-            return fds.iter().filter(|e| e.revents != 0).count() as i32;
-        }
-    }
+    let mut entries = Entries { fds, sessions };
+    poll_set(&mut entries, &mut sockets, timeout);
+    // Recount: channel readiness may have changed after pumping.
+    entries.fds.iter().filter(|e| e.revents != 0).count() as i32
 }

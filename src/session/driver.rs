@@ -33,6 +33,7 @@ fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Resu
         sess.block_dirs = 0;
         // Each step says again whether it awaits a reply (the read timeout applies).
         sess.awaiting_reply = false;
+        sess.now_us = sess.clock.now_us();
         match op(sess) {
             Err(e) if e.code == code::EAGAIN => {
                 if sess.block_dirs == 0 {

@@ -90,8 +90,8 @@ impl Timeline {
 }
 
 impl Clock for Timeline {
-    fn now_ms(&self) -> u64 {
-        self.now()
+    fn now_us(&self) -> u64 {
+        self.now() * 1000
     }
 
     fn wait(&mut self, _fd: RawSocket, _dirs: i32, timeout_ms: i64) {

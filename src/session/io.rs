@@ -121,8 +121,12 @@ pub fn set_nonblocking(fd: RawSocket, on: bool) -> bool {
 /// The driver's time source and waiter: the only place a blocking call reads
 /// the clock or sleeps, so tests can run the driver on a fake clock.
 pub trait Clock {
-    /// Milliseconds on a monotonic clock.
-    fn now_ms(&self) -> u64;
+    /// Microseconds on a monotonic clock.
+    fn now_us(&self) -> u64;
+    /// Milliseconds on the same clock.
+    fn now_ms(&self) -> u64 {
+        self.now_us() / 1000
+    }
     /// Waits until `fd` is ready in one of `dirs` or `timeout_ms` passes (-1: forever).
     fn wait(&mut self, fd: RawSocket, dirs: i32, timeout_ms: i64);
 }
@@ -131,8 +135,8 @@ pub trait Clock {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now_ms(&self) -> u64 {
-        now_ms()
+    fn now_us(&self) -> u64 {
+        now_us()
     }
 
     fn wait(&mut self, fd: RawSocket, dirs: i32, timeout_ms: i64) {
@@ -142,8 +146,164 @@ impl Clock for SystemClock {
 
 /// Milliseconds on a monotonic clock, for timeouts.
 pub fn now_ms() -> u64 {
+    now_us() / 1000
+}
+
+/// Microseconds on a monotonic clock (from the first reading), for round trips.
+pub fn now_us() -> u64 {
     use std::sync::OnceLock;
     use std::time::Instant;
     static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_millis() as u64
+    START.get_or_init(Instant::now).elapsed().as_micros() as u64
+}
+
+/// Entries `libssh2_poll` waits on: some are ready by state the library
+/// holds (channels, listeners), some by their socket.
+pub trait PollSet {
+    /// Records the readiness known without waiting; returns how many entries are ready.
+    fn scan(&mut self) -> usize;
+    /// Takes one poll(2) result, `sockets[i]` for entry `i`; returns how
+    /// many entries its socket events made ready.
+    fn took(&mut self, sockets: &[libc::pollfd]) -> usize;
+}
+
+/// Waits until an entry of `set` is ready or `timeout_ms` passes (negative:
+/// forever), polling `sockets` (one per entry) meanwhile; no sockets at all
+/// sleeps the timeout, as poll(2) with none does.
+pub fn poll_set(set: &mut impl PollSet, sockets: &mut [libc::pollfd], timeout_ms: std::ffi::c_long) {
+    if sockets.is_empty() {
+        if timeout_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(timeout_ms as u64));
+        }
+        return;
+    }
+    let deadline = (timeout_ms >= 0).then(|| now_ms() + timeout_ms as u64);
+    loop {
+        let mut ready = set.scan();
+        let wait: i32 = match deadline {
+            _ if ready > 0 => 0,
+            None => -1,
+            Some(d) => d.saturating_sub(now_ms()).min(i32::MAX as u64) as i32,
+        };
+        for s in sockets.iter_mut() {
+            s.revents = 0;
+        }
+        // SAFETY: `sockets` is a valid, exclusively borrowed array of its length.
+        let r = unsafe { libc::poll(sockets.as_mut_ptr(), sockets.len() as libc::nfds_t, wait) };
+        if r > 0 {
+            ready += set.took(sockets);
+        }
+        if ready > 0 || deadline.is_some_and(|d| now_ms() >= d) {
+            return;
+        }
+    }
+}
+
+/// Longest one read or write on a local agent socket may block (an agent
+/// asking the user to confirm a key use needs a while, so this is generous).
+pub const AGENT_IO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Which half of an agent exchange failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentIoError {
+    /// Writing the request failed.
+    Send,
+    /// Reading the reply failed (or the agent closed the socket).
+    Recv,
+    /// The reply announced more than the agent message limit.
+    TooLong,
+}
+
+/// Connects to the ssh-agent socket at `path`. Like libssh2's, the agent
+/// socket is blocking (the agent is a local process that answers at once),
+/// each read and write bounded by [`AGENT_IO_TIMEOUT`].
+pub fn agent_connect(path: &std::ffi::OsStr) -> std::io::Result<std::os::unix::net::UnixStream> {
+    let stream = std::os::unix::net::UnixStream::connect(path)?;
+    // Timeouts cannot fail for a non-zero duration.
+    let _ = stream.set_read_timeout(Some(AGENT_IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(AGENT_IO_TIMEOUT));
+    Ok(stream)
+}
+
+/// One exchange with the agent: writes the framed `request`, reads one
+/// length-prefixed reply of at most `max` bytes and returns its body.
+pub fn agent_exchange(
+    stream: &mut std::os::unix::net::UnixStream,
+    request: &[u8],
+    max: usize,
+) -> std::result::Result<Vec<u8>, AgentIoError> {
+    use std::io::{Read, Write};
+    stream.write_all(request).map_err(|_| AgentIoError::Send)?;
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).map_err(|_| AgentIoError::Recv)?;
+    let len = u32::from_be_bytes(len) as usize;
+    if len > max {
+        return Err(AgentIoError::TooLong);
+    }
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).map_err(|_| AgentIoError::Recv)?;
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+
+    /// One socket entry plus readiness the library "holds" (`held`).
+    struct Set {
+        held: bool,
+        scans: usize,
+        socket_ready: bool,
+    }
+
+    impl PollSet for Set {
+        fn scan(&mut self) -> usize {
+            self.scans += 1;
+            self.held as usize
+        }
+        fn took(&mut self, sockets: &[libc::pollfd]) -> usize {
+            self.socket_ready = sockets[0].revents & libc::POLLIN != 0;
+            self.socket_ready as usize
+        }
+    }
+
+    fn set() -> Set {
+        Set { held: false, scans: 0, socket_ready: false }
+    }
+
+    #[test]
+    fn poll_set_returns_on_held_readiness_without_waiting_forever() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let mut s = Set { held: true, ..set() };
+        let mut socks = [libc::pollfd { fd: a.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
+        // Forever, yet it returns: the entry is ready by state.
+        poll_set(&mut s, &mut socks, -1);
+        assert_eq!(s.scans, 1);
+        assert!(!s.socket_ready);
+    }
+
+    #[test]
+    fn poll_set_reports_socket_events_and_expires() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let mut socks = [libc::pollfd { fd: a.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
+        // Nothing to read: the timeout ends the wait with nothing ready.
+        let mut s = set();
+        poll_set(&mut s, &mut socks, 10);
+        assert!(!s.socket_ready && s.scans >= 1);
+        // Data waiting: the socket's event makes the entry ready.
+        b.write_all(b"x").unwrap();
+        let mut s = set();
+        poll_set(&mut s, &mut socks, -1);
+        assert!(s.socket_ready);
+    }
+
+    #[test]
+    fn poll_set_with_no_sockets_only_sleeps() {
+        let mut s = set();
+        poll_set(&mut s, &mut [], 1);
+        assert_eq!(s.scans, 0, "nothing to scan when there are no entries");
+    }
 }

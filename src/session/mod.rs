@@ -141,6 +141,9 @@ pub struct Session {
     /// When the API call in progress began (ms on `clock`): the session
     /// timeout counts from here, however many drives the call runs.
     pub(crate) call_start: Option<u64>,
+    /// The time of the step in progress (µs on `clock`), set by the driver
+    /// before each step: operations take "now" from here, not from a clock.
+    pub(crate) now_us: u64,
 }
 
 impl Default for Session {
@@ -196,6 +199,7 @@ impl Session {
             sftp: Default::default(),
             clock: Box::new(io::SystemClock),
             call_start: None,
+            now_us: 0,
         }
     }
 
@@ -233,7 +237,7 @@ impl Session {
         let line = what();
         match self.trace_sink.as_mut() {
             Some(f) => f(&line),
-            None => eprintln!("[libssh2] {:.6} {}", self.clock.now_ms() as f64 / 1000.0, line),
+            None => eprintln!("[libssh2] {:.6} {}", self.clock.now_us() as f64 / 1e6, line),
         }
     }
 

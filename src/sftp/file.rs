@@ -31,7 +31,6 @@ use super::pipe::MSG_HDR;
 use super::{fx, fxp, protocol, status_error, wire, ReadReq, ReqKind, Sftp, WriteReq};
 use super::{DEFAULT_READ_LEN, DEFAULT_WRITE_LEN, MAX_READ_LEN, MAX_READ_REQUESTS, MAX_WRITE_REQUESTS, MIN_READ_LEN};
 use super::{MIN_WRITE_LEN, PACKET_MAX, READ_AHEAD_INITIAL, READ_AHEAD_MAX, WRITE_INFLIGHT_MAX};
-use std::time::Instant;
 
 use crate::error::{code, Error, Result};
 use crate::session::driver::{drive, EAGAIN};
@@ -53,8 +52,8 @@ impl Sftp {
         }
     }
 
-    /// Issues READ requests until the handle's read-ahead target is covered.
-    fn top_up_reads(&mut self, fh: u32) -> Result<()> {
+    /// Issues READ requests, stamped `now`, until the handle's read-ahead target is covered.
+    fn top_up_reads(&mut self, fh: u32, now: u64) -> Result<()> {
         let read_len = self.read_len();
         let h = self.handle(fh)?;
         // A directory handle is asked too, as libssh2 does: the server answers FAILURE.
@@ -73,7 +72,7 @@ impl Sftp {
             let id = self.queue(fxp::READ, ReqKind::Read, 32 + hstr.len(), |w| {
                 w.string(&hstr).u64(off).u32(size);
             });
-            new.push(ReadReq { id, offset: off, len: size, sent: Some(Instant::now()) });
+            new.push(ReadReq { id, offset: off, len: size, sent: Some(now) });
             off = off.saturating_add(size as u64);
             budget = budget.saturating_sub(size as u64);
         }
@@ -84,12 +83,12 @@ impl Sftp {
     }
 
     /// Re-requests the part of a short reply that is missing, ahead of the rest.
-    fn request_gap(&mut self, fh: u32, offset: u64, len: u32) -> Result<()> {
+    fn request_gap(&mut self, fh: u32, offset: u64, len: u32, now: u64) -> Result<()> {
         let hstr = self.handle(fh)?.handle.clone();
         let id = self.queue(fxp::READ, ReqKind::Read, 32 + hstr.len(), |w| {
             w.string(&hstr).u64(offset).u32(len);
         });
-        self.handle(fh)?.reads.push_front(ReadReq { id, offset, len, sent: Some(Instant::now()) });
+        self.handle(fh)?.reads.push_front(ReadReq { id, offset, len, sent: Some(now) });
         Ok(())
     }
 
@@ -158,6 +157,7 @@ impl Session {
     }
 
     fn sftp_read_step(&mut self, sid: u32, fh: u32, buf: &mut [u8]) -> Result<usize> {
+        let now = self.now_us;
         let st = self.sftp_st(sid)?;
         let wb = st.write_behind > 0;
         let h = st.handle(fh)?;
@@ -188,14 +188,14 @@ impl Session {
         }
         let mut n = st.take_cur(fh, buf)?;
         if n == buf.len() {
-            st.top_up_reads(fh)?;
+            st.top_up_reads(fh, now)?;
             self.sftp_read_send(sid)?;
             return Ok(n);
         }
         if st.handle(fh)?.eof {
             return Ok(n);
         }
-        st.top_up_reads(fh)?;
+        st.top_up_reads(fh, now)?;
         self.sftp_read_send(sid)?;
         self.awaiting_reply = true;
         let r = self.sftp_read_fill(sid, fh, buf, &mut n);
@@ -218,7 +218,7 @@ impl Session {
             return if n > 0 { Ok(n) } else { Err(read_side(e)) };
         }
         let st = self.sftp_st(sid)?;
-        st.top_up_reads(fh)?;
+        st.top_up_reads(fh, now)?;
         self.sftp_read_send(sid)?;
         Ok(n)
     }
@@ -231,6 +231,7 @@ impl Session {
 
     /// Copies in-order replies into `buf[*n..]`, waiting only while nothing was copied.
     fn sftp_read_fill(&mut self, sid: u32, fh: u32, buf: &mut [u8], n: &mut usize) -> Result<()> {
+        let now = self.now_us;
         loop {
             self.sftp_frame(sid)?;
             let st = self.sftp_st(sid)?;
@@ -260,13 +261,13 @@ impl Session {
                     let start = p.len() - r.remaining() - m;
                     let h = st.handle(fh)?;
                     h.reads.pop_front();
-                    if let Some(target) = h.pace.delivered(m as u64, head.sent, Instant::now()) {
+                    if let Some(target) = h.pace.delivered(m as u64, head.sent, now) {
                         h.ahead = target;
                     } else if h.pace.rtt_min.is_none() {
                         h.ahead = (h.ahead * 2).min(READ_AHEAD_MAX);
                     }
                     if m < head.len as usize {
-                        st.request_gap(fh, head.offset + m as u64, head.len - m as u32)?;
+                        st.request_gap(fh, head.offset + m as u64, head.len - m as u32, now)?;
                     }
                     let k = m.min(buf.len() - *n);
                     buf[*n..*n + k].copy_from_slice(&p[start..start + k]);

@@ -254,8 +254,8 @@ pub(crate) struct ReadReq {
     pub id: u32,
     pub offset: u64,
     pub len: u32,
-    /// When it was queued (None in unit tests).
-    pub sent: Option<std::time::Instant>,
+    /// When it was queued, µs on the session clock (None in unit tests).
+    pub sent: Option<u64>,
 }
 
 /// One WRITE request waiting for its status.
@@ -316,24 +316,26 @@ pub struct Pace {
     pub rtt_min: Option<std::time::Duration>,
     /// Best delivery rate of the recent intervals, in bytes per second.
     pub rate: f64,
-    /// Start of the interval being measured and the bytes delivered in it.
-    pub since: Option<std::time::Instant>,
+    /// Start of the interval being measured (µs on the session clock).
+    pub since: Option<u64>,
     /// Bytes delivered since `since`.
     pub bytes: u64,
 }
 
 impl Pace {
-    /// Takes one in-order reply of `n` bytes to a request sent at `sent`;
-    /// returns the new read-ahead target when an interval closed.
-    pub fn delivered(&mut self, n: u64, sent: Option<std::time::Instant>, now: std::time::Instant) -> Option<u64> {
+    /// Takes one in-order reply of `n` bytes, arrived at `now`, to a request
+    /// sent at `sent` (µs on the session clock); returns the new read-ahead
+    /// target when an interval closed.
+    pub fn delivered(&mut self, n: u64, sent: Option<u64>, now: u64) -> Option<u64> {
+        use std::time::Duration;
         if let Some(sent) = sent {
-            let rtt = now.saturating_duration_since(sent);
+            let rtt = Duration::from_micros(now.saturating_sub(sent));
             self.rtt_min = Some(self.rtt_min.map_or(rtt, |m| m.min(rtt)));
         }
         let since = *self.since.get_or_insert(now);
         self.bytes += n;
         let rtt_min = self.rtt_min?;
-        let elapsed = now.saturating_duration_since(since);
+        let elapsed = Duration::from_micros(now.saturating_sub(since));
         if elapsed < rtt_min.max(RATE_WINDOW_MIN) {
             return None;
         }

@@ -428,16 +428,17 @@ fn write_behind_sizes_from_flag_and_environment() {
 #[test]
 fn read_ahead_follows_the_bandwidth_delay_product() {
     use super::{Pace, READ_AHEAD_FLOOR, READ_AHEAD_MAX};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     const CHUNK: u64 = 32 * 1024;
     // Replies of CHUNK bytes `every` apart, each `rtt` after its request: the target once an interval closed.
     fn run(rtt: Duration, every: Duration, n: u32) -> Option<u64> {
-        let t0 = Instant::now() + Duration::from_secs(1);
+        let us = |d: Duration| d.as_micros() as u64;
+        let t0 = us(Duration::from_secs(1));
         let mut p = Pace::default();
         let mut last = None;
         for i in 0..n {
-            let now = t0 + every * i;
-            last = p.delivered(CHUNK, Some(now - rtt), now).or(last);
+            let now = t0 + us(every * i);
+            last = p.delivered(CHUNK, Some(now - us(rtt)), now).or(last);
         }
         last
     }
@@ -451,4 +452,45 @@ fn read_ahead_follows_the_bandwidth_delay_product() {
     assert_eq!(run(Duration::from_millis(100), Duration::from_millis(32), 100), Some(READ_AHEAD_FLOOR));
     // A fast, distant link: capped.
     assert_eq!(run(Duration::from_millis(200), Duration::from_micros(10), 100_000), Some(READ_AHEAD_MAX));
+}
+
+/// A clock the test sets by hand (µs); a non-blocking session never waits on it.
+#[derive(Clone, Default)]
+struct HandClock(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl HandClock {
+    fn set(&self, us: u64) {
+        self.0.store(us, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl crate::session::io::Clock for HandClock {
+    fn now_us(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn wait(&mut self, _fd: crate::session::io::RawSocket, _dirs: i32, _timeout_ms: i64) {
+        unreachable!("a non-blocking session does not wait");
+    }
+}
+
+#[test]
+fn read_round_trips_are_timed_on_the_session_clock() {
+    const T0: u64 = 5_000_000;
+    const RTT_US: u64 = 20_000;
+    let (mut s, sid) = session();
+    let clock = HandClock::default();
+    s.clock = Box::new(clock.clone());
+    clock.set(T0);
+    let fh = reading(&mut s, sid, 11, 10);
+    inject(&mut s, &data(11, b"0123"));
+    let mut buf = [0u8; 64];
+    assert_eq!(s.sftp_read(sid, fh, &mut buf).unwrap(), 4);
+    // The request for the missing range is stamped with the driver's time.
+    let gap = s.sftp_st(sid).unwrap().handles[&fh].reads.front().copied().unwrap();
+    assert_eq!(gap.sent, Some(T0));
+    clock.set(T0 + RTT_US);
+    inject(&mut s, &data(gap.id, b"456789"));
+    assert_eq!(s.sftp_read(sid, fh, &mut buf).unwrap(), 6);
+    let pace = s.sftp_st(sid).unwrap().handles[&fh].pace;
+    assert_eq!(pace.rtt_min, Some(std::time::Duration::from_micros(RTT_US)));
 }
