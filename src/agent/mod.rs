@@ -2,27 +2,24 @@
 //! `SSH_AUTH_SOCK` or a caller-given path, list identities, sign, and public key
 //! authentication with an agent-held key.
 //!
-//! `proto` is the sans-IO wire format; this module owns the agent socket. Like
-//! libssh2, the agent socket is blocking whatever the session's mode: the agent is a
-//! local process that answers at once, so an agent call never returns EAGAIN (the
-//! SSH half of `userauth` still may). A bounded I/O timeout keeps a stuck agent from
-//! hanging the caller forever.
+//! `proto` is the sans-IO wire format; the socket calls are in the I/O module
+//! (`session::io::agent_connect`, `agent_exchange`). Like libssh2, the agent
+//! socket is blocking whatever the session's mode: the agent is a local process
+//! that answers at once, so an agent call never returns EAGAIN (the SSH half of
+//! `userauth` still may). A bounded I/O timeout keeps a stuck agent from hanging
+//! the caller forever.
 
 pub mod proto;
 
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
 
 use crate::error::{code, Error, Result};
+use crate::session::io::{agent_connect, agent_exchange, AgentIoError};
 use crate::session::Session;
 pub use proto::Identity;
 
 /// The environment variable naming the agent socket.
 pub const AUTH_SOCK_ENV: &str = "SSH_AUTH_SOCK";
-/// Longest time one agent read or write may block (an agent asking the user to
-/// confirm a key use needs a while, so this is generous).
-pub const AGENT_IO_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A connection to ssh-agent and the identities it last listed.
 #[derive(Default)]
@@ -65,10 +62,7 @@ impl Agent {
             None => std::env::var_os(AUTH_SOCK_ENV).ok_or(Error::new(code::BAD_USE, "no auth sock variable"))?,
         };
         let stream =
-            UnixStream::connect(&path).map_err(|_| Error::new(code::AGENT_PROTOCOL, "failed connecting with agent"))?;
-        // Timeouts cannot fail for a non-zero duration.
-        let _ = stream.set_read_timeout(Some(AGENT_IO_TIMEOUT));
-        let _ = stream.set_write_timeout(Some(AGENT_IO_TIMEOUT));
+            agent_connect(&path).map_err(|_| Error::new(code::AGENT_PROTOCOL, "failed connecting with agent"))?;
         self.stream = Some(stream);
         Ok(())
     }
@@ -88,18 +82,16 @@ impl Agent {
                 Error::new(code::BAD_USE, "agent not connected")
             });
         };
-        stream.write_all(request).map_err(|_| Error::new(code::SOCKET_SEND, "agent send failed"))?;
-        let mut len = [0u8; 4];
-        stream.read_exact(&mut len).map_err(|_| Error::new(code::SOCKET_RECV, "agent recv failed"))?;
-        let len = u32::from_be_bytes(len) as usize;
-        if len > proto::MAX_AGENT_MESSAGE {
-            // The stream is out of step now: drop it.
-            self.stream = None;
-            return Err(Error::new(code::AGENT_PROTOCOL, "agent reply too long"));
+        match agent_exchange(stream, request, proto::MAX_AGENT_MESSAGE) {
+            Ok(body) => Ok(body),
+            Err(AgentIoError::Send) => Err(Error::new(code::SOCKET_SEND, "agent send failed")),
+            Err(AgentIoError::Recv) => Err(Error::new(code::SOCKET_RECV, "agent recv failed")),
+            Err(AgentIoError::TooLong) => {
+                // The stream is out of step now: drop it.
+                self.stream = None;
+                Err(Error::new(code::AGENT_PROTOCOL, "agent reply too long"))
+            }
         }
-        let mut body = vec![0u8; len];
-        stream.read_exact(&mut body).map_err(|_| Error::new(code::SOCKET_RECV, "agent recv failed"))?;
-        Ok(body)
     }
 
     /// Asks the agent for its identities, replacing the last list.

@@ -4,14 +4,14 @@
 //! hooks, and the built-in relay of agent channels to the local ssh-agent.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::channel::{ChanOp, Channel, MAX_WINDOW, PACKET_DEFAULT, WINDOW_DEFAULT};
 use super::driver::{drive, EAGAIN};
+use super::io::{agent_connect, agent_exchange};
 use super::Session;
+use crate::agent::proto::MAX_AGENT_MESSAGE;
 use crate::error::{code, Error, Result};
 use crate::proto::msg;
 use crate::proto::wire::{Reader, Writer};
@@ -30,10 +30,6 @@ const X11_UNAVAILABLE: &[u8] = b"X11 Forward Unavailable";
 const TYPE_NOT_ACCEPTED: &[u8] = b"Channel type not accepted";
 /// Listen address libssh2 uses when the caller gives none.
 pub const DEFAULT_LISTEN_HOST: &[u8] = b"0.0.0.0";
-/// Largest ssh-agent message relayed (OpenSSH's agent limit is 256 KiB).
-pub const MAX_AGENT_MSG: usize = 256 * 1024;
-/// How long one exchange with the local agent may take.
-const AGENT_IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// SSH_AGENT_FAILURE: what the relay answers when the local agent fails.
 const AGENT_FAILURE: [u8; 5] = [0, 0, 0, 1, 5];
 
@@ -207,12 +203,10 @@ impl Session {
             return res.map(|_| ());
         }
         let path = self.fwd.agent_socket.clone().or_else(|| std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from));
-        let sock = path.and_then(|p| UnixStream::connect(p).ok());
+        let sock = path.and_then(|p| agent_connect(p.as_os_str()).ok());
         let Some(sock) = sock else {
             return self.refuse_open(head.sender, OPEN_CONNECT_FAILED, X11_UNAVAILABLE);
         };
-        let _ = sock.set_read_timeout(Some(AGENT_IO_TIMEOUT));
-        let _ = sock.set_write_timeout(Some(AGENT_IO_TIMEOUT));
         let id = self.confirm_open(b"auth-agent@openssh.com", &head)?;
         self.fwd.relays.insert(id, AgentRelay { sock, to_peer: VecDeque::new(), broken: false });
         Ok(())
@@ -245,7 +239,7 @@ impl Session {
                 *dst = *src;
             }
             let len = u32::from_be_bytes(len) as usize;
-            if len > MAX_AGENT_MSG {
+            if len > MAX_AGENT_MESSAGE {
                 relay.broken = true;
                 break;
             }
@@ -253,8 +247,11 @@ impl Session {
                 break;
             }
             let request: Vec<u8> = ch.data.drain(..4 + len).collect();
-            match agent_transact(&mut relay.sock, &request) {
-                Ok(reply) => relay.to_peer.extend(reply),
+            match agent_exchange(&mut relay.sock, &request, MAX_AGENT_MESSAGE) {
+                Ok(reply) => {
+                    relay.to_peer.extend((reply.len() as u32).to_be_bytes());
+                    relay.to_peer.extend(reply);
+                }
                 Err(_) => {
                     relay.to_peer.extend(AGENT_FAILURE);
                     relay.broken = true;
@@ -393,21 +390,6 @@ impl Session {
         self.fwd.listeners.remove(&lid);
         Ok(())
     }
-}
-
-/// One request/response exchange with the local agent (blocking, with timeouts).
-fn agent_transact(sock: &mut UnixStream, request: &[u8]) -> std::io::Result<Vec<u8>> {
-    sock.write_all(request)?;
-    let mut len = [0u8; 4];
-    sock.read_exact(&mut len)?;
-    let n = u32::from_be_bytes(len) as usize;
-    if n > MAX_AGENT_MSG {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "agent reply too long"));
-    }
-    let mut reply = vec![0u8; 4 + n];
-    reply[..4].copy_from_slice(&len);
-    sock.read_exact(&mut reply[4..])?;
-    Ok(reply)
 }
 
 #[cfg(test)]
