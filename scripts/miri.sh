@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
-    rustup +nightly component add miri rust-src
+    if rustup toolchain list | grep -q '^nightly'; then
+        rustup +nightly component add miri rust-src
+    else
+        rustup toolchain install nightly --profile minimal --component miri,rust-src
+    fi
 fi
 export CARGO_TARGET_DIR=${MIRI_TARGET_DIR:-$PWD/target/miri}
 # The tests write temporary files; isolation would forbid that.

@@ -6,7 +6,7 @@
 # Stages: setup, rustfmt, clippy, release build, cargo test (unit tests and
 # the sshd-backed integration tests), the install test, the differential
 # stage, the legacy algorithms and the interop servers, the load checks, the
-# fuzz replay, then each
+# fuzz replay, Miri over the socket-free unit tests, then each
 # the conformance scripts (upstream tests, upstream examples, curl, and the
 # peer suites: the ssh2 crate's tests, Net::SSH2's t/, libgit2's SSH tests), whose
 # "N passed, M failed" counts are also reported on a line of their own, and
@@ -91,6 +91,9 @@ stage load yes scripts/load-test.sh
 # Issue 9: replay the fuzz corpus and reproducers, then a bounded run of every
 # cargo-fuzz target for about a minute each (FUZZ_SECONDS, default 60).
 stage fuzz yes env FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
+# Issue 17: Miri (Stacked Borrows) over the unit tests that need no socket,
+# the FFI's among them; any undefined behaviour reported fails the stage.
+stage miri yes scripts/miri.sh
 
 # Upstream's test suite and examples, and curl, on our library (issue 8).
 # They all pass, so they gate the run like every other test (strict mode:
