@@ -21,8 +21,6 @@ pub struct ChannelHandle {
 #[allow(non_camel_case_types)]
 pub type LIBSSH2_CHANNEL = ChannelHandle;
 
-use crate::consts::channel::{FLUSH_ALL, FLUSH_EXTENDED_DATA};
-
 impl SessionChild for ChannelHandle {
     const NULL_MSG: &'static str = "NULL channel";
     fn session(&self) -> *mut SessionHandle {
@@ -387,28 +385,7 @@ pub unsafe extern "C" fn libssh2_channel_handle_extended_data2(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointer.
     unsafe {
-        with_key(channel, |h, id| {
-            let mode = match ignore_mode {
-                1 => ExtendedMode::Ignore,
-                2 => ExtendedMode::Merge,
-                _ => ExtendedMode::Normal,
-            };
-            let ch = h.sess.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
-            ch.ext_mode = Some(mode);
-            match mode {
-                ExtendedMode::Merge => {
-                    let e: Vec<u8> = ch.ext_data.drain(..).collect();
-                    ch.data.extend(e);
-                }
-                ExtendedMode::Ignore => {
-                    let n = ch.ext_data.len() as u32;
-                    ch.ext_data.clear();
-                    ch.pending_adjust = ch.pending_adjust.saturating_add(n);
-                }
-                ExtendedMode::Normal => {}
-            }
-            Ok(0)
-        })
+        with_key(channel, |h, id| h.sess.channel_set_extended_mode(id, ExtendedMode::from_c(ignore_mode)).map(|()| 0))
     }
 }
 
@@ -429,24 +406,7 @@ pub unsafe extern "C" fn libssh2_channel_handle_extended_data(channel: *mut LIBS
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_flush_ex(channel: *mut LIBSSH2_CHANNEL, streamid: c_int) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_key(channel, |h, id| {
-            let ch = h.sess.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
-            let mut n = 0usize;
-            if streamid == 0 || streamid == FLUSH_ALL {
-                n += ch.data.len();
-                ch.data.clear();
-            }
-            if streamid != 0 {
-                n += ch.ext_data.len();
-                ch.ext_data.clear();
-            }
-            let _ = FLUSH_EXTENDED_DATA;
-            let grant = n as u32;
-            h.sess.channel_receive_window_adjust(id, grant, false)?;
-            Ok(n as c_int)
-        })
-    }
+    unsafe { with_key(channel, |h, id| Ok(h.sess.channel_flush(id, streamid)? as c_int)) }
 }
 
 /// Sends EOF.
@@ -456,12 +416,7 @@ pub unsafe extern "C" fn libssh2_channel_flush_ex(channel: *mut LIBSSH2_CHANNEL,
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_send_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_key(channel, |h, id| {
-            h.sess.channel_send_eof(id)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(channel, |h, id| h.sess.channel_send_eof(id).map(|()| 0)) }
 }
 
 /// 1 if the remote sent EOF and nothing is left to read.
@@ -481,12 +436,7 @@ pub unsafe extern "C" fn libssh2_channel_eof(channel: *mut LIBSSH2_CHANNEL) -> c
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_wait_eof(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_key(channel, |h, id| {
-            h.sess.channel_wait_eof(id)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(channel, |h, id| h.sess.channel_wait_eof(id).map(|()| 0)) }
 }
 
 /// Closes the channel (waits for the remote's CLOSE).
@@ -496,12 +446,7 @@ pub unsafe extern "C" fn libssh2_channel_wait_eof(channel: *mut LIBSSH2_CHANNEL)
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_close(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_key(channel, |h, id| {
-            h.sess.channel_close(id)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(channel, |h, id| h.sess.channel_close(id).map(|()| 0)) }
 }
 
 /// Waits until the remote closed the channel.
@@ -511,12 +456,7 @@ pub unsafe extern "C" fn libssh2_channel_close(channel: *mut LIBSSH2_CHANNEL) ->
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_key(channel, |h, id| {
-            h.sess.channel_wait_closed(id)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(channel, |h, id| h.sess.channel_wait_closed(id).map(|()| 0)) }
 }
 
 /// Frees the channel (closing it first if needed).
@@ -529,12 +469,7 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
         return code::BAD_USE;
     }
     // SAFETY: the caller guarantees the pointer.
-    let rc = unsafe {
-        with_key(channel, |h, id| {
-            h.sess.channel_free(id)?;
-            Ok(0)
-        })
-    };
+    let rc = unsafe { with_key(channel, |h, id| h.sess.channel_free(id).map(|()| 0)) };
     if rc != code::EAGAIN && !channel.is_null() {
         // SAFETY: a live channel handle points at its live session; dropping the table
         // entry frees the handle, which is not touched afterwards.
@@ -561,7 +496,7 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_status(channel: *mut LIBSSH2_C
         return 0;
     }
     // SAFETY: the caller guarantees the pointer.
-    unsafe { with_key(channel, |h, id| Ok(h.sess.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0))) }
+    unsafe { with_key(channel, |h, id| Ok(h.sess.channel_exit_status(id))) }
 }
 
 /// The exit signal, with strings from the session allocator.
@@ -585,13 +520,9 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_key(channel, |h, id| {
-            let sig = h.sess.channels.map.get(&id).and_then(|c| c.exit_signal.clone());
             let outs = [(exitsignal, exitsignal_len), (errmsg, errmsg_len), (langtag, langtag_len)];
-            let vals: [Option<Vec<u8>>; 3] = match &sig {
-                None => [None, None, None],
-                // libssh2 keeps only the signal name: message and language are always NULL.
-                Some(s) => [Some(s.name.clone()), None, None],
-            };
+            // libssh2 keeps only the signal name: message and language are always NULL.
+            let vals: [Option<Vec<u8>>; 3] = [h.sess.channel_exit_signal(id).map(<[u8]>::to_vec), None, None];
             for (i, ((p, l), v)) in outs.into_iter().zip(vals).enumerate() {
                 if !p.is_null() {
                     *p = match &v {
@@ -635,14 +566,14 @@ pub unsafe extern "C" fn libssh2_channel_window_read_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_key(channel, |h, id| {
-            let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            let w = h.sess.channel_window_read(id)?;
             if !read_avail.is_null() {
-                *read_avail = (ch.data.len() + ch.ext_data.len()) as c_ulong;
+                *read_avail = w.avail as c_ulong;
             }
             if !window_size_initial.is_null() {
-                *window_size_initial = ch.local_window_initial as c_ulong;
+                *window_size_initial = w.initial as c_ulong;
             }
-            Ok(ch.local_window as u64)
+            Ok(w.window as u64)
         }) as c_ulong
     }
 }
@@ -659,11 +590,11 @@ pub unsafe extern "C" fn libssh2_channel_window_write_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_key(channel, |h, id| {
-            let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
+            let (window, initial) = h.sess.channel_window_write(id)?;
             if !window_size_initial.is_null() {
-                *window_size_initial = ch.remote_window_initial as c_ulong;
+                *window_size_initial = initial as c_ulong;
             }
-            Ok(ch.remote_window as u64)
+            Ok(window as u64)
         }) as c_ulong
     }
 }
@@ -734,16 +665,5 @@ pub unsafe extern "C" fn libssh2_channel_set_blocking(channel: *mut LIBSSH2_CHAN
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_poll_channel_read(channel: *mut LIBSSH2_CHANNEL, extended: c_int) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_key(channel, |h, id| {
-            // Take in what already arrived; errors surface on the next real call.
-            let _ = h.sess.pump();
-            let ch = h.sess.channels.map.get(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
-            Ok(match extended {
-                0 => !ch.data.is_empty(),
-                1 => !ch.data.is_empty() || !ch.ext_data.is_empty(),
-                _ => false,
-            } as c_int)
-        })
-    }
+    unsafe { with_key(channel, |h, id| Ok(h.sess.channel_poll_read(id, extended)? as c_int)) }
 }

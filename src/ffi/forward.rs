@@ -115,12 +115,7 @@ pub unsafe extern "C" fn libssh2_channel_forward_cancel(listener: *mut LIBSSH2_L
     };
     let (session, lid) = (l.session, l.id);
     // SAFETY: a live listener's session outlives it.
-    let rc = unsafe {
-        with_session(session, |h| {
-            h.sess.forward_cancel(lid)?;
-            Ok(0)
-        })
-    };
+    let rc = unsafe { with_session(session, |h| h.sess.forward_cancel(lid).map(|()| 0)) };
     if rc != code::EAGAIN {
         // SAFETY: a live listener points at its live session; dropping the table entry
         // frees the handle, which is not touched afterwards.

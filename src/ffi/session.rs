@@ -541,12 +541,7 @@ pub fn callback_ptr(h: &SessionHandle, slot: usize) -> Option<*mut c_void> {
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_session_handshake(session: *mut LIBSSH2_SESSION, sock: RawSocket) -> c_int {
     // SAFETY: the caller guarantees the pointer.
-    unsafe {
-        with_session(session, |h| {
-            h.sess.handshake(sock)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_session(session, |h| h.sess.handshake(sock).map(|()| 0)) }
 }
 
 /// Deprecated: `libssh2_session_handshake` with an int socket.

@@ -186,12 +186,7 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
         return code::BAD_USE;
     }
     // SAFETY: the caller guarantees the pointer.
-    let rc = unsafe {
-        with_key(sftp, |h, sid| {
-            h.sess.sftp_shutdown(sid)?;
-            Ok(0)
-        })
-    };
+    let rc = unsafe { with_key(sftp, |h, sid| h.sess.sftp_shutdown(sid).map(|()| 0)) };
     if rc != code::EAGAIN {
         // SAFETY: the box came from Box::into_raw in libssh2_sftp_init and is released
         // once; its channel handle belongs to the session's table and is dropped there.
@@ -548,12 +543,7 @@ pub unsafe extern "C" fn libssh2_sftp_unlink_ex(
     filename_len: c_uint,
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
-    unsafe {
-        with_key(sftp, |h, sid| {
-            h.sess.sftp_unlink(sid, slice(filename, filename_len as usize)?)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(sftp, |h, sid| h.sess.sftp_unlink(sid, slice(filename, filename_len as usize)?).map(|()| 0)) }
 }
 
 /// File system statistics of an open handle (fstatvfs@openssh.com).
@@ -615,10 +605,7 @@ pub unsafe extern "C" fn libssh2_sftp_mkdir_ex(
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
     unsafe {
-        with_key(sftp, |h, sid| {
-            h.sess.sftp_mkdir(sid, slice(path, path_len as usize)?, long_i64(mode))?;
-            Ok(0)
-        })
+        with_key(sftp, |h, sid| h.sess.sftp_mkdir(sid, slice(path, path_len as usize)?, long_i64(mode)).map(|()| 0))
     }
 }
 
@@ -633,12 +620,7 @@ pub unsafe extern "C" fn libssh2_sftp_rmdir_ex(
     path_len: c_uint,
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
-    unsafe {
-        with_key(sftp, |h, sid| {
-            h.sess.sftp_rmdir(sid, slice(path, path_len as usize)?)?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(sftp, |h, sid| h.sess.sftp_rmdir(sid, slice(path, path_len as usize)?).map(|()| 0)) }
 }
 
 /// STAT, LSTAT or SETSTAT of a path, chosen by `stat_type`.

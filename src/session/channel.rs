@@ -33,6 +33,29 @@ pub enum ExtendedMode {
     Merge,
 }
 
+impl ExtendedMode {
+    /// The mode a LIBSSH2_CHANNEL_EXTENDED_DATA_* value names (an unknown one is NORMAL, as in libssh2).
+    pub fn from_c(mode: i32) -> Self {
+        use crate::consts::channel::{EXTENDED_DATA_IGNORE, EXTENDED_DATA_MERGE};
+        match mode {
+            EXTENDED_DATA_IGNORE => Self::Ignore,
+            EXTENDED_DATA_MERGE => Self::Merge,
+            _ => Self::Normal,
+        }
+    }
+}
+
+/// A channel's receive side, for `libssh2_channel_window_read_ex`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadWindow {
+    /// Bytes the peer may still send.
+    pub window: u32,
+    /// Bytes buffered for reading, all streams.
+    pub avail: usize,
+    /// The window the channel was opened with.
+    pub initial: u32,
+}
+
 /// An operation in flight on a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ChanOp {
@@ -697,6 +720,85 @@ impl Session {
         Ok(())
     }
 
+    /// Sets how stderr is delivered; buffered stderr follows the new mode at
+    /// once (merged into stream 0, or dropped and its window given back).
+    pub fn channel_set_extended_mode(&mut self, id: u32, mode: ExtendedMode) -> Result<()> {
+        let ch = self.chan(id)?;
+        ch.ext_mode = Some(mode);
+        match mode {
+            ExtendedMode::Merge => {
+                let e: Vec<u8> = ch.ext_data.drain(..).collect();
+                ch.data.extend(e);
+            }
+            ExtendedMode::Ignore => {
+                let n = ch.ext_data.len() as u32;
+                ch.ext_data.clear();
+                ch.pending_adjust = ch.pending_adjust.saturating_add(n);
+            }
+            ExtendedMode::Normal => {}
+        }
+        Ok(())
+    }
+
+    /// Drops buffered incoming data of stream `streamid` (0: stdout,
+    /// FLUSH_EXTENDED_DATA: every extended stream, FLUSH_ALL: everything;
+    /// any other id flushes the extended streams, as in libssh2) and gives the
+    /// window back. Returns the bytes dropped.
+    pub fn channel_flush(&mut self, id: u32, streamid: i32) -> Result<usize> {
+        use crate::consts::channel::FLUSH_ALL;
+        let ch = self.chan(id)?;
+        let mut n = 0usize;
+        if streamid == 0 || streamid == FLUSH_ALL {
+            n += ch.data.len();
+            ch.data.clear();
+        }
+        if streamid != 0 {
+            n += ch.ext_data.len();
+            ch.ext_data.clear();
+        }
+        self.channel_receive_window_adjust(id, n as u32, false)?;
+        Ok(n)
+    }
+
+    /// The exit status the server reported (0 if none, or no such channel, as in libssh2).
+    pub fn channel_exit_status(&self, id: u32) -> i32 {
+        self.channels.map.get(&id).and_then(|c| c.exit_status).unwrap_or(0)
+    }
+
+    /// The name of the signal that ended the remote command, if one was reported.
+    pub fn channel_exit_signal(&self, id: u32) -> Option<&[u8]> {
+        self.channels.map.get(&id)?.exit_signal.as_ref().map(|s| s.name.as_slice())
+    }
+
+    /// Our receive window, the bytes buffered and the initial window.
+    pub fn channel_window_read(&mut self, id: u32) -> Result<ReadWindow> {
+        let ch = self.chan(id)?;
+        Ok(ReadWindow {
+            window: ch.local_window,
+            avail: ch.data.len() + ch.ext_data.len(),
+            initial: ch.local_window_initial,
+        })
+    }
+
+    /// The peer's remaining window (bytes we may send) and its initial window.
+    pub fn channel_window_write(&mut self, id: u32) -> Result<(u32, u32)> {
+        let ch = self.chan(id)?;
+        Ok((ch.remote_window, ch.remote_window_initial))
+    }
+
+    /// Whether data waits, after taking in what already arrived (its errors
+    /// surface on the next real call): `extended` 0 asks about stream 0, 1
+    /// about any stream; any other value is never ready, as in libssh2.
+    pub fn channel_poll_read(&mut self, id: u32, extended: i32) -> Result<bool> {
+        let _ = self.pump();
+        let ch = self.chan(id)?;
+        Ok(match extended {
+            0 => !ch.data.is_empty(),
+            1 => !ch.data.is_empty() || !ch.ext_data.is_empty(),
+            _ => false,
+        })
+    }
+
     /// Adjusts our receive window by `adjust` (queued below MIN_ADJUST unless forced).
     /// Returns the window as it was before, as libssh2 does (and, like libssh2,
     /// the initial window stays the one the channel was opened with).
@@ -720,5 +822,80 @@ impl Session {
             }
             Ok(win)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consts::channel::{FLUSH_ALL, FLUSH_EXTENDED_DATA};
+    use crate::proto::conn::Conn;
+    use crate::session::io::{IoStatus, SocketIo};
+
+    /// Swallows what is sent; nothing arrives.
+    struct Sink;
+
+    impl SocketIo for Sink {
+        fn send(&mut self, buf: &[u8]) -> IoStatus {
+            IoStatus::Moved(buf.len())
+        }
+        fn recv(&mut self, _buf: &mut [u8]) -> IoStatus {
+            IoStatus::WouldBlock
+        }
+    }
+
+    const ID: u32 = 3;
+
+    /// An offline session with channel ID holding `out` on stream 0 and `err` on stderr.
+    fn session(out: &[u8], err: &[u8]) -> Session {
+        let mut s = Session::new();
+        s.blocking = false;
+        s.conn = Some(Conn::new(None, Default::default(), Default::default()));
+        s.io = Some(Box::new(Sink));
+        let mut ch =
+            Channel { local_id: ID, local_window: 100, local_window_initial: 1000, open: true, ..Default::default() };
+        ch.data.extend(out);
+        ch.ext_data.extend(err);
+        s.channels.map.insert(ID, ch);
+        s
+    }
+
+    #[test]
+    fn extended_modes_apply_to_buffered_stderr() {
+        let mut s = session(b"out", b"err");
+        s.channel_set_extended_mode(ID, ExtendedMode::from_c(2)).unwrap();
+        let ch = &s.channels.map[&ID];
+        assert_eq!((ch.data.len(), ch.ext_data.len()), (6, 0), "merged into stream 0");
+        let mut s = session(b"out", b"err");
+        s.channel_set_extended_mode(ID, ExtendedMode::from_c(1)).unwrap();
+        let ch = &s.channels.map[&ID];
+        assert_eq!((ch.data.len(), ch.ext_data.len(), ch.pending_adjust), (3, 0, 3), "dropped, window owed");
+        assert_eq!(ExtendedMode::from_c(7), ExtendedMode::Normal);
+        assert_eq!(s.channel_set_extended_mode(99, ExtendedMode::Normal).unwrap_err().code, code::CHANNEL_UNKNOWN);
+    }
+
+    #[test]
+    fn flush_drops_the_chosen_streams() {
+        for (stream, dropped, left) in
+            [(0, 3, (0, 4)), (1, 4, (3, 0)), (FLUSH_EXTENDED_DATA, 4, (3, 0)), (FLUSH_ALL, 7, (0, 0))]
+        {
+            let mut s = session(b"out", b"errs");
+            assert_eq!(s.channel_flush(ID, stream).unwrap(), dropped, "stream {stream}");
+            let ch = &s.channels.map[&ID];
+            assert_eq!((ch.data.len(), ch.ext_data.len()), left, "stream {stream}");
+        }
+    }
+
+    #[test]
+    fn windows_and_readiness_read_the_channel() {
+        let mut s = session(b"", b"e");
+        let w = s.channel_window_read(ID).unwrap();
+        assert_eq!((w.window, w.avail, w.initial), (100, 1, 1000));
+        assert!(!s.channel_poll_read(ID, 0).unwrap(), "nothing on stream 0");
+        assert!(s.channel_poll_read(ID, 1).unwrap(), "stderr counts for any stream");
+        assert!(!s.channel_poll_read(ID, 2).unwrap());
+        assert_eq!(s.channel_exit_status(ID), 0);
+        assert_eq!(s.channel_exit_signal(ID), None);
+        assert_eq!(s.channel_window_write(99).unwrap_err().code, code::CHANNEL_UNKNOWN);
     }
 }
