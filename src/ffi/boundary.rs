@@ -87,3 +87,10 @@ macro_rules! null_check {
         }
     };
 }
+
+/// Whether a C result says the call is still in progress (EAGAIN, or a
+/// blocking call's TIMEOUT): a free function then keeps its object, as
+/// libssh2 does, so the application may call it again.
+pub fn rc_pending(rc: std::ffi::c_int) -> bool {
+    rc == code::EAGAIN || rc == code::TIMEOUT
+}

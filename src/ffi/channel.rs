@@ -4,6 +4,7 @@
 use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
+use super::boundary::rc_pending;
 use super::handle::{cstr, slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use crate::error::{code, Error};
 use crate::proto::wire::Writer;
@@ -462,7 +463,7 @@ pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANN
 /// Frees the channel (closing it first if needed).
 ///
 /// # Safety
-/// `channel` live; not used afterwards unless EAGAIN is returned.
+/// `channel` live; not used afterwards unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     if channel.is_null() {
@@ -470,7 +471,7 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
     }
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe { with_key(channel, |h, id| h.sess.channel_free(id).map(|()| 0)) };
-    if rc != code::EAGAIN && !channel.is_null() {
+    if !rc_pending(rc) {
         // SAFETY: a live channel handle points at its live session; dropping the table
         // entry frees the handle, which is not touched afterwards.
         unsafe {
@@ -478,7 +479,7 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
             (*session).channel_handles.remove(&id);
         }
     }
-    if rc == code::EAGAIN {
+    if rc_pending(rc) {
         rc
     } else {
         0

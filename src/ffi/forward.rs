@@ -5,6 +5,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CString};
 
+use super::boundary::rc_pending;
 use super::channel::{new_handle, new_handle_raw, LIBSSH2_CHANNEL};
 use super::handle::{cstr, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::session::callback_ptr;
@@ -106,7 +107,7 @@ pub unsafe extern "C" fn libssh2_channel_forward_accept(listener: *mut LIBSSH2_L
 /// Stops listening, frees queued connections and the listener.
 ///
 /// # Safety
-/// `listener` live or null; not used afterwards unless EAGAIN is returned.
+/// `listener` live or null; not used afterwards unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_forward_cancel(listener: *mut LIBSSH2_LISTENER) -> c_int {
     // SAFETY: the caller guarantees the pointer.
@@ -116,7 +117,7 @@ pub unsafe extern "C" fn libssh2_channel_forward_cancel(listener: *mut LIBSSH2_L
     let (session, lid) = (l.session, l.id);
     // SAFETY: a live listener's session outlives it.
     let rc = unsafe { with_session(session, |h| h.sess.forward_cancel(lid).map(|()| 0)) };
-    if rc != code::EAGAIN {
+    if !rc_pending(rc) {
         // SAFETY: a live listener points at its live session; dropping the table entry
         // frees the handle, which is not touched afterwards.
         unsafe {

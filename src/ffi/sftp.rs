@@ -6,7 +6,7 @@
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use std::ptr;
 
-use super::boundary::guard_plain;
+use super::boundary::{guard_plain, rc_pending};
 use super::channel::{new_handle, LIBSSH2_CHANNEL};
 use super::handle::{slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use super::types::{libssh2_uint64_t, LIBSSH2_SFTP_ATTRIBUTES, LIBSSH2_SFTP_STATVFS};
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn libssh2_sftp_init(session: *mut LIBSSH2_SESSION) -> *mu
 /// Shuts the subsystem down: closes and frees its channel and the instance.
 ///
 /// # Safety
-/// `sftp` must be null or a live instance; it is freed unless EAGAIN is returned.
+/// `sftp` must be null or a live instance; it is freed unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int {
     if sftp.is_null() {
@@ -187,7 +187,7 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
     }
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe { with_key(sftp, |h, sid| h.sess.sftp_shutdown(sid).map(|()| 0)) };
-    if rc != code::EAGAIN {
+    if !rc_pending(rc) {
         // SAFETY: the box came from Box::into_raw in libssh2_sftp_init and is released
         // once; its channel handle belongs to the session's table and is dropped there.
         unsafe {
@@ -398,10 +398,10 @@ pub unsafe extern "C" fn libssh2_sftp_fsync(handle: *mut LIBSSH2_SFTP_HANDLE) ->
     }
 }
 
-/// Closes a file or directory handle and frees it (unless EAGAIN is returned).
+/// Closes a file or directory handle and frees it (unless EAGAIN or TIMEOUT is returned).
 ///
 /// # Safety
-/// `handle` live or null; not used afterwards unless EAGAIN is returned.
+/// `handle` live or null; not used afterwards unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_close_handle(handle: *mut LIBSSH2_SFTP_HANDLE) -> c_int {
     // SAFETY: the caller guarantees the pointer.
@@ -411,7 +411,7 @@ pub unsafe extern "C" fn libssh2_sftp_close_handle(handle: *mut LIBSSH2_SFTP_HAN
             Ok(0)
         })
     };
-    if rc != code::EAGAIN && !handle.is_null() {
+    if !rc_pending(rc) && !handle.is_null() {
         // SAFETY: the handle came from Box::into_raw in open and is released once.
         drop(unsafe { Box::from_raw(handle) });
     }

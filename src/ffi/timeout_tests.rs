@@ -5,6 +5,7 @@
 use std::ffi::c_long;
 use std::ptr;
 
+use super::channel::{libssh2_channel_free, libssh2_channel_open_ex};
 use super::handle::LIBSSH2_SESSION;
 use super::publickey::{libssh2_publickey_init, libssh2_publickey_shutdown};
 use super::scp::libssh2_scp_recv2;
@@ -142,4 +143,30 @@ fn a_nested_drive_counts_from_the_outer_one() {
     let e = s.scp_recv(b"f", false, true).expect_err("the steps take longer than the timeout");
     assert_eq!(e.code, code::TIMEOUT);
     assert!(tl.now() <= TIMEOUT_MS, "gave up at {} ms", tl.now());
+}
+
+#[test]
+fn a_timed_out_free_keeps_the_channel_for_a_repeated_call() {
+    // The server confirms the open at once but answers our CLOSE only after
+    // the timeout: libssh2_channel_free returns TIMEOUT and keeps the channel
+    // (as libssh2 does), so calling it again is valid and finishes the free.
+    const CLOSE_AT: u64 = STEP_MS + TIMEOUT_MS + STEP_MS;
+    let mut confirm = Writer::msg(msg::CHANNEL_OPEN_CONFIRMATION);
+    confirm.u32(CHAN).u32(CHAN).u32(2 * 1024 * 1024).u32(32 * 1024);
+    let mut close = Writer::msg(msg::CHANNEL_CLOSE);
+    close.u32(CHAN);
+    let tl = Timeline::new([(STEP_MS, confirm.buf), (CLOSE_AT, close.buf)]);
+    let s = session_on(&tl, TIMEOUT_MS);
+    // SAFETY: `s` is live; `ch` is its channel until the free that returns 0.
+    unsafe {
+        let ch = libssh2_channel_open_ex(s, c"session".as_ptr(), 7, 2 * 1024 * 1024, 32 * 1024, ptr::null(), 0);
+        assert!(!ch.is_null(), "open: errno {}", libssh2_session_last_errno(s));
+        assert_eq!(libssh2_channel_free(ch), code::TIMEOUT);
+        assert!(tl.now() <= STEP_MS + TIMEOUT_MS, "gave up at {} ms", tl.now());
+        assert_eq!((*s).channel_handles.len(), 1, "the handle outlives a timed-out free");
+        assert_eq!(libssh2_channel_free(ch), 0, "the repeated free resumes and ends");
+        assert_eq!(tl.now(), CLOSE_AT);
+        assert!((*s).channel_handles.is_empty());
+    }
+    free(s);
 }

@@ -190,10 +190,7 @@ impl Session {
                 _ => Err(Error::proto("Unexpected reply to none authentication")),
             }
         });
-        if r.as_ref().is_err_and(|e| e.code != code::EAGAIN) {
-            self.auth = AuthState::Idle;
-        }
-        r
+        self.settle(r)
     }
 
     /// Password authentication; `change` supplies a new password when the
@@ -420,9 +417,10 @@ impl Session {
         self.settle(r)
     }
 
-    /// Forgets a failed operation's progress (EAGAIN keeps it for the next call).
-    fn settle(&mut self, r: Result<()>) -> Result<()> {
-        if r.as_ref().is_err_and(|e| e.code != code::EAGAIN) {
+    /// Forgets a failed operation's progress (a pending one, EAGAIN or a
+    /// blocking call's TIMEOUT, keeps it for the next call, as in libssh2).
+    fn settle<T>(&mut self, r: Result<T>) -> Result<T> {
+        if r.as_ref().is_err_and(|e| !e.is_pending()) {
             self.auth = AuthState::Idle;
         }
         r

@@ -175,7 +175,7 @@ impl Session {
     pub fn sftp_shutdown(&mut self, sid: u32) -> Result<()> {
         let chan = self.sftp.map.get(&sid).ok_or(Error::new(code::BAD_USE, "Invalid SFTP instance"))?.channel;
         let r = self.channel_free(chan);
-        if matches!(&r, Err(e) if e.code == code::EAGAIN) {
+        if matches!(&r, Err(e) if e.is_pending()) {
             return r;
         }
         self.sftp.map.remove(&sid);

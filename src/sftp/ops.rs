@@ -7,7 +7,7 @@ use super::READ_AHEAD_INITIAL;
 use super::{
     fx, fxp, protocol, status_error, Attributes, Handle, LinkKind, OpKey, OpenKind, ReqKind, StatKind, StatVfs,
 };
-use crate::error::{code, Error, Result};
+use crate::error::{Error, Result};
 use crate::proto::wire::Writer;
 use crate::session::driver::{drive, EAGAIN};
 use crate::session::Session;
@@ -59,7 +59,7 @@ impl Session {
             }
         });
         if let Err(e) = &r {
-            if e.code != code::EAGAIN {
+            if !e.is_pending() {
                 self.awaiting_reply = false;
                 if let Some(st) = self.sftp.map.get_mut(&sid) {
                     if let Some(id) = st.pending.remove(&key) {
@@ -135,7 +135,7 @@ impl Session {
         // Write-behind: not closed before every byte was acknowledged; a failed
         // write is what close returns, once the server's handle is closed too.
         let written = match self.sftp_wb_flush(sid, fh) {
-            Err(e) if e.code == code::EAGAIN => return Err(e),
+            Err(e) if e.is_pending() => return Err(e),
             r => r,
         };
         let written_fx = self.sftp_last_error(sid);
@@ -143,7 +143,7 @@ impl Session {
         let r = self.sftp_call(sid, OpKey::Close(fh), fxp::CLOSE, ReqKind::Other, &|w| {
             w.string(&handle);
         });
-        if matches!(&r, Err(e) if e.code == code::EAGAIN) {
+        if matches!(&r, Err(e) if e.is_pending()) {
             return r.map(|_| ());
         }
         if let Some(st) = self.sftp.map.get_mut(&sid) {
