@@ -349,6 +349,8 @@ impl Session {
                     let data = s.signed_data(&body.buf);
                     let sig = match sign(&alg, &data) {
                         Ok(sig) => sig,
+                        // The application's sign callback: libssh2 retries only
+                        // its EAGAIN; any other code (TIMEOUT too) fails the attempt.
                         Err(e) if e.code == code::EAGAIN => {
                             s.auth = AuthState::PkAccepted { alg, first };
                             return Err(e);

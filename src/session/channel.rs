@@ -435,7 +435,7 @@ impl Session {
                 match s.pump() {
                     Ok(true) => {}
                     Ok(false) => return Err(EAGAIN),
-                    Err(e) if e.code == code::EAGAIN => return Err(e),
+                    Err(e) if e.is_pending() => return Err(e),
                     Err(e) => {
                         // The request is over: the next one sends its own.
                         if let Ok(ch) = s.chan(id) {
@@ -467,7 +467,7 @@ impl Session {
     /// started, whatever the answer, so process_startup refuses it as libssh2 does.
     pub(crate) fn startup_request(&mut self, id: u32, request: &[u8], data: &[u8], fail: &'static str) -> Result<()> {
         let r = self.channel_request(id, request, true, data, fail);
-        if !matches!(&r, Err(e) if e.code == code::EAGAIN) {
+        if !matches!(&r, Err(e) if e.is_pending()) {
             if let Ok(ch) = self.chan(id) {
                 ch.started = true;
             }

@@ -313,7 +313,7 @@ impl Session {
             }
             s.awaiting_reply = true;
             let reply = match s.wait_packet(|t| t == msg::REQUEST_SUCCESS || t == msg::REQUEST_FAILURE) {
-                Err(e) if e.code == code::EAGAIN => return Err(e),
+                Err(e) if e.is_pending() => return Err(e),
                 r => {
                     s.awaiting_reply = false;
                     r
@@ -353,7 +353,7 @@ impl Session {
             match s.pump() {
                 Ok(true) => {}
                 Ok(false) => return Err(EAGAIN),
-                Err(e) if e.code == code::EAGAIN => return Err(e),
+                Err(e) if e.is_pending() => return Err(e),
                 // libssh2 reports any failed read here as an unknown channel; a
                 // connection queued before the failure is still handed out.
                 Err(_) => {

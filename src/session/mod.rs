@@ -470,7 +470,7 @@ impl Session {
         }
         let r = self.pump_inner();
         match r {
-            Err(e) if e.code != code::EAGAIN => Err(self.fail(e)),
+            Err(e) if !e.is_pending() => Err(self.fail(e)),
             r => r,
         }
     }

@@ -331,7 +331,7 @@ impl Session {
         if !st.handle(fh)?.writes.is_empty() {
             // Take in the acknowledgements and window that already arrived, without waiting.
             match self.pump() {
-                Err(e) if e.code != code::EAGAIN => return Err(self.sftp_wb_fail(sid, fh, e)),
+                Err(e) if !e.is_pending() => return Err(self.sftp_wb_fail(sid, fh, e)),
                 _ => {}
             }
         }
@@ -359,7 +359,7 @@ impl Session {
             match self.sftp_wait_more(sid) {
                 Ok(true) => {}
                 Ok(false) => return Err(EAGAIN),
-                Err(e) if e.code == code::EAGAIN => return Err(e),
+                Err(e) if e.is_pending() => return Err(e),
                 Err(e) => return Err(self.sftp_wb_fail(sid, fh, e)),
             }
         }
@@ -453,7 +453,7 @@ impl Session {
             match self.sftp_wait_more(sid) {
                 Ok(true) => {}
                 Ok(false) => return Err(EAGAIN),
-                Err(e) if e.code == code::EAGAIN => return Err(e),
+                Err(e) if e.is_pending() => return Err(e),
                 Err(e) => return Err(self.sftp_wb_fail(sid, fh, e)),
             }
         }

@@ -72,13 +72,13 @@ mod tests {
         let mut s = Session::fuzz_established_chunks(msgs.iter().map(|m| frame_plain(m)).collect(), true);
         let sid = loop {
             match s.sftp_init() {
-                Err(e) if e.code == crate::error::code::EAGAIN => continue,
+                Err(e) if e.is_pending() => continue,
                 r => break r.expect("init against the script"),
             }
         };
         let path = loop {
             match s.sftp_readlink(sid, b".", crate::sftp::LinkKind::Realpath) {
-                Err(e) if e.code == crate::error::code::EAGAIN => continue,
+                Err(e) if e.is_pending() => continue,
                 r => break r.expect("realpath against the script"),
             }
         };
