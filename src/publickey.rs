@@ -610,15 +610,7 @@ impl Publickey {
 
     /// Closes the subsystem's channel (`libssh2_publickey_shutdown`).
     pub fn shutdown(&mut self, sess: &mut Session) -> Result<()> {
-        match sess.channel_free(self.channel) {
-            // libssh2_publickey_shutdown has no timeout of its own: when the
-            // close timed out the subsystem is freed all the same.
-            Err(e) if e.code == code::TIMEOUT => {
-                sess.channels.map.remove(&self.channel);
-                Ok(())
-            }
-            r => r,
-        }
+        sess.channel_free(self.channel)
     }
 }
 

@@ -118,9 +118,6 @@ pub struct Channel {
     pub eof_sent: bool,
     /// We sent CLOSE.
     pub close_sent: bool,
-    /// Our close finished its wait (libssh2's `local.close`): a free after
-    /// it does not wait again; one after a close that was still waiting does.
-    pub close_done: bool,
     /// Exit status, once reported.
     pub exit_status: Option<i32>,
     /// Exit signal, once reported.
@@ -680,10 +677,7 @@ impl Session {
             // packet of any kind, so a peer that never closes cannot hold it.
             let closed_or_packet = s.chan(id)?.close_received || s.pump()?;
             match closed_or_packet {
-                true if s.flush()? => {
-                    s.chan(id)?.close_done = true;
-                    Ok(())
-                }
+                true if s.flush()? => Ok(()),
                 _ => Err(EAGAIN),
             }
         })
@@ -713,14 +707,16 @@ impl Session {
         let needs_close = match self.channels.map.get(&id) {
             None => return Ok(()),
             // The peer's CLOSE must be answered with ours even if it came first.
-            Some(ch) => ch.open && !ch.close_done && self.dead.is_none(),
+            Some(ch) => ch.open && !ch.close_sent && self.dead.is_none(),
         };
         if needs_close {
             match self.channel_close(id) {
-                // Like libssh2, a close that is still waiting (EAGAIN, or a
-                // blocking call's TIMEOUT) keeps the channel: a repeated free resumes.
-                Err(e) if e.is_pending() => return Err(e),
-                // Like libssh2, a failed close does not stop the free.
+                // A non-blocking free waits for its close as libssh2's does.
+                Err(e) if e.code == code::EAGAIN => return Err(e),
+                // Like libssh2, a failed close does not stop the free; unlike
+                // it, neither does a timed-out one (a blocking free never
+                // fails for a peer that does not answer: docs/compat.md,
+                // free_running and peer_stalled).
                 _ => {}
             }
         }
