@@ -20,6 +20,7 @@
 //! instead of failing, and responses larger than [`MAX_RESPONSE_LEN`] are
 //! refused.
 
+use crate::session::startup::{ChannelStartup, StartupError, StartupSpec};
 use std::ops::Range;
 
 use crate::error::{code, Error, Result};
@@ -303,10 +304,8 @@ impl Incoming {
 /// Progress of `libssh2_publickey_init`, kept in the session between calls.
 #[derive(Debug, Clone)]
 pub enum InitState {
-    /// Opening the session channel.
-    Open,
-    /// Requesting the subsystem on the channel.
-    Subsystem(u32),
+    /// Opening the session channel and requesting the subsystem on it.
+    Start(ChannelStartup),
     /// Sending our `version`.
     SendVersion(u32, Outgoing),
     /// Waiting for the server's `version`.
@@ -338,7 +337,7 @@ impl Session {
     /// session channel, requests the subsystem, ignores its stderr and
     /// negotiates the protocol version. Resumable after EAGAIN.
     pub fn publickey_init(&mut self) -> Result<Publickey> {
-        let mut st = self.publickey_init.take().unwrap_or(InitState::Open);
+        let mut st = self.publickey_init.take().unwrap_or(InitState::Start(ChannelStartup::Open));
         let r = self.publickey_init_run(&mut st);
         if matches!(&r, Err(e) if e.is_pending()) {
             self.publickey_init = Some(st);
@@ -349,19 +348,16 @@ impl Session {
     fn publickey_init_run(&mut self, st: &mut InitState) -> Result<Publickey> {
         loop {
             let next = match st {
-                InitState::Open => match self.channel_open(b"session", WINDOW_DEFAULT, PACKET_DEFAULT, &[]) {
-                    Ok(id) => InitState::Subsystem(id),
-                    Err(e) if e.is_pending() => return Err(e),
-                    Err(e) => {
-                        return Err(Error::with(code::CHANNEL_FAILURE, format!("Unable to startup channel: {}", e.msg)))
-                    }
-                },
-                InitState::Subsystem(id) => {
-                    let id = *id;
-                    let mut w = Writer::new();
-                    w.string(SUBSYSTEM);
-                    match self.startup_request(id, b"subsystem", &w.buf, "Unable to request publickey subsystem") {
-                        Ok(()) => {
+                InitState::Start(start) => {
+                    let spec = StartupSpec {
+                        window: WINDOW_DEFAULT,
+                        packet: PACKET_DEFAULT,
+                        request: b"subsystem",
+                        arg: SUBSYSTEM,
+                        refused: "Unable to request publickey subsystem",
+                    };
+                    match start.step(self, &spec) {
+                        Ok(id) => {
                             if let Some(ch) = self.channels.map.get_mut(&id) {
                                 // libssh2 ignores the subsystem's stderr.
                                 ch.ext_mode = Some(ExtendedMode::Ignore);
@@ -373,8 +369,14 @@ impl Session {
                             w.string(b"version").u32(CLIENT_VERSION);
                             InitState::SendVersion(id, Outgoing::new(&w.buf))
                         }
-                        Err(e) if e.is_pending() => return Err(e),
-                        Err(_) => InitState::Closing(
+                        Err(StartupError::Pending(e)) => return Err(e),
+                        Err(StartupError::Open(e)) => {
+                            return Err(Error::with(
+                                code::CHANNEL_FAILURE,
+                                format!("Unable to startup channel: {}", e.msg),
+                            ))
+                        }
+                        Err(StartupError::Request(id, _)) => InitState::Closing(
                             id,
                             Error::new(code::CHANNEL_FAILURE, "Unable to request publickey subsystem"),
                         ),

@@ -11,6 +11,7 @@ pub mod fuzzing;
 pub mod io;
 pub mod scp;
 pub mod sk;
+pub mod startup;
 
 use std::collections::VecDeque;
 

@@ -6,6 +6,7 @@
 
 use super::channel::{PACKET_DEFAULT, WINDOW_DEFAULT};
 use super::driver::{drive, EAGAIN};
+use super::startup::{ChannelStartup, StartupError, StartupSpec};
 use super::Session;
 use crate::error::{code, Error, Result};
 use crate::proto::msg;
@@ -45,10 +46,8 @@ pub struct ScpTail {
 enum Stage {
     #[default]
     Idle,
-    /// Opening the session channel.
-    Open,
-    /// exec request sent on the channel.
-    Exec(u32),
+    /// Opening the session channel and starting the remote scp on it.
+    Start(ChannelStartup),
     /// Writing `out[sent..]`, then going to `next`.
     Write { id: u32, out: Vec<u8>, sent: usize, next: Box<Stage> },
     /// Reading one line (download: T or C; upload: a one-byte ack or error).
@@ -202,8 +201,11 @@ impl Session {
     /// channel to read the file from and what the C (and T) line said.
     pub fn scp_recv(&mut self, path: &[u8], want_times: bool, quote: bool) -> Result<(u32, ScpStat)> {
         if self.scp.stage == Stage::Idle {
-            self.scp =
-                ScpState { cmd: command("f", want_times, path, quote), stage: Stage::Open, ..Default::default() };
+            self.scp = ScpState {
+                cmd: command("f", want_times, path, quote),
+                stage: Stage::Start(ChannelStartup::Open),
+                ..Default::default()
+            };
         }
         let r = drive(self, |s| s.scp_step(false, want_times));
         self.scp_finish(r)
@@ -221,7 +223,7 @@ impl Session {
             c_line.push(b'\n');
             self.scp = ScpState {
                 cmd: command("t", times, path, quote),
-                stage: Stage::Open,
+                stage: Stage::Start(ChannelStartup::Open),
                 t_line: times.then(|| format!("T{mtime} 0 {atime} 0\n").into_bytes()),
                 c_line,
                 size,
@@ -239,10 +241,9 @@ impl Session {
             Err(e) if e.is_pending() => Err(e),
             Err(e) => {
                 let id = match self.scp.stage {
-                    Stage::Exec(id) | Stage::Write { id, .. } | Stage::ReadLine { id, .. } | Stage::Ready(id) => {
-                        Some(id)
-                    }
-                    _ => None,
+                    Stage::Start(start) => start.channel(),
+                    Stage::Write { id, .. } | Stage::ReadLine { id, .. } | Stage::Ready(id) => Some(id),
+                    Stage::Idle => None,
                 };
                 self.scp = ScpState::default();
                 if let Some(id) = id {
@@ -273,15 +274,24 @@ impl Session {
             let stage = self.scp.stage.clone();
             match stage {
                 Stage::Idle => return Err(Error::new(code::BAD_USE, "No SCP operation in progress")),
-                Stage::Open => {
-                    let id = self.channel_open(b"session", WINDOW_DEFAULT, PACKET_DEFAULT, &[])?;
-                    self.scp.stage = Stage::Exec(id);
-                }
-                Stage::Exec(id) => {
-                    let mut w = Writer::new();
-                    w.string(&self.scp.cmd);
-                    let fail = "Unable to complete request for channel-process-startup";
-                    self.startup_request(id, b"exec", &w.buf, fail)?;
+                Stage::Start(mut start) => {
+                    let cmd = self.scp.cmd.clone();
+                    let spec = StartupSpec {
+                        window: WINDOW_DEFAULT,
+                        packet: PACKET_DEFAULT,
+                        request: b"exec",
+                        arg: &cmd,
+                        refused: "Unable to complete request for channel-process-startup",
+                    };
+                    let r = start.step(self, &spec);
+                    // Kept on every outcome: a failure's clean-up closes the channel it names.
+                    self.scp.stage = Stage::Start(start);
+                    let id = match r {
+                        Ok(id) => id,
+                        Err(StartupError::Pending(e) | StartupError::Open(e) | StartupError::Request(_, e)) => {
+                            return Err(e)
+                        }
+                    };
                     self.scp.stage = if upload {
                         Stage::ReadLine { id, what: LineKind::AckStart }
                     } else {

@@ -7,6 +7,7 @@ use super::{parse_write_behind, CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DA
 use crate::error::{code, Error, Result};
 use crate::session::channel::ExtendedMode;
 use crate::session::driver::{drive, EAGAIN};
+use crate::session::startup::{ChannelStartup, StartupError, StartupSpec};
 use crate::session::Session;
 
 /// The extension that announces the server's request size limits.
@@ -82,25 +83,26 @@ impl Session {
     }
 
     fn sftp_init_steps(&mut self) -> Result<u32> {
-        if self.sftp.init == InitState::Idle {
-            let chan = self.channel_open(b"session", CHANNEL_WINDOW, CHANNEL_PACKET, &[]).map_err(|e| {
-                if e.is_pending() {
-                    e
-                } else {
-                    Error::new(code::CHANNEL_FAILURE, "Unable to startup channel")
-                }
-            })?;
-            self.sftp.init = InitState::Opened(chan);
-        }
-        if let InitState::Opened(chan) = self.sftp.init {
-            let mut w = crate::proto::wire::Writer::new();
-            w.string(b"sftp");
-            self.startup_request(chan, b"subsystem", &w.buf, "Unable to request SFTP subsystem").map_err(|e| {
-                if e.is_pending() {
-                    e
-                } else {
-                    Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem")
-                }
+        let start = match self.sftp.init {
+            InitState::Idle => Some(ChannelStartup::Open),
+            InitState::Starting(start) => Some(start),
+            InitState::Started(_) => None,
+        };
+        if let Some(mut start) = start {
+            let spec = StartupSpec {
+                window: CHANNEL_WINDOW,
+                packet: CHANNEL_PACKET,
+                request: b"subsystem",
+                arg: b"sftp",
+                refused: "Unable to request SFTP subsystem",
+            };
+            let r = start.step(self, &spec);
+            // Kept on every outcome: a failure's clean-up closes the channel it names.
+            self.sftp.init = InitState::Starting(start);
+            let chan = r.map_err(|e| match e {
+                StartupError::Pending(e) => e,
+                StartupError::Open(_) => Error::new(code::CHANNEL_FAILURE, "Unable to startup channel"),
+                StartupError::Request(..) => Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem"),
             })?;
             if let Some(ch) = self.channels.map.get_mut(&chan) {
                 ch.ext_mode = Some(ExtendedMode::Ignore);
@@ -158,7 +160,7 @@ impl Session {
     fn sftp_init_abort(&mut self) {
         let chan = match self.sftp.init {
             InitState::Idle => None,
-            InitState::Opened(c) => Some(c),
+            InitState::Starting(start) => start.channel(),
             InitState::Started(sid) => self.sftp.map.remove(&sid).map(|st| st.channel),
         };
         self.sftp.init = InitState::Idle;

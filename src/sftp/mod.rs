@@ -393,8 +393,8 @@ pub struct Sftp {
 pub(crate) enum InitState {
     #[default]
     Idle,
-    /// Channel open; subsystem request next.
-    Opened(u32),
+    /// Opening the channel and starting the subsystem on it.
+    Starting(crate::session::startup::ChannelStartup),
     /// Subsystem started; FXP_INIT queued under this SFTP id.
     Started(u32),
 }
