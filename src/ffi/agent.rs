@@ -3,6 +3,7 @@
 //! comment memory) belong to it and stay valid until the next
 //! `libssh2_agent_list_identities` or `libssh2_agent_free`.
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_uint, CString};
 use std::ptr;
 
@@ -138,9 +139,7 @@ pub unsafe extern "C" fn libssh2_agent_get_identity(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_child(agent, |_, a| {
-            if store.is_null() {
-                return Err(Error::new(code::INVAL, "NULL store pointer"));
-            }
+            null_check!(Err(Error::new(code::INVAL, "NULL store pointer")); store);
             let next = if prev.is_null() {
                 0
             } else {
@@ -202,9 +201,7 @@ pub unsafe extern "C" fn libssh2_agent_sign(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_child(agent, |h, a| {
-            if sig.is_null() || s_len.is_null() {
-                return Err(Error::new(code::INVAL, "NULL signature pointer"));
-            }
+            null_check!(Err(Error::new(code::INVAL, "NULL signature pointer")); sig, s_len);
             let i = a.index_of(identity).ok_or(Error::new(code::BAD_USE, "Unknown agent identity"))?;
             let blob = a.identities[i].blob.to_vec();
             if blob.len() < 4 {

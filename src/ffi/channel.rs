@@ -1,6 +1,7 @@
 //! `libssh2_channel_*`: a `LIBSSH2_CHANNEL *` is a boxed `ChannelHandle`
 //! naming a channel in its session's table.
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
@@ -466,9 +467,7 @@ pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANN
 /// `channel` live; not used afterwards unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> c_int {
-    if channel.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; channel);
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe { with_key(channel, |h, id| h.sess.channel_free(id).map(|()| 0)) };
     if !rc_pending(rc) {
@@ -493,9 +492,7 @@ pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> 
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_get_exit_status(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     // libssh2 reports no status for no channel.
-    if channel.is_null() {
-        return 0;
-    }
+    null_check!(0; channel);
     // SAFETY: the caller guarantees the pointer.
     unsafe { with_key(channel, |h, id| Ok(h.sess.channel_exit_status(id))) }
 }
@@ -515,9 +512,7 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
     langtag_len: *mut usize,
 ) -> c_int {
     // libssh2 returns 0 for no channel, touching no out-pointer.
-    if channel.is_null() {
-        return 0;
-    }
+    null_check!(0; channel);
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_key(channel, |h, id| {

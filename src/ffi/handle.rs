@@ -1,6 +1,7 @@
 //! Opaque handles: `LIBSSH2_SESSION *` is a boxed `SessionHandle`. Helpers
 //! turn raw pointers into references, C strings and slices in one place.
 
+use crate::null_check;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
@@ -77,9 +78,7 @@ impl SessionHandle {
     pub fn alloc_copy(&mut self, bytes: &[u8]) -> Result<*mut c_char> {
         let ab = self.abstract_ptr();
         let p = self.alloc.copy_bytes(bytes, ab);
-        if p.is_null() {
-            return Err(Error::new(code::ALLOC, "Unable to allocate memory"));
-        }
+        null_check!(Err(Error::new(code::ALLOC, "Unable to allocate memory")); p);
         Ok(p.cast())
     }
 
@@ -246,9 +245,7 @@ pub unsafe fn slice<'a>(p: *const c_char, len: usize) -> Result<&'a [u8]> {
     if len == 0 {
         return Ok(&[]);
     }
-    if p.is_null() {
-        return Err(Error::new(code::INVAL, "NULL pointer with non-zero length"));
-    }
+    null_check!(Err(Error::new(code::INVAL, "NULL pointer with non-zero length")); p);
     // SAFETY: guaranteed by the caller.
     Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) })
 }
@@ -258,9 +255,7 @@ pub unsafe fn slice<'a>(p: *const c_char, len: usize) -> Result<&'a [u8]> {
 /// # Safety
 /// `p` must be null or point at a NUL-terminated string.
 pub unsafe fn cstr<'a>(p: *const c_char) -> Option<&'a [u8]> {
-    if p.is_null() {
-        return None;
-    }
+    null_check!(None; p);
     // SAFETY: guaranteed by the caller.
     Some(unsafe { CStr::from_ptr(p) }.to_bytes())
 }

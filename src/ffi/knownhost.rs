@@ -17,6 +17,7 @@
 //! - A `prev` or entry whose `node` is not one of this collection's nodes is
 //!   refused with INVAL instead of being followed.
 
+use crate::null_check;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, OsStr};
 use std::mem::{align_of, size_of};
@@ -64,9 +65,7 @@ struct Node {
 pub(crate) fn alloc_in<T>(h: &mut SessionHandle, value: T) -> Result<*mut T> {
     let ab = h.abstract_ptr();
     let p = h.alloc.alloc(size_of::<T>(), ab).cast::<T>();
-    if p.is_null() {
-        return Err(Error::new(code::ALLOC, "Unable to allocate memory for known host entry"));
-    }
+    null_check!(Err(Error::new(code::ALLOC, "Unable to allocate memory for known host entry")); p);
     if (p as usize) % align_of::<T>() != 0 {
         h.alloc.free(p.cast(), ab);
         return Err(Error::new(code::ALLOC, "Allocator returned misaligned memory"));
@@ -161,9 +160,7 @@ impl KnownHostsHandle {
     unsafe fn prev_id(&self, prev: *const libssh2_knownhost) -> Result<Option<EntryId>> {
         // SAFETY: guaranteed by the caller.
         let Some(p) = (unsafe { prev.as_ref() }) else { return Ok(None) };
-        if p.node.is_null() {
-            return Ok(None);
-        }
+        null_check!(Ok(None); p.node);
         // A deleted entry (magic cleared) still names its place in the order.
         match self.by_node.get(&(p.node as usize)) {
             Some(&id) => Ok(Some(id)),
@@ -538,9 +535,7 @@ pub unsafe extern "C" fn libssh2_knownhost_get(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_child(hosts, |h, kh| {
-            if store_out.is_null() {
-                return Err(Error::new(code::INVAL, "NULL store pointer"));
-            }
+            null_check!(Err(Error::new(code::INVAL, "NULL store pointer")); store_out);
             let prev = kh.prev_id(prev)?;
             let Some(id) = kh.hosts.get(prev).map(|e| e.id()) else { return Ok(1) };
             let ext = kh.external(h, id)?;

@@ -1,5 +1,6 @@
 //! Library-wide functions: init/exit, version, free, base64, crypto engine, trace.
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -108,9 +109,7 @@ unsafe fn base64_into(
     // SAFETY: the caller guarantees the pointers.
     let rc = unsafe {
         with_session(session, |h| {
-            if dest.is_null() {
-                return Err(Error::new(code::INVAL, "NULL destination"));
-            }
+            null_check!(Err(Error::new(code::INVAL, "NULL destination")); dest);
             let src = slice(src, src_len)?;
             let Some(d) = base64_lenient(src) else {
                 *dest = std::ptr::null_mut();
@@ -173,9 +172,7 @@ pub unsafe extern "C" fn _libssh2_base64_decode(
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_trace(session: *mut LIBSSH2_SESSION, bitmask: c_int) -> c_int {
     // libssh2's release builds answer 0 whatever the session; there is nothing to trace on null.
-    if session.is_null() {
-        return 0;
-    }
+    null_check!(0; session);
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_session(session, |h| {
@@ -199,9 +196,7 @@ pub unsafe extern "C" fn libssh2_trace_sethandler(
     callback: Option<TraceFn>,
 ) -> c_int {
     // As libssh2_trace: 0 for a null session.
-    if session.is_null() {
-        return 0;
-    }
+    null_check!(0; session);
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_session(session, |h| {

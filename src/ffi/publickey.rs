@@ -13,6 +13,7 @@
 //! with the status's name; `list_fetch` returns -1 for every failure but
 //! EAGAIN (the recorded error says which).
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_uchar, c_ulong};
 use std::mem::size_of;
 use std::ptr;
@@ -179,9 +180,7 @@ unsafe fn fill_entry(h: &mut SessionHandle, entry: &mut libssh2_publickey_list, 
     }
     let ab = h.abstract_ptr();
     let attrs = h.alloc.alloc(spans.len() * size_of::<libssh2_publickey_attribute>(), ab);
-    if attrs.is_null() {
-        return Err(Error::new(code::ALLOC, "Unable to allocate memory for publickey attributes"));
-    }
+    null_check!(Err(Error::new(code::ALLOC, "Unable to allocate memory for publickey attributes")); attrs);
     let attrs = attrs.cast::<libssh2_publickey_attribute>();
     entry.attrs = attrs;
     for (i, s) in spans.iter().enumerate() {
@@ -211,9 +210,7 @@ fn build_list(h: &mut SessionHandle, keys: &[ListedKey]) -> Result<*mut libssh2_
     let ab = h.abstract_ptr();
     let bytes = (keys.len() + 1) * size_of::<libssh2_publickey_list>();
     let list = h.alloc.alloc(bytes, ab).cast::<libssh2_publickey_list>();
-    if list.is_null() {
-        return Err(Error::new(code::ALLOC, "Unable to allocate memory for publickey list"));
-    }
+    null_check!(Err(Error::new(code::ALLOC, "Unable to allocate memory for publickey list")); list);
     // SAFETY: list has room for `bytes` bytes; all-zero is a valid (NULL-filled) entry.
     unsafe { ptr::write_bytes(list.cast::<u8>(), 0, bytes) };
     for (i, key) in keys.iter().enumerate() {
@@ -248,9 +245,7 @@ pub unsafe extern "C" fn libssh2_publickey_list_fetch(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_child(pkey, |h, p| {
-            if num_keys.is_null() || pkey_list.is_null() {
-                return Err(Error::new(code::BAD_USE, "NULL output pointer"));
-            }
+            null_check!(Err(Error::new(code::BAD_USE, "NULL output pointer")); num_keys, pkey_list);
             let keys = match p.pk.list(&mut h.sess) {
                 Ok(k) => k,
                 // libssh2 returns a failed send's code; any other failure is -1.

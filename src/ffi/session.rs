@@ -1,5 +1,6 @@
 //! `libssh2_session_*` and the session-wide functions of libssh2.h.
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use std::ptr;
 
@@ -59,9 +60,7 @@ pub extern "C" fn libssh2_session_init_ex(
 /// `session` must come from `libssh2_session_init_ex` and not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_session_free(session: *mut LIBSSH2_SESSION) -> c_int {
-    if session.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; session);
     guard_plain(|| {
         // SAFETY: the caller hands back ownership of a handle from init_ex.
         let mut h = unsafe { Box::from_raw(session) };
@@ -298,9 +297,7 @@ pub unsafe extern "C" fn libssh2_session_set_last_error(
     errmsg: *const c_char,
 ) -> c_int {
     // libssh2 has no session to store it in and hands the code back.
-    if session.is_null() {
-        return errcode;
-    }
+    null_check!(errcode; session);
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_session(session, |h| {
@@ -700,15 +697,11 @@ pub unsafe extern "C" fn libssh2_session_supported_algs(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_session(session, |h| {
-            if algs.is_null() {
-                return Err(Error::new(code::BAD_USE, "algs must not be NULL"));
-            }
+            null_check!(Err(Error::new(code::BAD_USE, "algs must not be NULL")); algs);
             let list = h.sess.supported(usize::try_from(method_type).unwrap_or(usize::MAX))?;
             let ab = h.abstract_ptr();
             let arr = h.alloc.alloc(list.len() * std::mem::size_of::<*const c_char>(), ab).cast::<*const c_char>();
-            if arr.is_null() {
-                return Err(Error::new(code::ALLOC, "Memory allocation failed"));
-            }
+            null_check!(Err(Error::new(code::ALLOC, "Memory allocation failed")); arr);
             for (i, name) in list.iter().enumerate() {
                 *arr.add(i) = super::static_cstr(name);
             }

@@ -3,6 +3,7 @@
 //! in the session, so a handle outliving its SFTP instance fails with
 //! LIBSSH2_ERROR_BAD_USE instead of reaching freed memory.
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use std::ptr;
 
@@ -82,9 +83,7 @@ unsafe fn slice_mut<'a>(p: *mut c_char, len: usize) -> Result<&'a mut [u8]> {
     if len == 0 {
         return Ok(&mut []);
     }
-    if p.is_null() {
-        return Err(Error::new(code::INVAL, "NULL buffer with non-zero length"));
-    }
+    null_check!(Err(Error::new(code::INVAL, "NULL buffer with non-zero length")); p);
     // SAFETY: guaranteed by the caller.
     Ok(unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) })
 }
@@ -160,9 +159,7 @@ fn statvfs_to_c(s: &StatVfs, c: &mut LIBSSH2_SFTP_STATVFS) {
 /// `session` must be null or a live session.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_init(session: *mut LIBSSH2_SESSION) -> *mut LIBSSH2_SFTP {
-    if session.is_null() {
-        return ptr::null_mut();
-    }
+    null_check!(ptr::null_mut(); session);
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_session(session, |h| {
@@ -182,9 +179,7 @@ pub unsafe extern "C" fn libssh2_sftp_init(session: *mut LIBSSH2_SESSION) -> *mu
 /// `sftp` must be null or a live instance; it is freed unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int {
-    if sftp.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; sftp);
     // SAFETY: the caller guarantees the pointer.
     let rc = unsafe { with_key(sftp, |h, sid| h.sess.sftp_shutdown(sid).map(|()| 0)) };
     if !rc_pending(rc) {
@@ -244,9 +239,7 @@ unsafe fn open_common(
     open_type: c_int,
     attrs: *const LIBSSH2_SFTP_ATTRIBUTES,
 ) -> *mut LIBSSH2_SFTP_HANDLE {
-    if sftp.is_null() {
-        return ptr::null_mut();
-    }
+    null_check!(ptr::null_mut(); sftp);
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_key(sftp, |h, sid| {
@@ -468,9 +461,7 @@ pub unsafe extern "C" fn libssh2_sftp_fstat_ex(
     attrs: *mut LIBSSH2_SFTP_ATTRIBUTES,
     setstat: c_int,
 ) -> c_int {
-    if handle.is_null() || attrs.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; handle, attrs);
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
         with_key(handle, |h, (sid, fh)| {
@@ -555,9 +546,7 @@ pub unsafe extern "C" fn libssh2_sftp_fstatvfs(
     handle: *mut LIBSSH2_SFTP_HANDLE,
     st: *mut LIBSSH2_SFTP_STATVFS,
 ) -> c_int {
-    if handle.is_null() || st.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; handle, st);
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
         with_key(handle, |h, (sid, fh)| {
@@ -579,9 +568,7 @@ pub unsafe extern "C" fn libssh2_sftp_statvfs(
     path_len: usize,
     st: *mut LIBSSH2_SFTP_STATVFS,
 ) -> c_int {
-    if sftp.is_null() || st.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; sftp, st);
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
         with_key(sftp, |h, sid| {
@@ -635,9 +622,7 @@ pub unsafe extern "C" fn libssh2_sftp_stat_ex(
     stat_type: c_int,
     attrs: *mut LIBSSH2_SFTP_ATTRIBUTES,
 ) -> c_int {
-    if sftp.is_null() || attrs.is_null() {
-        return code::BAD_USE;
-    }
+    null_check!(code::BAD_USE; sftp, attrs);
     // SAFETY: the caller guarantees the pointers; both are non-null here.
     unsafe {
         with_key(sftp, |h, sid| {

@@ -1,5 +1,6 @@
 //! `libssh2_userauth_*`.
 
+use crate::null_check;
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
@@ -32,9 +33,7 @@ type SignFn =
 
 /// Takes back memory the application allocated with the session allocator.
 fn take_caller_buf(mem: CallerMem, p: *mut c_void, len: usize) -> Vec<u8> {
-    if p.is_null() {
-        return Vec::new();
-    }
+    null_check!(Vec::new(); p);
     // SAFETY: the application promises p holds len bytes from the session allocator.
     let v = unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }.to_vec();
     mem.free(p);
@@ -44,9 +43,7 @@ fn take_caller_buf(mem: CallerMem, p: *mut c_void, len: usize) -> Vec<u8> {
 /// Like `take_caller_buf` for secrets (passwords, answers): the application's copy is
 /// wiped before it is freed and ours is zeroized on drop.
 fn take_caller_secret(mem: CallerMem, p: *mut c_void, len: usize) -> Zeroizing<Vec<u8>> {
-    if p.is_null() {
-        return Zeroizing::new(Vec::new());
-    }
+    null_check!(Zeroizing::new(Vec::new()); p);
     // SAFETY: the application promises p holds len writable bytes from the session allocator.
     let buf = unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) };
     let v = Zeroizing::new(buf.to_vec());
@@ -132,9 +129,7 @@ pub unsafe extern "C" fn libssh2_userauth_password_ex(
                 let (mut p, mut n): (*mut c_char, c_int) = (ptr::null_mut(), 0);
                 // We pass the abstract slot's address, as libssh2 does.
                 f(session, &mut p, &mut n, mem.abstract_);
-                if p.is_null() {
-                    return None;
-                }
+                null_check!(None; p);
                 Some(take_caller_secret(mem, p.cast(), n.max(0) as usize).to_vec())
             };
             let cb: Option<&mut crate::session::auth::PasswordChange<'_>> =
