@@ -26,6 +26,7 @@ use std::ops::Range;
 use crate::error::{code, Error, Result};
 use crate::proto::wire::{Reader, Writer};
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
+use crate::session::driver::ends;
 use crate::session::Session;
 
 /// The subsystem name requested on the channel.
@@ -337,12 +338,7 @@ impl Session {
     /// session channel, requests the subsystem, ignores its stderr and
     /// negotiates the protocol version. Resumable after EAGAIN.
     pub fn publickey_init(&mut self) -> Result<Publickey> {
-        let mut st = self.publickey_init.take().unwrap_or(InitState::Start(ChannelStartup::Open));
-        let r = self.publickey_init_run(&mut st);
-        if matches!(&r, Err(e) if e.is_pending()) {
-            self.publickey_init = Some(st);
-        }
-        r
+        self.resume(|s| &mut s.publickey_init, || InitState::Start(ChannelStartup::Open), Session::publickey_init_run)
     }
 
     fn publickey_init_run(&mut self, st: &mut InitState) -> Result<Publickey> {
@@ -498,7 +494,7 @@ impl Publickey {
     /// Runs the pending request to its end; EAGAIN keeps it pending.
     fn run<T>(&mut self, sess: &mut Session, step: impl FnOnce(&mut Self, &mut Session) -> Result<T>) -> Result<T> {
         let r = step(self, sess);
-        if !matches!(&r, Err(e) if e.is_pending()) {
+        if ends(&r) {
             self.pending = None;
         }
         r

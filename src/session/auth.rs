@@ -2,7 +2,7 @@
 //! change request, keyboard-interactive, public key with any signer.
 //! Each operation is resumable: its progress lives in `Session::auth`.
 
-use super::driver::drive;
+use super::driver::{drive, failed};
 use super::Session;
 use crate::error::{code, Error, Result};
 use crate::keys::alg;
@@ -422,7 +422,7 @@ impl Session {
     /// Forgets a failed operation's progress (a pending one, EAGAIN or a
     /// blocking call's TIMEOUT, keeps it for the next call, as in libssh2).
     fn settle<T>(&mut self, r: Result<T>) -> Result<T> {
-        if r.as_ref().is_err_and(|e| !e.is_pending()) {
+        if failed(&r) {
             self.auth = AuthState::Idle;
         }
         r

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::driver::{drive, EAGAIN};
+use super::driver::{drive, ends, failed, EAGAIN};
 use super::Session;
 use crate::error::{code, Error, Result};
 use crate::proto::msg;
@@ -308,11 +308,9 @@ impl Session {
         // No authentication check: libssh2 has none and sends the open as it is.
         let r = self.channel_open_steps(kind, window, packet, extra);
         // A failed open is over (a would-block or timeout resumes it, as in libssh2).
-        if let Err(e) = &r {
-            if !e.is_pending() {
-                if let Some(id) = self.opening_channel.take() {
-                    self.channels.map.remove(&id);
-                }
+        if failed(&r) {
+            if let Some(id) = self.opening_channel.take() {
+                self.channels.map.remove(&id);
             }
         }
         r
@@ -464,7 +462,7 @@ impl Session {
     /// started, whatever the answer, so process_startup refuses it as libssh2 does.
     pub(crate) fn startup_request(&mut self, id: u32, request: &[u8], data: &[u8], fail: &'static str) -> Result<()> {
         let r = self.channel_request(id, request, true, data, fail);
-        if !matches!(&r, Err(e) if e.is_pending()) {
+        if ends(&r) {
             if let Ok(ch) = self.chan(id) {
                 ch.started = true;
             }

@@ -12,6 +12,18 @@ pub const EAGAIN: Error = Error::new(code::EAGAIN, "Would block");
 /// How long one blocking wait may last at most before re-checking timeouts.
 const WAIT_SLICE_MS: i64 = 1000;
 
+/// Whether `r` ends the operation that produced it (it finished or failed)
+/// rather than leaving it pending (EAGAIN, or a blocking call's TIMEOUT):
+/// the one test an operation makes before it forgets its state.
+pub(crate) fn ends<T>(r: &Result<T>) -> bool {
+    !matches!(r, Err(e) if e.is_pending())
+}
+
+/// Whether `r` is a failure that ends its operation (not a pending one).
+pub(crate) fn failed<T>(r: &Result<T>) -> bool {
+    r.as_ref().is_err_and(|e| !e.is_pending())
+}
+
 /// Runs `op` to completion (blocking) or until it would block (non-blocking).
 /// The session timeout counts from the start of the API call, so a drive
 /// nested in another (an operation's sub-step) shares its caller's budget.
@@ -99,6 +111,24 @@ pub(crate) fn writes_after_death(e: &Error) -> bool {
 }
 
 impl Session {
+    /// One call of an operation whose state lives in `slot`: the state (or
+    /// `start()` for a new operation) is taken out so `step` can use the
+    /// session, put back while the operation is pending, and dropped when it
+    /// ends; no operation writes that bookkeeping itself.
+    pub(crate) fn resume<S, T>(
+        &mut self,
+        slot: fn(&mut Session) -> &mut Option<S>,
+        start: impl FnOnce() -> S,
+        step: impl FnOnce(&mut Session, &mut S) -> Result<T>,
+    ) -> Result<T> {
+        let mut st = slot(self).take().unwrap_or_else(start);
+        let r = step(self, &mut st);
+        if !ends(&r) {
+            *slot(self) = Some(st);
+        }
+        r
+    }
+
     /// Sends as much pending output as the socket takes. Ok(true) when none is left.
     pub(crate) fn flush(&mut self) -> Result<bool> {
         loop {

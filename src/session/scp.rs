@@ -5,7 +5,7 @@
 //! the final status byte before our EOF.
 
 use super::channel::{PACKET_DEFAULT, WINDOW_DEFAULT};
-use super::driver::{drive, EAGAIN};
+use super::driver::{drive, ends, EAGAIN};
 use super::startup::{ChannelStartup, StartupError, StartupSpec};
 use super::Session;
 use crate::error::{code, Error, Result};
@@ -237,8 +237,10 @@ impl Session {
     /// Ends the operation unless it is pending (see [`Error::is_pending`]);
     /// on failure drops the channel.
     fn scp_finish(&mut self, r: Result<(u32, ScpStat)>) -> Result<(u32, ScpStat)> {
+        if !ends(&r) {
+            return r;
+        }
         match r {
-            Err(e) if e.is_pending() => Err(e),
             Err(e) => {
                 let id = match self.scp.stage {
                     Stage::Start(start) => start.channel(),

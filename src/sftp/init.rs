@@ -6,7 +6,7 @@ use super::{fxp, protocol, wire, Extensions, InitState, Limits, ReqKind, Sftp};
 use super::{parse_write_behind, CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DATA, SFTP_VERSION, WRITE_BEHIND_ENV};
 use crate::error::{code, Error, Result};
 use crate::session::channel::ExtendedMode;
-use crate::session::driver::{drive, EAGAIN};
+use crate::session::driver::{drive, ends, failed, EAGAIN};
 use crate::session::startup::{ChannelStartup, StartupError, StartupSpec};
 use crate::session::Session;
 
@@ -74,10 +74,8 @@ impl Session {
             return Err(Error::new(code::INVAL, "session not authenticated yet"));
         }
         let r = self.sftp_init_steps();
-        if let Err(e) = &r {
-            if !e.is_pending() {
-                self.sftp_init_abort();
-            }
+        if failed(&r) {
+            self.sftp_init_abort();
         }
         r
     }
@@ -177,7 +175,7 @@ impl Session {
     pub fn sftp_shutdown(&mut self, sid: u32) -> Result<()> {
         let chan = self.sftp.map.get(&sid).ok_or(Error::new(code::BAD_USE, "Invalid SFTP instance"))?.channel;
         let r = self.channel_free(chan);
-        if matches!(&r, Err(e) if e.is_pending()) {
+        if !ends(&r) {
             return r;
         }
         self.sftp.map.remove(&sid);

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::proto::wire::Writer;
-use crate::session::driver::{drive, EAGAIN};
+use crate::session::driver::{drive, ends, failed, EAGAIN};
 use crate::session::Session;
 
 /// posix-rename@openssh.com request name.
@@ -58,13 +58,11 @@ impl Session {
                 None => Err(EAGAIN),
             }
         });
-        if let Err(e) = &r {
-            if !e.is_pending() {
-                self.awaiting_reply = false;
-                if let Some(st) = self.sftp.map.get_mut(&sid) {
-                    if let Some(id) = st.pending.remove(&key) {
-                        st.abandon(id);
-                    }
+        if failed(&r) {
+            self.awaiting_reply = false;
+            if let Some(st) = self.sftp.map.get_mut(&sid) {
+                if let Some(id) = st.pending.remove(&key) {
+                    st.abandon(id);
                 }
             }
         }
@@ -143,7 +141,7 @@ impl Session {
         let r = self.sftp_call(sid, OpKey::Close(fh), fxp::CLOSE, ReqKind::Other, &|w| {
             w.string(&handle);
         });
-        if matches!(&r, Err(e) if e.is_pending()) {
+        if !ends(&r) {
             return r.map(|_| ());
         }
         if let Some(st) = self.sftp.map.get_mut(&sid) {
