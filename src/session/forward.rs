@@ -76,6 +76,10 @@ pub struct Forwarding {
     pub listeners: HashMap<u32, Listener>,
     next_listener: u32,
     listen_op: Option<ListenOp>,
+    /// forwarded-tcpip opens that matched no listener while a tcpip-forward
+    /// request was in flight (CHANNEL_OPEN bodies): they may be for the
+    /// listener its reply creates, and are handled once it exists.
+    deferred_opens: Vec<Vec<u8>>,
     /// Hook for inbound x11 channels (LIBSSH2_CALLBACK_X11), set by the FFI layer.
     pub x11_hook: Option<X11Hook>,
     /// Hook for inbound agent channels (LIBSSH2_CALLBACK_AUTHAGENT); without it
@@ -107,7 +111,7 @@ impl Session {
         };
         let head = OpenHead { sender, window, packet };
         match kind.as_slice() {
-            b"forwarded-tcpip" => self.open_forwarded(head, &mut r),
+            b"forwarded-tcpip" => self.open_forwarded(head, &mut r, body),
             b"x11" => self.open_x11(head, &mut r),
             b"auth-agent@openssh.com" => self.open_agent(head),
             _ => self.refuse_open(sender, OPEN_ADMINISTRATIVELY_PROHIBITED, TYPE_NOT_ACCEPTED),
@@ -147,7 +151,7 @@ impl Session {
         Ok(id)
     }
 
-    fn open_forwarded(&mut self, head: OpenHead, r: &mut Reader) -> Result<()> {
+    fn open_forwarded(&mut self, head: OpenHead, r: &mut Reader, body: &[u8]) -> Result<()> {
         let parsed = (|| Ok::<_, Error>((r.string()?.to_vec(), r.u32()?, r.string()?.to_vec(), r.u32()?)))();
         let Ok((host, port, shost, sport)) = parsed else {
             return self.refuse_open(head.sender, OPEN_CONNECT_FAILED, b"Truncated forwarded-tcpip open");
@@ -161,6 +165,13 @@ impl Session {
         });
         let found = self.fwd.listeners.iter().find(|(_, l)| l.port == port && l.host == host && !l.cancel_sent);
         let Some((&lid, l)) = found else {
+            if self.fwd.listen_op.is_some() {
+                // The server's reply and a first connection can arrive in one
+                // read; libssh2 reads packet by packet and so sees the
+                // listener first. Handled when the request has its answer.
+                self.fwd.deferred_opens.push(body.to_vec());
+                return Ok(());
+            }
             return self.refuse_open(head.sender, OPEN_ADMINISTRATIVELY_PROHIBITED, FWD_NOT_REQUESTED);
         };
         if l.queue_max != 0 && l.queue.len() >= l.queue_max {
@@ -320,27 +331,38 @@ impl Session {
                 }
             };
             let op = s.fwd.listen_op.take();
-            let reply = reply?;
-            let Some(op) = op else { return Err(Error::new(code::PROTO, "Unknown")) };
-            if reply.first() != Some(&msg::REQUEST_SUCCESS) {
-                return Err(Error::new(code::REQUEST_DENIED, "Unable to complete request for forward-listen"));
+            let r = s.listen_answered(op, reply, queue_max);
+            // The opens held back while the request was in flight, now that
+            // its listener exists (or does not).
+            for body in std::mem::take(&mut s.fwd.deferred_opens) {
+                s.inbound_channel_open(&body)?;
             }
-            let mut bound = op.port;
-            if op.port == 0 {
-                if let Ok(p) = Reader::new(reply.get(1..).unwrap_or(&[])).u32() {
-                    bound = p;
-                }
-            }
-            let lid = s.fwd.next_listener;
-            s.fwd.next_listener = s.fwd.next_listener.wrapping_add(1);
-            let queue_max = usize::try_from(queue_max).unwrap_or(0);
-            s.fwd.listeners.insert(
-                lid,
-                Listener { host: op.host, port: bound, queue: VecDeque::new(), queue_max, cancel_sent: false },
-            );
-            s.trace(super::TRACE_CONN, || format!("tcpip-forward bound port {bound}"));
-            Ok((lid, bound as i32))
+            r
         })
+    }
+
+    /// Creates the listener a tcpip-forward reply grants; returns its id and port.
+    fn listen_answered(&mut self, op: Option<ListenOp>, reply: Result<Vec<u8>>, queue_max: i32) -> Result<(u32, i32)> {
+        let reply = reply?;
+        let Some(op) = op else { return Err(Error::new(code::PROTO, "Unknown")) };
+        if reply.first() != Some(&msg::REQUEST_SUCCESS) {
+            return Err(Error::new(code::REQUEST_DENIED, "Unable to complete request for forward-listen"));
+        }
+        let mut bound = op.port;
+        if op.port == 0 {
+            if let Ok(p) = Reader::new(reply.get(1..).unwrap_or(&[])).u32() {
+                bound = p;
+            }
+        }
+        let lid = self.fwd.next_listener;
+        self.fwd.next_listener = self.fwd.next_listener.wrapping_add(1);
+        let queue_max = usize::try_from(queue_max).unwrap_or(0);
+        self.fwd.listeners.insert(
+            lid,
+            Listener { host: op.host, port: bound, queue: VecDeque::new(), queue_max, cancel_sent: false },
+        );
+        self.trace(super::TRACE_CONN, || format!("tcpip-forward bound port {bound}"));
+        Ok((lid, bound as i32))
     }
 
     /// Waits for the next forwarded connection of a listener; returns its channel.
@@ -535,5 +557,24 @@ mod tests {
         // Only CLOSE: no EOF after the peer's CLOSE.
         assert_eq!(sent(&out), vec![vec![msg::CHANNEL_CLOSE, 0, 0, 0, 40]]);
         assert!(s.channels.map.is_empty());
+    }
+
+    #[test]
+    fn an_open_that_arrives_with_the_listen_reply_is_accepted() {
+        // The server's REQUEST_SUCCESS and a connection to the new listener
+        // arrive back to back and are read together: the open must find the
+        // listener (libssh2 handles it after the listener exists).
+        use crate::session::fuzzing::Timeline;
+        let mut open = Writer::msg(msg::CHANNEL_OPEN);
+        open.string(b"forwarded-tcpip").u32(5).u32(1 << 20).u32(32768);
+        open.string(b"127.0.0.1").u32(2223).string(b"127.0.0.1").u32(40000);
+        let tl = Timeline::new([(10, vec![msg::REQUEST_SUCCESS]), (10, open.buf)]);
+        let mut s = Session::on_timeline(&tl, true);
+        // Fake time: a refused open would make the accept give up, not hang.
+        s.timeout_ms = 1000;
+        let (lid, port) = s.forward_listen(Some(b"127.0.0.1"), 2223, 1).unwrap();
+        assert_eq!(port, 2223);
+        let id = s.forward_accept(lid).expect("the connection is queued on the listener");
+        assert_eq!(s.channels.map[&id].remote_id, 5);
     }
 }

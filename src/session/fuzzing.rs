@@ -108,8 +108,9 @@ impl Clock for Timeline {
     }
 }
 
-/// The socket side of a [`Timeline`]: one arrived packet per read, would-block
-/// until the next arrives; writes are swallowed.
+/// The socket side of a [`Timeline`]: a read takes what has arrived (packets
+/// due at the same time come together, as from a socket), would-block until
+/// the next arrives; writes are swallowed.
 struct TimedIo(Timeline);
 
 impl SocketIo for TimedIo {
@@ -119,15 +120,13 @@ impl SocketIo for TimedIo {
 
     fn recv(&mut self, buf: &mut [u8]) -> IoStatus {
         let mut st = self.0.state();
+        let now = st.now;
+        while st.script.front().is_some_and(|(t, _)| *t <= now) {
+            let (_, p) = st.script.pop_front().unwrap_or_default();
+            st.current.extend(p);
+        }
         if st.current.is_empty() {
-            let now = st.now;
-            match st.script.front() {
-                Some((t, _)) if *t <= now => {
-                    let (_, p) = st.script.pop_front().unwrap_or_default();
-                    st.current = p.into();
-                }
-                _ => return IoStatus::WouldBlock,
-            }
+            return IoStatus::WouldBlock;
         }
         let n = buf.len().min(st.current.len());
         for (b, v) in buf.iter_mut().zip(st.current.drain(..n)) {
