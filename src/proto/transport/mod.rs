@@ -233,3 +233,27 @@ mod tests {
         assert!(cipher_spec("none").is_none() && mac_spec("none").is_none());
     }
 }
+
+/// The two 3DES-CBC engines side by side, for `bench/tdes.rs` (which decides
+/// whether the hand-written one is still needed). Not part of the C ABI.
+#[doc(hidden)]
+pub mod tdes_bench {
+    use super::cipher::BlockMode;
+
+    /// Encrypts `buf` (a multiple of 8 bytes) in place with the transport's own engine.
+    pub fn hand_written(key: &[u8; 24], iv: &[u8; 8], buf: &mut [u8]) {
+        // The fixed-size arguments are always long enough.
+        if let Some(mut c) = super::tdes::TdesCbc::new(key, iv, false) {
+            c.apply(buf);
+        }
+    }
+
+    /// Encrypts `buf` (a multiple of 8 bytes) in place with RustCrypto's `des`.
+    pub fn des_crate(key: &[u8; 24], iv: &[u8; 8], buf: &mut [u8]) {
+        use cbc::cipher::{BlockEncryptMut, KeyIvInit};
+        let mut c = cbc::Encryptor::<des::TdesEde3>::new(key.into(), iv.into());
+        for block in buf.chunks_exact_mut(8) {
+            c.encrypt_block_mut(block.into());
+        }
+    }
+}
