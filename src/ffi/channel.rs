@@ -8,7 +8,6 @@ use std::ptr;
 use super::boundary::rc_pending;
 use super::handle::{cstr, slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use crate::error::{code, Error};
-use crate::proto::wire::Writer;
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
 
 /// What C holds as `LIBSSH2_CHANNEL *`.
@@ -101,9 +100,7 @@ pub unsafe extern "C" fn libssh2_channel_direct_tcpip_ex(
         with_session(session, |h| {
             let host = cstr(host).ok_or(Error::new(code::INVAL, "NULL host"))?;
             let shost = cstr(shost).unwrap_or(b"127.0.0.1");
-            let mut w = Writer::new();
-            w.string(host).u32(port as u32).string(shost).u32(sport as u32);
-            let id = h.sess.channel_open(b"direct-tcpip", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)?;
+            let id = h.sess.channel_direct_tcpip(host, port as u32, shost, sport as u32)?;
             Ok(new_handle(h, id))
         })
     }
@@ -125,9 +122,7 @@ pub unsafe extern "C" fn libssh2_channel_direct_streamlocal_ex(
         with_session(session, |h| {
             let path = cstr(socket_path).ok_or(Error::new(code::INVAL, "NULL socket path"))?;
             let shost = cstr(shost).unwrap_or(b"127.0.0.1");
-            let mut w = Writer::new();
-            w.string(path).string(shost).u32(sport as u32);
-            let id = h.sess.channel_open(b"direct-streamlocal@openssh.com", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)?;
+            let id = h.sess.channel_direct_streamlocal(path, shost, sport as u32)?;
             Ok(new_handle(h, id))
         })
     }
@@ -185,23 +180,8 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_ex(
             }
             let term = slice(term, term_len as usize)?;
             let modes = slice(modes, modes_len as usize)?;
-            let mut w = Writer::new();
-            w.string(term).u32(width as u32).u32(height as u32).u32(width_px as u32).u32(height_px as u32);
-            // An empty mode list still needs TTY_OP_END.
-            if modes.is_empty() {
-                w.string(&[0]);
-            } else {
-                w.string(modes);
-            }
-            h.sess.channel_request_ex(
-                id,
-                b"pty-req",
-                true,
-                &w.buf,
-                "Unable to complete request for channel request-pty",
-                Some((code::PROTO, "Failed to require the PTY package")),
-            )?;
-            Ok(0)
+            let size = [width, height, width_px, height_px].map(|v| v as u32);
+            h.sess.channel_request_pty(id, term, modes, size).map(|()| 0)
         })
     }
 }
@@ -221,10 +201,8 @@ pub unsafe extern "C" fn libssh2_channel_request_pty_size_ex(
     // SAFETY: the caller guarantees the pointer.
     unsafe {
         with_key(channel, |h, id| {
-            let mut w = Writer::new();
-            w.u32(width as u32).u32(height as u32).u32(width_px as u32).u32(height_px as u32);
-            h.sess.channel_request(id, b"window-change", false, &w.buf, "")?;
-            Ok(0)
+            let size = [width, height, width_px, height_px].map(|v| v as u32);
+            h.sess.channel_pty_size(id, size).map(|()| 0)
         })
     }
 }
@@ -244,10 +222,8 @@ pub unsafe extern "C" fn libssh2_channel_setenv_ex(
     // SAFETY: the caller guarantees the pointers.
     unsafe {
         with_key(channel, |h, id| {
-            let mut w = Writer::new();
-            w.string(slice(varname, varname_len as usize)?).string(slice(value, value_len as usize)?);
-            h.sess.channel_request(id, b"env", true, &w.buf, "Unable to complete request for channel-setenv")?;
-            Ok(0)
+            let (name, value) = (slice(varname, varname_len as usize)?, slice(value, value_len as usize)?);
+            h.sess.channel_setenv(id, name, value).map(|()| 0)
         })
     }
 }
@@ -263,14 +239,7 @@ pub unsafe extern "C" fn libssh2_channel_signal_ex(
     signame_len: usize,
 ) -> c_int {
     // SAFETY: the caller guarantees the pointers.
-    unsafe {
-        with_key(channel, |h, id| {
-            let mut w = Writer::new();
-            w.string(slice(signame, signame_len)?);
-            h.sess.channel_request(id, b"signal", false, &w.buf, "")?;
-            Ok(0)
-        })
-    }
+    unsafe { with_key(channel, |h, id| h.sess.channel_signal(id, slice(signame, signame_len)?).map(|()| 0)) }
 }
 
 /// Asks the server to forward its agent requests to us.
@@ -285,15 +254,7 @@ pub unsafe extern "C" fn libssh2_channel_request_auth_agent(channel: *mut LIBSSH
             // The hooks capture the session pointer, which outlives its channels.
             let session = (*channel).session;
             super::forward::install_open_hooks(h, session);
-            h.sess.channel_request_ex(
-                id,
-                b"auth-agent-req@openssh.com",
-                true,
-                &[],
-                "Unable to request auth agent",
-                Some((code::PROTO, "Failed to request auth-agent")),
-            )?;
-            Ok(0)
+            h.sess.channel_request_auth_agent(id).map(|()| 0)
         })
     }
 }
@@ -325,10 +286,7 @@ pub unsafe extern "C" fn libssh2_channel_x11_req_ex(
                     raw.iter().map(|b| format!("{b:02x}")).collect::<String>().into_bytes()
                 }
             };
-            let mut w = Writer::new();
-            w.bool(single_connection != 0).string(proto).string(&cookie).u32(screen_number as u32);
-            h.sess.channel_request(id, b"x11-req", true, &w.buf, "Unable to complete request for channel x11-req")?;
-            Ok(0)
+            h.sess.channel_x11_req(id, single_connection != 0, proto, &cookie, screen_number as u32).map(|()| 0)
         })
     }
 }

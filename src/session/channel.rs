@@ -722,6 +722,77 @@ impl Session {
         Ok(())
     }
 
+    /// Opens a direct-tcpip channel to `host:port` as seen from the server,
+    /// naming `shost:sport` as the originator.
+    pub fn channel_direct_tcpip(&mut self, host: &[u8], port: u32, shost: &[u8], sport: u32) -> Result<u32> {
+        let mut w = Writer::new();
+        w.string(host).u32(port).string(shost).u32(sport);
+        self.channel_open(b"direct-tcpip", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)
+    }
+
+    /// Opens a direct-streamlocal@openssh.com channel to the server's Unix socket `path`.
+    pub fn channel_direct_streamlocal(&mut self, path: &[u8], shost: &[u8], sport: u32) -> Result<u32> {
+        let mut w = Writer::new();
+        w.string(path).string(shost).u32(sport);
+        self.channel_open(b"direct-streamlocal@openssh.com", WINDOW_DEFAULT, PACKET_DEFAULT, &w.buf)
+    }
+
+    /// Requests a pseudo-terminal `term` of the given size with the encoded `modes`.
+    pub fn channel_request_pty(&mut self, id: u32, term: &[u8], modes: &[u8], size: [u32; 4]) -> Result<()> {
+        let mut w = Writer::new();
+        w.string(term).u32(size[0]).u32(size[1]).u32(size[2]).u32(size[3]);
+        // An empty mode list still needs TTY_OP_END.
+        w.string(if modes.is_empty() { &[0] } else { modes });
+        self.channel_request_ex(
+            id,
+            b"pty-req",
+            true,
+            &w.buf,
+            "Unable to complete request for channel request-pty",
+            Some((code::PROTO, "Failed to require the PTY package")),
+        )
+    }
+
+    /// Tells the server the terminal's new size ("window-change", no reply).
+    pub fn channel_pty_size(&mut self, id: u32, size: [u32; 4]) -> Result<()> {
+        let mut w = Writer::new();
+        w.u32(size[0]).u32(size[1]).u32(size[2]).u32(size[3]);
+        self.channel_request(id, b"window-change", false, &w.buf, "")
+    }
+
+    /// Sets an environment variable for the remote program ("env").
+    pub fn channel_setenv(&mut self, id: u32, name: &[u8], value: &[u8]) -> Result<()> {
+        let mut w = Writer::new();
+        w.string(name).string(value);
+        self.channel_request(id, b"env", true, &w.buf, "Unable to complete request for channel-setenv")
+    }
+
+    /// Sends the remote program a signal ("signal", the name without "SIG", no reply).
+    pub fn channel_signal(&mut self, id: u32, name: &[u8]) -> Result<()> {
+        let mut w = Writer::new();
+        w.string(name);
+        self.channel_request(id, b"signal", false, &w.buf, "")
+    }
+
+    /// Asks the server to forward its agent requests over this session.
+    pub fn channel_request_auth_agent(&mut self, id: u32) -> Result<()> {
+        self.channel_request_ex(
+            id,
+            b"auth-agent-req@openssh.com",
+            true,
+            &[],
+            "Unable to request auth agent",
+            Some((code::PROTO, "Failed to request auth-agent")),
+        )
+    }
+
+    /// Requests X11 forwarding with `proto` and `cookie` for `screen`.
+    pub fn channel_x11_req(&mut self, id: u32, single: bool, proto: &[u8], cookie: &[u8], screen: u32) -> Result<()> {
+        let mut w = Writer::new();
+        w.bool(single).string(proto).string(cookie).u32(screen);
+        self.channel_request(id, b"x11-req", true, &w.buf, "Unable to complete request for channel x11-req")
+    }
+
     /// Sets how stderr is delivered; buffered stderr follows the new mode at
     /// once (merged into stream 0, or dropped and its window given back).
     pub fn channel_set_extended_mode(&mut self, id: u32, mode: ExtendedMode) -> Result<()> {
