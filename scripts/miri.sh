@@ -20,7 +20,7 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
 
 # Unit tests by module; the read-ahead model test loops too long under Miri.
 cargo +nightly miri test --lib -- \
-    ffi:: knownhost::pattern proto::wire agent::proto session::framer session::channel publickey:: sftp:: \
+    ffi:: knownhost::pattern proto::wire agent::proto session::framer session::channel session::startup session::forward publickey:: sftp:: \
     --skip read_ahead_follows_the_bandwidth_delay_product
 # The FFI known-hosts tests that need no sshd or ssh-keygen.
 cargo +nightly miri test --test knownhost -- \
