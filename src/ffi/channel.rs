@@ -39,9 +39,10 @@ impl Keyed for ChannelHandle {
 /// Wraps a new channel id in a C handle. The session owns the handle, so
 /// `libssh2_session_free` releases channels the application did not free.
 pub fn new_handle(h: &mut SessionHandle, id: u32) -> *mut LIBSSH2_CHANNEL {
-    let session: *mut SessionHandle = h;
-    // SAFETY: session comes from a live &mut borrow.
-    unsafe { new_handle_raw(session, id) }
+    // The handle keeps the session's own pointer, valid beyond this borrow.
+    let session = h.self_ptr;
+    let b = h.channel_handles.entry(id).or_insert_with(|| Box::new(ChannelHandle { session, id }));
+    &mut **b
 }
 
 /// `new_handle` for callbacks that run while the session state is borrowed:

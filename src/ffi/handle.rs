@@ -50,6 +50,10 @@ pub struct SessionHandle {
     /// C handles of this session's listeners, owned here: like libssh2, freeing
     /// the session frees the listeners the application did not cancel.
     pub listener_handles: HashMap<u32, Box<super::forward::ListenerHandle>>,
+    /// The pointer `libssh2_session_init_ex` returned. Child handles point
+    /// back with it: a pointer taken from a `&mut` borrow of the handle
+    /// stops being valid when that borrow ends (Miri: Stacked Borrows).
+    pub self_ptr: *mut SessionHandle,
     /// MD5, SHA1 and SHA256 of the host key, kept for `libssh2_hostkey_hash`.
     pub hostkey_hashes: [Vec<u8>; 3],
 }

@@ -49,8 +49,12 @@ pub extern "C" fn libssh2_session_init_ex(
             timeout_value: 0,
             sftp_handles: Vec::new(),
             listener_handles: Default::default(),
+            self_ptr: std::ptr::null_mut(),
         };
-        Box::into_raw(Box::new(h))
+        let raw = Box::into_raw(Box::new(h));
+        // SAFETY: `raw` is the allocation just made; nothing else refers to it yet.
+        unsafe { (*raw).self_ptr = raw };
+        raw
     })
 }
 
