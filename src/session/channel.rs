@@ -902,29 +902,12 @@ impl Session {
 mod tests {
     use super::*;
     use crate::consts::channel::{FLUSH_ALL, FLUSH_EXTENDED_DATA};
-    use crate::proto::conn::Conn;
-    use crate::session::io::{IoStatus, SocketIo};
-
-    /// Swallows what is sent; nothing arrives.
-    struct Sink;
-
-    impl SocketIo for Sink {
-        fn send(&mut self, buf: &[u8]) -> IoStatus {
-            IoStatus::Moved(buf.len())
-        }
-        fn recv(&mut self, _buf: &mut [u8]) -> IoStatus {
-            IoStatus::WouldBlock
-        }
-    }
 
     const ID: u32 = 3;
 
     /// An offline session with channel ID holding `out` on stream 0 and `err` on stderr.
     fn session(out: &[u8], err: &[u8]) -> Session {
-        let mut s = Session::new();
-        s.blocking = false;
-        s.conn = Some(Conn::new(None, Default::default(), Default::default()));
-        s.io = Some(Box::new(Sink));
+        let mut s = Session::offline();
         let mut ch =
             Channel { local_id: ID, local_window: 100, local_window_initial: 1000, open: true, ..Default::default() };
         ch.data.extend(out);

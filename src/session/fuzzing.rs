@@ -11,6 +11,19 @@ use super::io::{Clock, IoStatus, RawSocket, SocketIo};
 use super::*;
 use crate::proto::wire::Writer;
 
+/// A socket stand-in for offline sessions: swallows what is sent, never has
+/// anything to read.
+pub struct Sink;
+
+impl SocketIo for Sink {
+    fn send(&mut self, buf: &[u8]) -> IoStatus {
+        IoStatus::Moved(buf.len())
+    }
+    fn recv(&mut self, _buf: &mut [u8]) -> IoStatus {
+        IoStatus::WouldBlock
+    }
+}
+
 /// Most bytes one scripted read delivers.
 const SCRIPT_READ_MAX: usize = 4096;
 
@@ -137,6 +150,16 @@ impl SocketIo for TimedIo {
 }
 
 impl Session {
+    /// A non-blocking session with a plaintext connection on a [`Sink`]:
+    /// what it sends is dropped, nothing arrives but what a test injects.
+    pub fn offline() -> Self {
+        let mut s = Session::new();
+        s.blocking = false;
+        s.conn = Some(Conn::new(None, Default::default(), Default::default()));
+        s.io = Some(Box::new(Sink));
+        s
+    }
+
     /// A session past handshake (and auth when `authenticated`) on `io`.
     pub fn scripted(io: Box<dyn SocketIo>, authenticated: bool) -> Self {
         let mut s = Session::new();

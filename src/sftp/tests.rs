@@ -6,35 +6,18 @@ use super::dir::parse_names;
 use super::init::parse_version;
 use super::wire::{self, Attributes, StatVfs, ATTR_EXTENDED, ATTR_PERMISSIONS, ATTR_SIZE};
 use super::*;
-use crate::proto::conn::Conn;
 use crate::proto::wire::{Reader, Writer};
 use crate::session::channel::Channel;
-use crate::session::io::{IoStatus, SocketIo};
 use crate::session::Session;
 
 /// Channel id of the fake SFTP channel.
 const CHAN: u32 = 7;
 
-/// A socket stand-in: swallows what is sent, never has anything to read.
-struct Sink;
-
-impl SocketIo for Sink {
-    fn send(&mut self, buf: &[u8]) -> IoStatus {
-        IoStatus::Moved(buf.len())
-    }
-    fn recv(&mut self, _buf: &mut [u8]) -> IoStatus {
-        IoStatus::WouldBlock
-    }
-}
-
 /// An offline, non-blocking session with one SFTP instance (version received)
 /// on channel CHAN; whatever it sends is dropped, nothing arrives but what a
 /// test injects into the channel.
 fn session() -> (Session, u32) {
-    let mut s = Session::new();
-    s.blocking = false;
-    s.conn = Some(Conn::new(None, Default::default(), Default::default()));
-    s.io = Some(Box::new(Sink));
+    let mut s = Session::offline();
     s.channels.map.insert(
         CHAN,
         Channel {
