@@ -26,7 +26,7 @@ use std::ops::Range;
 use crate::error::{code, Error, Result};
 use crate::proto::wire::{Reader, Writer};
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
-use crate::session::driver::ends;
+use crate::session::driver::{drive, ends, ready, Pending, Ready, Step};
 use crate::session::Session;
 
 /// The subsystem name requested on the channel.
@@ -246,16 +246,16 @@ impl Outgoing {
         Outgoing { data: w.into_inner(), sent: 0 }
     }
 
-    /// Writes the rest; resumable after EAGAIN.
-    fn send(&mut self, sess: &mut Session, channel: u32) -> Result<()> {
+    /// Writes the rest (Pending keeps the progress).
+    fn send(&mut self, sess: &mut Session, channel: u32) -> Result<Step<()>> {
         while let Some(rest) = self.data.get(self.sent..).filter(|r| !r.is_empty()) {
-            let n = sess.channel_write(channel, 0, rest)?;
+            let n = ready!(sess.channel_write_step(channel, 0, rest)?);
             if n == 0 {
                 return Err(Error::new(code::SOCKET_SEND, "Unable to send publickey packet"));
             }
             self.sent += n;
         }
-        Ok(())
+        Ok(Ready(()))
     }
 }
 
@@ -267,8 +267,8 @@ pub struct Incoming {
 
 impl Incoming {
     /// Reads until one whole response has arrived and returns its body;
-    /// resumable after EAGAIN. EOF mid-way is libssh2's SOCKET_TIMEOUT.
-    fn receive(&mut self, sess: &mut Session, channel: u32) -> Result<Vec<u8>> {
+    /// Pending keeps the progress. EOF mid-way is libssh2's SOCKET_TIMEOUT.
+    fn receive(&mut self, sess: &mut Session, channel: u32) -> Result<Step<Vec<u8>>> {
         let mut chunk = [0u8; PACKET_DEFAULT as usize];
         loop {
             let want = if self.buf.len() < LEN_PREFIX {
@@ -287,12 +287,12 @@ impl Incoming {
                 if have == len {
                     let body = self.buf.split_off(LEN_PREFIX);
                     self.buf.clear();
-                    return Ok(body);
+                    return Ok(Ready(body));
                 }
                 len - have
             };
             let cap = want.min(chunk.len());
-            let n = sess.channel_read(channel, 0, &mut chunk[..cap])?;
+            let n = ready!(sess.channel_read_step(channel, 0, &mut chunk[..cap])?);
             if n == 0 {
                 self.buf.clear();
                 return Err(Error::new(code::SOCKET_TIMEOUT, "Timeout waiting for response from publickey subsystem"));
@@ -316,21 +316,19 @@ pub enum InitState {
 }
 
 /// libssh2's add, remove and list report any failed send of their request as SOCKET_SEND.
-fn send_failed(e: Error) -> Error {
-    if e.is_pending() {
-        e
-    } else {
-        Error::new(code::SOCKET_SEND, "Unable to send publickey packet")
-    }
+fn send_failed(_: Error) -> Error {
+    Error::new(code::SOCKET_SEND, "Unable to send publickey packet")
 }
 
 /// ... and any failure reading the answer as SOCKET_TIMEOUT.
-fn receive_failed(e: Error) -> Error {
-    if e.is_pending() {
-        e
-    } else {
-        Error::new(code::SOCKET_TIMEOUT, "Timeout waiting for response from publickey subsystem")
-    }
+fn receive_failed(_: Error) -> Error {
+    Error::new(code::SOCKET_TIMEOUT, "Timeout waiting for response from publickey subsystem")
+}
+
+/// How the steps of an init end: started, or failed with a channel to close.
+enum InitEnd {
+    Started(Publickey),
+    Close(u32, Error),
 }
 
 impl Session {
@@ -338,10 +336,32 @@ impl Session {
     /// session channel, requests the subsystem, ignores its stderr and
     /// negotiates the protocol version. Resumable after EAGAIN.
     pub fn publickey_init(&mut self) -> Result<Publickey> {
-        self.resume(|s| &mut s.publickey_init, || InitState::Start(ChannelStartup::Open), Session::publickey_init_run)
+        if !matches!(self.publickey_init, Some(InitState::Closing(..))) {
+            let start = || InitState::Start(ChannelStartup::Open);
+            match drive(self, |s| s.resume(|s| &mut s.publickey_init, start, Session::publickey_init_step))? {
+                InitEnd::Started(pk) => return Ok(pk),
+                InitEnd::Close(id, e) => self.publickey_init = Some(InitState::Closing(id, e)),
+            }
+        }
+        self.publickey_init_close()
     }
 
-    fn publickey_init_run(&mut self, st: &mut InitState) -> Result<Publickey> {
+    /// A failed init closes its channel (which waits, so after the drive) and
+    /// then returns the failure; a close that is pending keeps it for the next call.
+    fn publickey_init_close(&mut self) -> Result<Publickey> {
+        let Some(InitState::Closing(id, err)) = self.publickey_init.take() else {
+            return Err(Error::new(code::BAD_USE, "No publickey init to close"));
+        };
+        let r = self.channel_free(id);
+        if !ends(&r) {
+            self.publickey_init = Some(InitState::Closing(id, err.clone()));
+            return r.and(Err(err));
+        }
+        // The close is best effort; the failure that led here is what counts.
+        Err(err)
+    }
+
+    fn publickey_init_step(&mut self, st: &mut InitState) -> Result<Step<InitEnd>> {
         loop {
             let next = match st {
                 InitState::Start(start) => {
@@ -353,7 +373,8 @@ impl Session {
                         refused: "Unable to request publickey subsystem",
                     };
                     match start.step(self, &spec) {
-                        Ok(id) => {
+                        Ok(Pending) => return Ok(Pending),
+                        Ok(Ready(id)) => {
                             if let Some(ch) = self.channels.map.get_mut(&id) {
                                 // libssh2 ignores the subsystem's stderr.
                                 ch.ext_mode = Some(ExtendedMode::Ignore);
@@ -365,52 +386,45 @@ impl Session {
                             w.string(b"version").u32(CLIENT_VERSION);
                             InitState::SendVersion(id, Outgoing::new(&w.buf))
                         }
-                        Err(StartupError::Pending(e)) => return Err(e),
                         Err(StartupError::Open(e)) => {
                             return Err(Error::with(
                                 code::CHANNEL_FAILURE,
                                 format!("Unable to startup channel: {}", e.msg),
                             ))
                         }
-                        Err(StartupError::Request(id, _)) => InitState::Closing(
-                            id,
-                            Error::new(code::CHANNEL_FAILURE, "Unable to request publickey subsystem"),
-                        ),
+                        Err(StartupError::Request(id, _)) => {
+                            let e = Error::new(code::CHANNEL_FAILURE, "Unable to request publickey subsystem");
+                            return Ok(Ready(InitEnd::Close(id, e)));
+                        }
                     }
                 }
                 InitState::SendVersion(id, out) => {
                     let id = *id;
                     match out.send(self, id) {
-                        Ok(()) => InitState::AwaitVersion(id, Incoming::default()),
-                        Err(e) if e.is_pending() => return Err(e),
-                        Err(e) => InitState::Closing(id, e),
+                        Ok(Ready(())) => InitState::AwaitVersion(id, Incoming::default()),
+                        Ok(Pending) => return Ok(Pending),
+                        Err(e) => return Ok(Ready(InitEnd::Close(id, e))),
                     }
                 }
                 InitState::AwaitVersion(id, inc) => {
                     let id = *id;
-                    match inc.receive(self, id) {
-                        Ok(body) => match version_response(&body) {
-                            Ok(Some(version)) => {
-                                self.trace(TRACE_PUBLICKEY, || {
-                                    format!("Enabling publickey subsystem version {version}")
-                                });
-                                return Ok(Publickey::new(id, version));
-                            }
-                            // A known but unexpected response: keep waiting.
-                            Ok(None) => continue,
-                            Err(e) => InitState::Closing(id, e),
-                        },
-                        Err(e) if e.is_pending() => return Err(e),
-                        Err(e) => InitState::Closing(id, e),
+                    let body = match inc.receive(self, id) {
+                        Ok(Ready(body)) => body,
+                        Ok(Pending) => return Ok(Pending),
+                        Err(e) => return Ok(Ready(InitEnd::Close(id, e))),
+                    };
+                    match version_response(&body) {
+                        Ok(Some(version)) => {
+                            self.trace(TRACE_PUBLICKEY, || format!("Enabling publickey subsystem version {version}"));
+                            return Ok(Ready(InitEnd::Started(Publickey::new(id, version))));
+                        }
+                        // A known but unexpected response: keep waiting.
+                        Ok(None) => continue,
+                        Err(e) => return Ok(Ready(InitEnd::Close(id, e))),
                     }
                 }
-                InitState::Closing(id, err) => {
-                    match self.channel_free(*id) {
-                        Err(e) if e.is_pending() => return Err(e),
-                        // The close is best effort; the failure that led here is what counts.
-                        _ => return Err(err.clone()),
-                    }
-                }
+                // Handled by `publickey_init_close` before any step.
+                InitState::Closing(id, err) => return Ok(Ready(InitEnd::Close(*id, err.clone()))),
             };
             *st = next;
         }
@@ -441,7 +455,7 @@ enum OpKind {
 
 /// A request in flight: its message, then the responses read so far.
 #[derive(Debug, Clone)]
-struct Pending {
+struct InFlight {
     kind: OpKind,
     out: Outgoing,
     keys: Vec<ListedKey>,
@@ -453,7 +467,7 @@ pub struct Publickey {
     channel: u32,
     version: u32,
     rx: Incoming,
-    pending: Option<Pending>,
+    pending: Option<InFlight>,
     failed_status: Option<u32>,
 }
 
@@ -485,29 +499,36 @@ impl Publickey {
             Some(_) => Err(Error::new(code::BAD_USE, "Another publickey request is in progress")),
             None => {
                 self.failed_status = None;
-                self.pending = Some(Pending { kind, out: Outgoing::new(&body()), keys: Vec::new() });
+                self.pending = Some(InFlight { kind, out: Outgoing::new(&body()), keys: Vec::new() });
                 Ok(())
             }
         }
     }
 
-    /// Runs the pending request to its end; EAGAIN keeps it pending.
-    fn run<T>(&mut self, sess: &mut Session, step: impl FnOnce(&mut Self, &mut Session) -> Result<T>) -> Result<T> {
-        let r = step(self, sess);
-        if ends(&r) {
-            self.pending = None;
-        }
-        r
+    /// Drives the pending request to its end; while it is pending (EAGAIN,
+    /// or a blocking call's TIMEOUT) it stays in flight for the next call.
+    fn run<T>(
+        &mut self,
+        sess: &mut Session,
+        mut step: impl FnMut(&mut Self, &mut Session) -> Result<Step<T>>,
+    ) -> Result<T> {
+        drive(sess, |s| {
+            let r = step(self, s);
+            if !matches!(r, Ok(Pending)) {
+                self.pending = None;
+            }
+            r
+        })
     }
 
     /// Sends the pending message and waits for a `status`.
-    fn send_and_await_status(&mut self, sess: &mut Session) -> Result<()> {
+    fn send_and_await_status(&mut self, sess: &mut Session) -> Result<Step<()>> {
         let ch = self.channel;
         if let Some(p) = self.pending.as_mut() {
-            p.out.send(sess, ch).map_err(send_failed)?;
+            ready!(p.out.send(sess, ch).map_err(send_failed)?);
         }
         loop {
-            let body = self.rx.receive(sess, ch).map_err(receive_failed)?;
+            let body = ready!(self.rx.receive(sess, ch).map_err(receive_failed)?);
             if body.len() < LEN_PREFIX {
                 return Err(Error::new(code::BUFFER_TOO_SMALL, "Publickey response too small"));
             }
@@ -516,7 +537,7 @@ impl Publickey {
                 Some((Kind::Status, mut r)) => {
                     let st = r.u32().map_err(|_| Error::new(code::BUFFER_TOO_SMALL, "Publickey response too small"))?;
                     if st == status::SUCCESS {
-                        return Ok(());
+                        return Ok(Ready(()));
                     }
                     self.failed_status = Some(st);
                     return Err(status_error(st, self.version));
@@ -576,13 +597,13 @@ impl Publickey {
         self.run(sess, Self::list_step)
     }
 
-    fn list_step(&mut self, sess: &mut Session) -> Result<Vec<ListedKey>> {
+    fn list_step(&mut self, sess: &mut Session) -> Result<Step<Vec<ListedKey>>> {
         let ch = self.channel;
         if let Some(p) = self.pending.as_mut() {
-            p.out.send(sess, ch).map_err(send_failed)?;
+            ready!(p.out.send(sess, ch).map_err(send_failed)?);
         }
         loop {
-            let body = self.rx.receive(sess, ch).map_err(receive_failed)?;
+            let body = ready!(self.rx.receive(sess, ch).map_err(receive_failed)?);
             let Some((kind, r)) = response_kind(&body) else {
                 return Err(Error::new(code::PUBLICKEY_PROTOCOL, "Invalid publickey subsystem response code"));
             };
@@ -593,7 +614,7 @@ impl Publickey {
                         self.failed_status = Some(st);
                         return Err(status_error(st, self.version));
                     }
-                    return Ok(self.pending.as_mut().map(|p| std::mem::take(&mut p.keys)).unwrap_or_default());
+                    return Ok(Ready(self.pending.as_mut().map(|p| std::mem::take(&mut p.keys)).unwrap_or_default()));
                 }
                 Kind::Publickey => {
                     let key = parse_listed(&body, r, self.version)?;

@@ -25,6 +25,7 @@ use ssh2::ffi::handle::LIBSSH2_SESSION;
 use ssh2::ffi::session as fs;
 use ssh2::keys::PrivateKey;
 use ssh2::proto::wire::Writer;
+use ssh2::session::driver::Ready;
 use ssh2::session::Session;
 
 /// Timeout given to the client: every case must end well before it.
@@ -469,7 +470,9 @@ fn login_through(addr: SocketAddr, sshd: &Sshd, cipher: &str, mac: Option<&str>)
     let r = s.handshake(stream.as_raw_fd()).and_then(|()| {
         let key = PrivateKey::from_file(&sshd.user_key(UserKey::Ed25519).private, None)?;
         let blob = key.public_blob();
-        s.userauth_publickey(sshd.user.as_bytes(), &blob, &mut |alg, data| Session::sign_with(&key, alg, data))
+        s.userauth_publickey(sshd.user.as_bytes(), &blob, &mut |alg, data| {
+            Session::sign_with(&key, alg, data).map(Ready)
+        })
     });
     assert!(start.elapsed() < BOUND, "{cipher}/{mac:?} took {:?}", start.elapsed());
     match r {

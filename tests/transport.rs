@@ -24,6 +24,7 @@ use ssh2::ffi::handle::LIBSSH2_SESSION;
 use ssh2::ffi::{channel as fch, session as fs, userauth as fua};
 use ssh2::keys::PrivateKey;
 use ssh2::session::channel::{PACKET_DEFAULT, WINDOW_DEFAULT};
+use ssh2::session::driver::Ready;
 use ssh2::session::io::{dir, wait_fd};
 use ssh2::session::Session;
 
@@ -79,7 +80,7 @@ fn connect(sshd: &Sshd, prefs: &[(usize, &str)], compress: bool) -> Result<(Sess
 fn auth(s: &mut Session, sshd: &Sshd) {
     let key = PrivateKey::from_file(&sshd.user_key(UserKey::Ed25519).private, None).expect("load user key");
     let blob = key.public_blob();
-    s.userauth_publickey(sshd.user.as_bytes(), &blob, &mut |alg, data| Session::sign_with(&key, alg, data))
+    s.userauth_publickey(sshd.user.as_bytes(), &blob, &mut |alg, data| Session::sign_with(&key, alg, data).map(Ready))
         .unwrap_or_else(|e| panic!("publickey auth: {e:?}\n{}", log_tail(sshd)));
     assert!(s.authenticated);
 }

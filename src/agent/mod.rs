@@ -14,6 +14,7 @@ pub mod proto;
 use std::os::unix::net::UnixStream;
 
 use crate::error::{code, Error, Result};
+use crate::session::driver::Ready;
 use crate::session::io::{agent_connect, agent_exchange, AgentIoError};
 use crate::session::Session;
 pub use proto::Identity;
@@ -117,6 +118,6 @@ impl Agent {
 
     /// Public key authentication for `user` with the agent-held key `blob`.
     pub fn userauth(&mut self, sess: &mut Session, user: &[u8], blob: &[u8]) -> Result<()> {
-        sess.userauth_publickey(user, blob, &mut |alg, data| self.sign(blob, data, alg))
+        sess.userauth_publickey(user, blob, &mut |alg, data| self.sign(blob, data, alg).map(Ready))
     }
 }

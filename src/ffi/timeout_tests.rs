@@ -134,15 +134,22 @@ fn the_timeout_spans_all_sub_steps_of_a_call() {
 }
 
 #[test]
-fn a_nested_drive_counts_from_the_outer_one() {
-    // The Rust API without the C boundary: scp_recv's drive runs channel_open's
-    // drive inside it; the inner one must not restart the clock.
+fn sub_steps_run_in_one_drive_and_resume_after_its_timeout() {
+    // The Rust API without the C boundary: scp_recv steps the channel open,
+    // the exec request and the channel reads inside its one drive (a drive
+    // inside a step would fail its debug assertion), so the timeout counts
+    // once; the timed-out call kept its place and a repeated call ends it.
     let tl = Timeline::new(startup_script(SCP_HEADER));
     let mut s = Session::on_timeline(&tl, true);
     s.timeout_ms = TIMEOUT_MS as i64;
     let e = s.scp_recv(b"f", false, true).expect_err("the steps take longer than the timeout");
     assert_eq!(e.code, code::TIMEOUT);
     assert!(tl.now() <= TIMEOUT_MS, "gave up at {} ms", tl.now());
+    assert!(s.scp_in_progress(), "the timed-out call keeps its state");
+    let (_, stat) = s.scp_recv(b"f", false, true).expect("the repeated call resumes");
+    assert!(!s.scp_in_progress());
+    assert!(tl.now() <= 2 * TIMEOUT_MS, "finished at {} ms", tl.now());
+    assert_eq!((stat.mode, stat.size), (0o644, 5), "the C line of the resumed call");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use super::types::{LIBSSH2_SK_SIG_INFO, LIBSSH2_USERAUTH_KBDINT_PROMPT, LIBSSH2_
 use crate::error::{code, Error, Result};
 use crate::keys::{self, PrivateKey};
 use crate::session::auth::Prompt;
+use crate::session::driver::{Pending, Ready, Step};
 use crate::session::sk::{self, SkKey};
 use crate::session::Session;
 use zeroize::{Zeroize, Zeroizing};
@@ -243,7 +244,7 @@ fn auth_with_key(h: &mut SessionHandle, user: &[u8], blob: Vec<u8>, mut key: Key
             key = KeySource::Loaded(Box::new(load()?));
         }
         match &key {
-            KeySource::Loaded(k) => Session::sign_with(k, alg, data),
+            KeySource::Loaded(k) => Session::sign_with(k, alg, data).map(Ready),
             KeySource::Deferred(_) => Err(Error::new(code::FILE, "Unable to initialize private key")),
         }
     })
@@ -403,13 +404,18 @@ pub unsafe extern "C" fn libssh2_userauth_publickey(
             let blob = slice(pubkeydata.cast(), pubkeydata_len)?.to_vec();
             let Some(f) = sign_callback else { return Err(Error::new(code::INVAL, "No sign callback")) };
             let mem = h.caller_mem();
-            let mut sign = |_alg: &str, data: &[u8]| -> Result<Vec<u8>> {
+            let mut sign = |_alg: &str, data: &[u8]| -> Result<Step<Vec<u8>>> {
                 let (mut sig, mut len): (*mut u8, usize) = (ptr::null_mut(), 0);
                 let rc = f(session, &mut sig, &mut len, data.as_ptr(), data.len(), abstract_);
+                // libssh2 calls a callback that would block again; any other
+                // code (TIMEOUT too) fails the attempt.
+                if rc == code::EAGAIN {
+                    return Ok(Pending);
+                }
                 if rc != 0 {
                     return Err(Error::new(rc, "Callback returned error"));
                 }
-                Ok(take_caller_buf(mem, sig.cast(), len))
+                Ok(Ready(take_caller_buf(mem, sig.cast(), len)))
             };
             h.sess.userauth_publickey(user, &blob, &mut sign)?;
             Ok(0)
@@ -515,7 +521,7 @@ pub unsafe extern "C" fn libssh2_userauth_publickey_sk(
             let app = std::ffi::CString::new(key.application.clone())
                 .map_err(|_| Error::new(code::FILE, "Unable to extract public key from private key."))?;
             let mem = h.caller_mem();
-            let mut sign = |_alg: &str, data: &[u8]| sk_sign(session, mem, f, &key, &app, data, abstract_);
+            let mut sign = |_alg: &str, data: &[u8]| sk_sign(session, mem, f, &key, &app, data, abstract_).map(Ready);
             h.sess.userauth_publickey(user, &blob, &mut sign)?;
             Ok(0)
         })

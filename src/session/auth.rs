@@ -2,7 +2,7 @@
 //! change request, keyboard-interactive, public key with any signer.
 //! Each operation is resumable: its progress lives in `Session::auth`.
 
-use super::driver::{drive, failed};
+use super::driver::{drive, ready, Pending, Ready, Step};
 use super::Session;
 use crate::error::{code, Error, Result};
 use crate::keys::alg;
@@ -102,23 +102,23 @@ fn is_auth_reply(t: u8) -> bool {
 
 /// libssh2's public key, hostbased and keyboard-interactive calls report any
 /// failure while awaiting the server's reply as their own code (the
-/// connection's error is not passed on); would-block stays what it is.
-fn reply_failed(e: Error, code: i32, msg: &'static str) -> Error {
-    if e.is_pending() {
-        e
-    } else {
-        Error::new(code, msg)
-    }
+/// connection's error is not passed on).
+fn reply_failed(code: i32, msg: &'static str) -> impl FnOnce(Error) -> Error {
+    move |_| Error::new(code, msg)
 }
+
+/// The application's signer for public key authentication: `(alg, data)` to
+/// the raw signature, or Pending when it would block (libssh2 calls it again).
+pub type Signer<'a> = dyn FnMut(&str, &[u8]) -> Result<Step<Vec<u8>>> + 'a;
 
 impl Session {
     /// Waits for the next reply to an auth request, setting banners aside;
     /// like libssh2, only `userauth_list` (`keep_banner`) keeps their text
     /// for `libssh2_userauth_banner`.
-    fn auth_reply(&mut self, keep_banner: bool) -> Result<Vec<u8>> {
+    fn auth_reply(&mut self, keep_banner: bool) -> Result<Step<Vec<u8>>> {
         self.awaiting_reply = true;
         loop {
-            let p = self.wait_packet(is_auth_reply)?;
+            let p = ready!(self.wait_packet(is_auth_reply)?);
             if p.first() == Some(&msg::USERAUTH_BANNER) {
                 if keep_banner {
                     let mut r = Reader::new(p.get(1..).unwrap_or_default());
@@ -130,7 +130,7 @@ impl Session {
             if p.is_empty() {
                 return Err(Error::proto("Unexpected packet size"));
             }
-            return Ok(p);
+            return Ok(Ready(p));
         }
     }
 
@@ -168,29 +168,30 @@ impl Session {
     /// Asks which methods the server allows for `user` ("none" request).
     pub fn userauth_list(&mut self, user: &[u8]) -> Result<MethodList> {
         self.require_handshake()?;
-        let r = drive(self, |s| {
-            if let AuthState::Idle = s.auth {
-                let w = Self::auth_request(user, b"none");
-                s.send(&w.buf)?;
-                s.auth = AuthState::Sent;
-            }
-            let p = s.auth_reply(true)?;
-            s.auth = AuthState::Idle;
-            match p.first() {
-                Some(&msg::USERAUTH_SUCCESS) => {
-                    s.authenticated = true;
-                    Ok(None)
+        drive(self, |s| {
+            s.auth_step(|s| {
+                if let AuthState::Idle = s.auth {
+                    let w = Self::auth_request(user, b"none");
+                    s.send(&w.buf)?;
+                    s.auth = AuthState::Sent;
                 }
-                Some(&msg::USERAUTH_FAILURE) => {
-                    let mut r = Reader::new(p.get(1..).unwrap_or_default());
-                    let m = r.str()?.to_owned();
-                    s.auth_methods = Some(m.clone());
-                    Ok(Some(m))
+                let p = ready!(s.auth_reply(true)?);
+                s.auth = AuthState::Idle;
+                match p.first() {
+                    Some(&msg::USERAUTH_SUCCESS) => {
+                        s.authenticated = true;
+                        Ok(Ready(None))
+                    }
+                    Some(&msg::USERAUTH_FAILURE) => {
+                        let mut r = Reader::new(p.get(1..).unwrap_or_default());
+                        let m = r.str()?.to_owned();
+                        s.auth_methods = Some(m.clone());
+                        Ok(Ready(Some(m)))
+                    }
+                    _ => Err(Error::proto("Unexpected reply to none authentication")),
                 }
-                _ => Err(Error::proto("Unexpected reply to none authentication")),
-            }
-        });
-        self.settle(r)
+            })
+        })
     }
 
     /// Password authentication; `change` supplies a new password when the
@@ -202,37 +203,43 @@ impl Session {
         mut change: Option<&mut PasswordChange<'_>>,
     ) -> Result<()> {
         self.require_handshake()?;
-        let r = drive(self, |s| {
-            if let AuthState::Idle = s.auth {
-                let mut w = Self::auth_request(user, b"password");
-                w.bool(false).string(password);
-                let sent = s.send(&w.buf);
-                w.buf.zeroize();
-                sent?;
-                s.auth = AuthState::Sent;
-            }
-            loop {
-                let p = s.auth_reply(false)?;
-                if p.first() == Some(&msg::USERAUTH_PASSWD_CHANGEREQ) {
-                    let mut r = Reader::new(p.get(1..).unwrap_or_default());
-                    let prompt = r.string()?.to_vec();
-                    let Some(cb) = change.as_mut() else {
-                        return Err(Error::new(code::PASSWORD_EXPIRED, "Password Expired, and no callback specified"));
-                    };
-                    let Some(newpw) = cb(&prompt).map(Zeroizing::new) else {
-                        return Err(Error::new(code::PASSWORD_EXPIRED, "Password expired, and callback failed"));
-                    };
+        drive(self, |s| {
+            s.auth_step(|s| {
+                if let AuthState::Idle = s.auth {
                     let mut w = Self::auth_request(user, b"password");
-                    w.bool(true).string(password).string(&newpw);
+                    w.bool(false).string(password);
                     let sent = s.send(&w.buf);
                     w.buf.zeroize();
                     sent?;
-                    continue;
+                    s.auth = AuthState::Sent;
                 }
-                return s.auth_done(&p, code::AUTHENTICATION_FAILED, "Authentication failed (username/password)");
-            }
-        });
-        self.settle(r)
+                loop {
+                    let p = ready!(s.auth_reply(false)?);
+                    if p.first() == Some(&msg::USERAUTH_PASSWD_CHANGEREQ) {
+                        let mut r = Reader::new(p.get(1..).unwrap_or_default());
+                        let prompt = r.string()?.to_vec();
+                        let Some(cb) = change.as_mut() else {
+                            return Err(Error::new(
+                                code::PASSWORD_EXPIRED,
+                                "Password Expired, and no callback specified",
+                            ));
+                        };
+                        let Some(newpw) = cb(&prompt).map(Zeroizing::new) else {
+                            return Err(Error::new(code::PASSWORD_EXPIRED, "Password expired, and callback failed"));
+                        };
+                        let mut w = Self::auth_request(user, b"password");
+                        w.bool(true).string(password).string(&newpw);
+                        let sent = s.send(&w.buf);
+                        w.buf.zeroize();
+                        sent?;
+                        continue;
+                    }
+                    return s
+                        .auth_done(&p, code::AUTHENTICATION_FAILED, "Authentication failed (username/password)")
+                        .map(Ready);
+                }
+            })
+        })
     }
 
     /// Keyboard-interactive authentication; `respond(name, instruction, prompts)`
@@ -244,51 +251,54 @@ impl Session {
         respond: &mut dyn FnMut(&[u8], &[u8], &[Prompt]) -> Vec<Vec<u8>>,
     ) -> Result<()> {
         self.require_handshake()?;
-        let r = drive(self, |s| {
-            if let AuthState::Idle = s.auth {
-                let mut w = Self::auth_request(user, b"keyboard-interactive");
-                w.string(b"").string(b"");
-                s.send(&w.buf)?;
-                s.auth = AuthState::Sent;
-            }
-            loop {
-                let p = s.auth_reply(false).map_err(|e| {
-                    reply_failed(e, code::AUTHENTICATION_FAILED, "Waiting for keyboard USERAUTH response")
-                })?;
-                if p.first() != Some(&msg::USERAUTH_INFO_REQUEST) {
-                    return s.auth_done(
-                        &p,
+        drive(self, |s| {
+            s.auth_step(|s| {
+                if let AuthState::Idle = s.auth {
+                    let mut w = Self::auth_request(user, b"keyboard-interactive");
+                    w.string(b"").string(b"");
+                    s.send(&w.buf)?;
+                    s.auth = AuthState::Sent;
+                }
+                loop {
+                    let p = ready!(s.auth_reply(false).map_err(reply_failed(
                         code::AUTHENTICATION_FAILED,
-                        "Authentication failed (keyboard-interactive)",
-                    );
+                        "Waiting for keyboard USERAUTH response"
+                    ))?);
+                    if p.first() != Some(&msg::USERAUTH_INFO_REQUEST) {
+                        return s
+                            .auth_done(&p, code::AUTHENTICATION_FAILED, "Authentication failed (keyboard-interactive)")
+                            .map(Ready);
+                    }
+                    let mut r = Reader::new(p.get(1..).unwrap_or_default());
+                    let name = r.string()?.to_vec();
+                    let instruction = r.string()?.to_vec();
+                    let _lang = r.string()?;
+                    let n = r.u32()?;
+                    if n > MAX_KBDINT_PROMPTS {
+                        return Err(Error::new(
+                            code::OUT_OF_BOUNDARY,
+                            "Too many replies for keyboard-interactive prompts",
+                        ));
+                    }
+                    let mut prompts = Vec::with_capacity(n as usize);
+                    for _ in 0..n {
+                        let text = r.string()?.to_vec();
+                        let echo = r.bool()?;
+                        prompts.push(Prompt { text, echo });
+                    }
+                    let answers: Vec<Zeroizing<Vec<u8>>> =
+                        respond(&name, &instruction, &prompts).into_iter().map(Zeroizing::new).collect();
+                    let mut w = Writer::msg(msg::USERAUTH_INFO_RESPONSE);
+                    w.u32(n);
+                    for i in 0..n as usize {
+                        w.string(answers.get(i).map_or(&[][..], |a| a.as_slice()));
+                    }
+                    let sent = s.send(&w.buf);
+                    w.buf.zeroize();
+                    sent?;
                 }
-                let mut r = Reader::new(p.get(1..).unwrap_or_default());
-                let name = r.string()?.to_vec();
-                let instruction = r.string()?.to_vec();
-                let _lang = r.string()?;
-                let n = r.u32()?;
-                if n > MAX_KBDINT_PROMPTS {
-                    return Err(Error::new(code::OUT_OF_BOUNDARY, "Too many replies for keyboard-interactive prompts"));
-                }
-                let mut prompts = Vec::with_capacity(n as usize);
-                for _ in 0..n {
-                    let text = r.string()?.to_vec();
-                    let echo = r.bool()?;
-                    prompts.push(Prompt { text, echo });
-                }
-                let answers: Vec<Zeroizing<Vec<u8>>> =
-                    respond(&name, &instruction, &prompts).into_iter().map(Zeroizing::new).collect();
-                let mut w = Writer::msg(msg::USERAUTH_INFO_RESPONSE);
-                w.u32(n);
-                for i in 0..n as usize {
-                    w.string(answers.get(i).map_or(&[][..], |a| a.as_slice()));
-                }
-                let sent = s.send(&w.buf);
-                w.buf.zeroize();
-                sent?;
-            }
-        });
-        self.settle(r)
+            })
+        })
     }
 
     /// The signature algorithm to use for a key of `key_type`.
@@ -311,75 +321,82 @@ impl Session {
     /// the signature string followed by flags and counter). A signer that answers
     /// `LIBSSH2_ERROR_ALGO_UNSUPPORTED` on the first try (an agent that cannot do
     /// rsa-sha2-*) makes us retry once with the key's own algorithm, as libssh2 does.
-    pub fn userauth_publickey(
-        &mut self,
-        user: &[u8],
-        blob: &[u8],
-        sign: &mut dyn FnMut(&str, &[u8]) -> Result<Vec<u8>>,
-    ) -> Result<()> {
+    pub fn userauth_publickey(&mut self, user: &[u8], blob: &[u8], sign: &mut Signer<'_>) -> Result<()> {
         self.require_handshake()?;
         let key_type = blob_key_type(blob)?;
-        let r = drive(self, |s| loop {
-            match std::mem::take(&mut s.auth) {
-                AuthState::Idle => {
-                    let alg = s.user_sig_alg(&key_type);
-                    s.send_pk_query(user, &alg, blob)?;
-                    s.auth = AuthState::PkQuery { alg, first: true };
-                }
-                AuthState::PkQuery { alg, first } => {
-                    let p = s
-                        .auth_reply(false)
-                        .inspect_err(|_| s.auth = AuthState::PkQuery { alg: alg.clone(), first })
-                        .map_err(|e| reply_failed(e, code::PUBLICKEY_UNVERIFIED, "Waiting for USERAUTH response"))?;
-                    match p.first() {
-                        Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
-                        Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, ""),
-                        _ => {
-                            return s.auth_done(
-                                &p,
-                                code::AUTHENTICATION_FAILED,
-                                "Username/PublicKey combination invalid",
-                            )
+        drive(self, |s| {
+            s.auth_step(|s| loop {
+                match std::mem::take(&mut s.auth) {
+                    AuthState::Idle => {
+                        let alg = s.user_sig_alg(&key_type);
+                        s.send_pk_query(user, &alg, blob)?;
+                        s.auth = AuthState::PkQuery { alg, first: true };
+                    }
+                    AuthState::PkQuery { alg, first } => {
+                        let reply = s
+                            .auth_reply(false)
+                            .map_err(reply_failed(code::PUBLICKEY_UNVERIFIED, "Waiting for USERAUTH response"))?;
+                        let Ready(p) = reply else {
+                            s.auth = AuthState::PkQuery { alg, first };
+                            return Ok(Pending);
+                        };
+                        match p.first() {
+                            Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
+                            Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, "").map(Ready),
+                            _ => {
+                                return s
+                                    .auth_done(
+                                        &p,
+                                        code::AUTHENTICATION_FAILED,
+                                        "Username/PublicKey combination invalid",
+                                    )
+                                    .map(Ready)
+                            }
                         }
                     }
+                    AuthState::PkAccepted { alg, first } => {
+                        let mut body = Self::auth_request(user, b"publickey");
+                        body.bool(true).string(alg.as_bytes()).string(blob);
+                        let data = s.signed_data(&body.buf);
+                        let sig = match sign(&alg, &data) {
+                            Ok(Ready(sig)) => sig,
+                            // The signer would block: it is asked again on the next step.
+                            Ok(Pending) => {
+                                s.auth = AuthState::PkAccepted { alg, first };
+                                return Ok(Pending);
+                            }
+                            Err(e) if e.code == code::ALGO_UNSUPPORTED && first && alg != key_type => {
+                                // Start over with the key type's own algorithm.
+                                s.send_pk_query(user, &key_type, blob)?;
+                                s.auth = AuthState::PkQuery { alg: key_type.clone(), first: false };
+                                continue;
+                            }
+                            Err(_) => return Err(Error::new(code::PUBLICKEY_UNVERIFIED, "Callback returned error")),
+                        };
+                        body.string(&signature_blob(&alg, &sig));
+                        s.send(&body.buf)?;
+                        s.auth = AuthState::Sent;
+                    }
+                    AuthState::Sent => {
+                        let reply = s.auth_reply(false).map_err(reply_failed(
+                            code::PUBLICKEY_UNVERIFIED,
+                            "Waiting for publickey USERAUTH response",
+                        ))?;
+                        let Ready(p) = reply else {
+                            s.auth = AuthState::Sent;
+                            return Ok(Pending);
+                        };
+                        return s
+                            .auth_done(
+                                &p,
+                                code::PUBLICKEY_UNVERIFIED,
+                                "Invalid signature for supplied public key, or bad username/public key combination",
+                            )
+                            .map(Ready);
+                    }
                 }
-                AuthState::PkAccepted { alg, first } => {
-                    let mut body = Self::auth_request(user, b"publickey");
-                    body.bool(true).string(alg.as_bytes()).string(blob);
-                    let data = s.signed_data(&body.buf);
-                    let sig = match sign(&alg, &data) {
-                        Ok(sig) => sig,
-                        // The application's sign callback: libssh2 retries only
-                        // its EAGAIN; any other code (TIMEOUT too) fails the attempt.
-                        Err(e) if e.code == code::EAGAIN => {
-                            s.auth = AuthState::PkAccepted { alg, first };
-                            return Err(e);
-                        }
-                        Err(e) if e.code == code::ALGO_UNSUPPORTED && first && alg != key_type => {
-                            // Start over with the key type's own algorithm.
-                            s.send_pk_query(user, &key_type, blob)?;
-                            s.auth = AuthState::PkQuery { alg: key_type.clone(), first: false };
-                            continue;
-                        }
-                        Err(_) => return Err(Error::new(code::PUBLICKEY_UNVERIFIED, "Callback returned error")),
-                    };
-                    body.string(&signature_blob(&alg, &sig));
-                    s.send(&body.buf)?;
-                    s.auth = AuthState::Sent;
-                }
-                AuthState::Sent => {
-                    let p = s.auth_reply(false).inspect_err(|_| s.auth = AuthState::Sent).map_err(|e| {
-                        reply_failed(e, code::PUBLICKEY_UNVERIFIED, "Waiting for publickey USERAUTH response")
-                    })?;
-                    return s.auth_done(
-                        &p,
-                        code::PUBLICKEY_UNVERIFIED,
-                        "Invalid signature for supplied public key, or bad username/public key combination",
-                    );
-                }
-            }
-        });
-        self.settle(r)
+            })
+        })
     }
 
     /// Host-based authentication (RFC 4252 section 9): `blob` is the client host's
@@ -395,34 +412,37 @@ impl Session {
     ) -> Result<()> {
         self.require_handshake()?;
         let key_type = blob_key_type(blob)?;
-        let r = drive(self, |s| {
-            if let AuthState::Idle = s.auth {
-                // libssh2 signs with the key type's name; a modern sshd no longer accepts
-                // ssh-rsa (SHA-1), so RSA keys pick rsa-sha2-* like public key auth does.
-                let alg = s.user_sig_alg(&key_type);
-                let mut body = Self::auth_request(user, b"hostbased");
-                body.string(alg.as_bytes()).string(blob).string(host).string(local_user);
-                let data = s.signed_data(&body.buf);
-                let sig = sign(&alg, &data)
-                    .map_err(|_| Error::new(code::PUBLICKEY_UNVERIFIED, "Unable to sign hostbased request"))?;
-                body.string(&signature_blob(&alg, &sig));
-                s.send(&body.buf)?;
-                s.auth = AuthState::Sent;
-            }
-            let p = s.auth_reply(false).map_err(|e| reply_failed(e, code::PUBLICKEY_UNVERIFIED, "Auth failed"))?;
-            s.auth_done(
-                &p,
-                code::PUBLICKEY_UNVERIFIED,
-                "Invalid signature for supplied public key, or bad username/public key combination",
-            )
-        });
-        self.settle(r)
+        drive(self, |s| {
+            s.auth_step(|s| {
+                if let AuthState::Idle = s.auth {
+                    // libssh2 signs with the key type's name; a modern sshd no longer accepts
+                    // ssh-rsa (SHA-1), so RSA keys pick rsa-sha2-* like public key auth does.
+                    let alg = s.user_sig_alg(&key_type);
+                    let mut body = Self::auth_request(user, b"hostbased");
+                    body.string(alg.as_bytes()).string(blob).string(host).string(local_user);
+                    let data = s.signed_data(&body.buf);
+                    let sig = sign(&alg, &data)
+                        .map_err(|_| Error::new(code::PUBLICKEY_UNVERIFIED, "Unable to sign hostbased request"))?;
+                    body.string(&signature_blob(&alg, &sig));
+                    s.send(&body.buf)?;
+                    s.auth = AuthState::Sent;
+                }
+                let p = ready!(s.auth_reply(false).map_err(reply_failed(code::PUBLICKEY_UNVERIFIED, "Auth failed"))?);
+                s.auth_done(
+                    &p,
+                    code::PUBLICKEY_UNVERIFIED,
+                    "Invalid signature for supplied public key, or bad username/public key combination",
+                )
+                .map(Ready)
+            })
+        })
     }
 
-    /// Forgets a failed operation's progress (a pending one, EAGAIN or a
-    /// blocking call's TIMEOUT, keeps it for the next call, as in libssh2).
-    fn settle<T>(&mut self, r: Result<T>) -> Result<T> {
-        if failed(&r) {
+    /// One step of an authentication: a failure forgets its progress (a
+    /// pending step keeps it for the next call, as in libssh2).
+    fn auth_step<T>(&mut self, step: impl FnOnce(&mut Session) -> Result<Step<T>>) -> Result<Step<T>> {
+        let r = step(self);
+        if r.is_err() {
             self.auth = AuthState::Idle;
         }
         r

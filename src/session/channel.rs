@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::driver::{drive, ends, failed, EAGAIN};
+use super::driver::{drive, ready, would_block, Pending, Ready, Step};
 use super::Session;
 use crate::error::{code, Error, Result};
 use crate::proto::msg;
@@ -305,10 +305,21 @@ impl Session {
     /// Opens a channel of `kind` with the given window and packet sizes and
     /// type-specific `extra` data. Returns our channel id.
     pub fn channel_open(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<u32> {
+        drive(self, |s| s.channel_open_step(kind, window, packet, extra))
+    }
+
+    /// One step of [`Session::channel_open`]; a failed open is over (a
+    /// pending one resumes, as in libssh2).
+    pub(crate) fn channel_open_step(
+        &mut self,
+        kind: &[u8],
+        window: u32,
+        packet: u32,
+        extra: &[u8],
+    ) -> Result<Step<u32>> {
         // No authentication check: libssh2 has none and sends the open as it is.
-        let r = self.channel_open_steps(kind, window, packet, extra);
-        // A failed open is over (a would-block or timeout resumes it, as in libssh2).
-        if failed(&r) {
+        let r = self.channel_open_try(kind, window, packet, extra);
+        if r.is_err() {
             if let Some(id) = self.opening_channel.take() {
                 self.channels.map.remove(&id);
             }
@@ -316,55 +327,51 @@ impl Session {
         r
     }
 
-    fn channel_open_steps(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<u32> {
-        drive(self, |s| {
-            let id = match s.opening_channel {
-                Some(id) => id,
-                None => {
-                    let id = s.channels.alloc_id();
-                    let window = window.clamp(1, MAX_WINDOW);
-                    let packet = packet.clamp(1, PACKET_DEFAULT * 8);
-                    s.channels.map.insert(
-                        id,
-                        Channel {
-                            local_id: id,
-                            kind: kind.to_vec(),
-                            local_window: window,
-                            local_window_initial: window,
-                            local_max_packet: packet,
-                            op: ChanOp::Opening,
-                            ..Default::default()
-                        },
-                    );
-                    let mut w = Writer::msg(msg::CHANNEL_OPEN);
-                    w.string(kind).u32(id).u32(window).u32(packet).raw(extra);
-                    s.opening_channel = Some(id);
-                    s.send(&w.buf)?;
-                    id
-                }
-            };
-            s.awaiting_reply = true;
-            loop {
-                let ch = s.chan(id)?;
-                if ch.op != ChanOp::Opening {
-                    break;
-                }
-                if !s.pump()? {
-                    return Err(EAGAIN);
-                }
+    fn channel_open_try(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<Step<u32>> {
+        let s = self;
+        let id = match s.opening_channel {
+            Some(id) => id,
+            None => {
+                let id = s.channels.alloc_id();
+                let window = window.clamp(1, MAX_WINDOW);
+                let packet = packet.clamp(1, PACKET_DEFAULT * 8);
+                s.channels.map.insert(
+                    id,
+                    Channel {
+                        local_id: id,
+                        kind: kind.to_vec(),
+                        local_window: window,
+                        local_window_initial: window,
+                        local_max_packet: packet,
+                        op: ChanOp::Opening,
+                        ..Default::default()
+                    },
+                );
+                let mut w = Writer::msg(msg::CHANNEL_OPEN);
+                w.string(kind).u32(id).u32(window).u32(packet).raw(extra);
+                s.opening_channel = Some(id);
+                s.send(&w.buf)?;
+                id
             }
-            s.awaiting_reply = false;
-            s.opening_channel = None;
+        };
+        s.awaiting_reply = true;
+        loop {
             let ch = s.chan(id)?;
-            if let Some((reason, text)) = ch.open_failure.take() {
-                s.channels.map.remove(&id);
-                return Err(Error::with(
-                    code::CHANNEL_FAILURE,
-                    format!("Channel open failure (reason {reason}: {text})"),
-                ));
+            if ch.op != ChanOp::Opening {
+                break;
             }
-            Ok(id)
-        })
+            if !s.pump()? {
+                return Ok(Pending);
+            }
+        }
+        s.awaiting_reply = false;
+        s.opening_channel = None;
+        let ch = s.chan(id)?;
+        if let Some((reason, text)) = ch.open_failure.take() {
+            s.channels.map.remove(&id);
+            return Err(Error::with(code::CHANNEL_FAILURE, format!("Channel open failure (reason {reason}: {text})")));
+        }
+        Ok(Ready(id))
     }
 
     /// Sends a channel request and, if `want_reply`, waits for its answer.
@@ -390,57 +397,68 @@ impl Session {
         fail: &'static str,
         wait_fail: Option<(i32, &'static str)>,
     ) -> Result<()> {
-        drive(self, |s| {
-            let ch = s.chan(id)?;
-            if ch.op == ChanOp::Idle {
-                if ch.close_received {
-                    // libssh2 sends a request that wants no answer whatever the
-                    // channel's state and returns 0; the peer has closed, so
-                    // nothing would act on it (and OpenSSH drops a connection
-                    // that names a channel it has freed).
-                    if !want_reply {
-                        return Ok(());
-                    }
-                    return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
-                }
-                let mut w = Writer::msg(msg::CHANNEL_REQUEST);
-                w.u32(ch.remote_id).string(req).bool(want_reply).raw(extra);
-                ch.reply = None;
-                // A failed send ends the request: the next one sends its own.
-                s.send(&w.buf)?;
-                if want_reply {
-                    s.chan(id)?.op = ChanOp::Requesting;
-                }
+        drive(self, |s| s.channel_request_step(id, req, want_reply, extra, fail, wait_fail))
+    }
+
+    /// One step of [`Session::channel_request_ex`].
+    pub(crate) fn channel_request_step(
+        &mut self,
+        id: u32,
+        req: &[u8],
+        want_reply: bool,
+        extra: &[u8],
+        fail: &'static str,
+        wait_fail: Option<(i32, &'static str)>,
+    ) -> Result<Step<()>> {
+        let s = self;
+        let ch = s.chan(id)?;
+        if ch.op == ChanOp::Idle {
+            if ch.close_received {
+                // libssh2 sends a request that wants no answer whatever the
+                // channel's state and returns 0; the peer has closed, so
+                // nothing would act on it (and OpenSSH drops a connection
+                // that names a channel it has freed).
                 if !want_reply {
-                    return if s.flush()? { Ok(()) } else { Err(EAGAIN) };
+                    return Ok(Ready(()));
                 }
+                return Err(chan_err(code::CHANNEL_CLOSED, "Channel has been closed"));
             }
-            s.awaiting_reply = true;
-            loop {
-                let ch = s.chan(id)?;
-                if let Some(ok) = ch.reply.take() {
-                    ch.op = ChanOp::Idle;
-                    s.awaiting_reply = false;
-                    return if ok { Ok(()) } else { Err(chan_err(code::CHANNEL_REQUEST_DENIED, fail)) };
-                }
-                if ch.close_received {
-                    ch.op = ChanOp::Idle;
-                    return Err(chan_err(code::CHANNEL_CLOSED, "Channel closed while waiting for a reply"));
-                }
-                match s.pump() {
-                    Ok(true) => {}
-                    Ok(false) => return Err(EAGAIN),
-                    Err(e) if e.is_pending() => return Err(e),
-                    Err(e) => {
-                        // The request is over: the next one sends its own.
-                        if let Ok(ch) = s.chan(id) {
-                            ch.op = ChanOp::Idle;
-                        }
-                        return Err(wait_fail.map_or(e, |(c, m)| Error::new(c, m)));
+            let mut w = Writer::msg(msg::CHANNEL_REQUEST);
+            w.u32(ch.remote_id).string(req).bool(want_reply).raw(extra);
+            ch.reply = None;
+            // A failed send ends the request: the next one sends its own.
+            s.send(&w.buf)?;
+            if want_reply {
+                s.chan(id)?.op = ChanOp::Requesting;
+            }
+            if !want_reply {
+                return Ok(Step::done_if(s.flush()?));
+            }
+        }
+        s.awaiting_reply = true;
+        loop {
+            let ch = s.chan(id)?;
+            if let Some(ok) = ch.reply.take() {
+                ch.op = ChanOp::Idle;
+                s.awaiting_reply = false;
+                return if ok { Ok(Ready(())) } else { Err(chan_err(code::CHANNEL_REQUEST_DENIED, fail)) };
+            }
+            if ch.close_received {
+                ch.op = ChanOp::Idle;
+                return Err(chan_err(code::CHANNEL_CLOSED, "Channel closed while waiting for a reply"));
+            }
+            match s.pump() {
+                Ok(true) => {}
+                Ok(false) => return Ok(Pending),
+                Err(e) => {
+                    // The request is over: the next one sends its own.
+                    if let Ok(ch) = s.chan(id) {
+                        ch.op = ChanOp::Idle;
                     }
+                    return Err(wait_fail.map_or(e, |(c, m)| Error::new(c, m)));
                 }
             }
-        })
+        }
     }
 
     /// Starts a shell, command or subsystem (`request` with `message` as its
@@ -454,15 +472,23 @@ impl Session {
         if let Some(m) = message {
             w.string(m);
         }
-        self.startup_request(id, request, &w.buf, "Unable to complete request for channel-process-startup")
+        drive(self, |s| {
+            s.startup_request(id, request, &w.buf, "Unable to complete request for channel-process-startup")
+        })
     }
 
     /// The request that starts a channel's program (shell, exec, subsystem;
     /// also SCP's, SFTP's and publickey's): afterwards the channel counts as
     /// started, whatever the answer, so process_startup refuses it as libssh2 does.
-    pub(crate) fn startup_request(&mut self, id: u32, request: &[u8], data: &[u8], fail: &'static str) -> Result<()> {
-        let r = self.channel_request(id, request, true, data, fail);
-        if ends(&r) {
+    pub(crate) fn startup_request(
+        &mut self,
+        id: u32,
+        request: &[u8],
+        data: &[u8],
+        fail: &'static str,
+    ) -> Result<Step<()>> {
+        let r = self.channel_request_step(id, request, true, data, fail, None);
+        if !matches!(r, Ok(Pending)) {
             if let Ok(ch) = self.chan(id) {
                 ch.started = true;
             }
@@ -492,12 +518,18 @@ impl Session {
 
     /// Reads from stream 0 or 1 (stderr) into `buf`; 0 means EOF.
     pub fn channel_read(&mut self, id: u32, stream: i32, buf: &mut [u8]) -> Result<usize> {
-        drive(self, |s| loop {
+        drive(self, |s| s.channel_read_step(id, stream, buf))
+    }
+
+    /// One step of [`Session::channel_read`].
+    pub(crate) fn channel_read_step(&mut self, id: u32, stream: i32, buf: &mut [u8]) -> Result<Step<usize>> {
+        let s = self;
+        loop {
             let ch = s.chan(id)?;
             // An SCP download ends at the file size; the status byte after it is ours.
             let limit = if stream == 0 { super::scp::read_limit(&ch.scp) } else { None };
             if limit == Some(0) {
-                return Ok(0);
+                return Ok(Ready(0));
             }
             let q = if stream == 0 { &mut ch.data } else { &mut ch.ext_data };
             if !q.is_empty() {
@@ -513,17 +545,17 @@ impl Session {
                 // The bytes are the caller's now: a window adjust that cannot be
                 // sent (the session died) is reported by the next call, not this one.
                 let _ = s.auto_adjust(id, buf.len());
-                return Ok(n);
+                return Ok(Ready(n));
             }
             if buf.is_empty() {
-                return Ok(0);
+                return Ok(Ready(0));
             }
             if ch.eof_received || ch.close_received {
-                return Ok(0);
+                return Ok(Ready(0));
             }
             match s.pump() {
                 Ok(true) => {}
-                Ok(false) => return Err(EAGAIN),
+                Ok(false) => return Ok(Pending),
                 // Data that arrived before a fatal error is still delivered (as
                 // libssh2 does); the error comes once it is read.
                 Err(e) => {
@@ -534,73 +566,77 @@ impl Session {
                     }
                 }
             }
-        })
+        }
     }
 
     /// Writes to stream 0 or an extended stream; returns bytes that left.
     pub fn channel_write(&mut self, id: u32, stream: i32, buf: &[u8]) -> Result<usize> {
-        drive(self, |s| {
-            let ch = s.chan(id)?;
-            if let ChanOp::Writing(n) = ch.op {
-                // Keep reading while our output drains, so the peer never
-                // waits on us (window adjusts, its own output).
-                s.pump()?;
-                if s.flush()? {
-                    s.chan(id)?.op = ChanOp::Idle;
-                    return Ok(n);
-                }
-                return Err(EAGAIN);
-            }
-            // libssh2's order: our CLOSE, then our EOF.
-            if ch.close_sent {
-                return Err(chan_err(code::CHANNEL_CLOSED, "We have already closed this channel"));
-            }
-            if ch.eof_sent {
-                return Err(chan_err(code::CHANNEL_EOF_SENT, "EOF has already been received, data might be ignored"));
-            }
-            if ch.close_received {
-                return Err(chan_err(code::CHANNEL_CLOSED, "The peer has closed this channel"));
-            }
-            // Like libssh2, take in what has arrived first (window adjusts among
-            // it); a dead connection fails the write with the receive error.
+        drive(self, |s| s.channel_write_step(id, stream, buf))
+    }
+
+    /// One step of [`Session::channel_write`].
+    pub(crate) fn channel_write_step(&mut self, id: u32, stream: i32, buf: &[u8]) -> Result<Step<usize>> {
+        let s = self;
+        let ch = s.chan(id)?;
+        if let ChanOp::Writing(n) = ch.op {
+            // Keep reading while our output drains, so the peer never
+            // waits on us (window adjusts, its own output).
             s.pump()?;
-            if buf.is_empty() {
-                return Ok(0);
-            }
-            let ch = s.chan(id)?;
-            if ch.remote_window == 0 {
-                s.block_dirs |= super::io::dir::INBOUND;
-                return Err(EAGAIN);
-            }
-            let max_pkt = ch.remote_max_packet.clamp(1, PACKET_DEFAULT * 8) as usize;
-            let total = buf.len().min(ch.remote_window as usize).min(max_pkt * MAX_PACKETS_PER_WRITE);
-            let rid = ch.remote_id;
-            ch.remote_window -= total as u32;
-            if let Some(t) = ch.scp.as_mut().filter(|t| t.upload && stream == 0) {
-                // Writing past the size means the app sends the status byte itself.
-                t.trailer_done |= total as u64 > t.remaining;
-                t.remaining = t.remaining.saturating_sub(total as u64);
-            }
-            let mut off = 0;
-            let mut w = Writer::new();
-            while off < total {
-                let n = (total - off).min(max_pkt);
-                w.buf.clear();
-                if stream == 0 {
-                    w.u8(msg::CHANNEL_DATA).u32(rid);
-                } else {
-                    w.u8(msg::CHANNEL_EXTENDED_DATA).u32(rid).u32(stream as u32);
-                }
-                w.string(&buf[off..off + n]);
-                s.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.send(&w.buf)?;
-                off += n;
-            }
             if s.flush()? {
-                return Ok(total);
+                s.chan(id)?.op = ChanOp::Idle;
+                return Ok(Ready(n));
             }
-            s.chan(id)?.op = ChanOp::Writing(total);
-            Err(EAGAIN)
-        })
+            return Ok(Pending);
+        }
+        // libssh2's order: our CLOSE, then our EOF.
+        if ch.close_sent {
+            return Err(chan_err(code::CHANNEL_CLOSED, "We have already closed this channel"));
+        }
+        if ch.eof_sent {
+            return Err(chan_err(code::CHANNEL_EOF_SENT, "EOF has already been received, data might be ignored"));
+        }
+        if ch.close_received {
+            return Err(chan_err(code::CHANNEL_CLOSED, "The peer has closed this channel"));
+        }
+        // Like libssh2, take in what has arrived first (window adjusts among
+        // it); a dead connection fails the write with the receive error.
+        s.pump()?;
+        if buf.is_empty() {
+            return Ok(Ready(0));
+        }
+        let ch = s.chan(id)?;
+        if ch.remote_window == 0 {
+            s.block_dirs |= super::io::dir::INBOUND;
+            return Ok(Pending);
+        }
+        let max_pkt = ch.remote_max_packet.clamp(1, PACKET_DEFAULT * 8) as usize;
+        let total = buf.len().min(ch.remote_window as usize).min(max_pkt * MAX_PACKETS_PER_WRITE);
+        let rid = ch.remote_id;
+        ch.remote_window -= total as u32;
+        if let Some(t) = ch.scp.as_mut().filter(|t| t.upload && stream == 0) {
+            // Writing past the size means the app sends the status byte itself.
+            t.trailer_done |= total as u64 > t.remaining;
+            t.remaining = t.remaining.saturating_sub(total as u64);
+        }
+        let mut off = 0;
+        let mut w = Writer::new();
+        while off < total {
+            let n = (total - off).min(max_pkt);
+            w.buf.clear();
+            if stream == 0 {
+                w.u8(msg::CHANNEL_DATA).u32(rid);
+            } else {
+                w.u8(msg::CHANNEL_EXTENDED_DATA).u32(rid).u32(stream as u32);
+            }
+            w.string(&buf[off..off + n]);
+            s.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.send(&w.buf)?;
+            off += n;
+        }
+        if s.flush()? {
+            return Ok(Ready(total));
+        }
+        s.chan(id)?.op = ChanOp::Writing(total);
+        Ok(Pending)
     }
 
     /// Sends EOF on the channel.
@@ -610,18 +646,14 @@ impl Session {
             // libssh2 sends EOF even after the peer's CLOSE (its end of the
             // channel lives until our CLOSE).
             if !ch.eof_sent {
-                s.scp_trailer(id)?;
+                ready!(s.scp_trailer(id)?);
                 let ch = s.chan(id)?;
                 let mut w = Writer::msg(msg::CHANNEL_EOF);
                 w.u32(ch.remote_id);
                 ch.eof_sent = true;
                 s.send(&w.buf)?;
             }
-            if s.flush()? {
-                Ok(())
-            } else {
-                Err(EAGAIN)
-            }
+            Ok(Step::done_if(s.flush()?))
         })
     }
 
@@ -640,11 +672,11 @@ impl Session {
         drive(self, |s| loop {
             let ch = s.chan(id)?;
             if ch.eof_received || ch.close_received {
-                return Ok(());
+                return Ok(Ready(()));
             }
             // Data still flowing is discarded by nobody: it stays buffered (bounded by the window).
             if !s.pump()? {
-                return Err(EAGAIN);
+                return Ok(Pending);
             }
         })
     }
@@ -654,7 +686,7 @@ impl Session {
         drive(self, |s| {
             if !s.chan(id)?.close_sent {
                 if !s.chan(id)?.eof_sent {
-                    s.scp_trailer(id)?;
+                    ready!(s.scp_trailer(id)?);
                 }
                 let ch = s.chan(id)?;
                 let rid = ch.remote_id;
@@ -674,10 +706,7 @@ impl Session {
             // As libssh2 does, the wait ends at the peer's CLOSE or at the next
             // packet of any kind, so a peer that never closes cannot hold it.
             let closed_or_packet = s.chan(id)?.close_received || s.pump()?;
-            match closed_or_packet {
-                true if s.flush()? => Ok(()),
-                _ => Err(EAGAIN),
-            }
+            Ok(Step::done_if(closed_or_packet && s.flush()?))
         })
     }
 
@@ -692,10 +721,10 @@ impl Session {
         }
         drive(self, |s| loop {
             if s.chan(id)?.close_received {
-                return Ok(());
+                return Ok(Ready(()));
             }
             if !s.pump()? {
-                return Err(EAGAIN);
+                return Ok(Pending);
             }
         })
     }
@@ -708,14 +737,14 @@ impl Session {
             Some(ch) => ch.open && !ch.close_sent && self.dead.is_none(),
         };
         if needs_close {
-            match self.channel_close(id) {
-                // A non-blocking free waits for its close as libssh2's does.
-                Err(e) if e.code == code::EAGAIN => return Err(e),
-                // Like libssh2, a failed close does not stop the free; unlike
-                // it, neither does a timed-out one (a blocking free never
-                // fails for a peer that does not answer: docs/compat.md,
-                // free_running and peer_stalled).
-                _ => {}
+            let r = self.channel_close(id);
+            // A non-blocking free waits for its close as libssh2's does. Like
+            // libssh2, a failed close does not stop the free; unlike it,
+            // neither does a timed-out one (a blocking free never fails for a
+            // peer that does not answer: docs/compat.md, free_running and
+            // peer_stalled).
+            if would_block(&r) {
+                return r;
             }
         }
         self.channels.map.remove(&id);
@@ -882,7 +911,7 @@ impl Session {
             let total = ch.pending_adjust.saturating_add(adjust);
             if total < MIN_ADJUST && !force {
                 ch.pending_adjust = total;
-                return Ok(before);
+                return Ok(Ready(before));
             }
             let total = total.min(MAX_WINDOW - ch.local_window.min(MAX_WINDOW));
             ch.pending_adjust = 0;
@@ -893,7 +922,7 @@ impl Session {
                 w.u32(rid).u32(total);
                 s.send(&w.buf)?;
             }
-            Ok(win)
+            Ok(Ready(win))
         })
     }
 }

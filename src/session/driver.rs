@@ -1,41 +1,112 @@
-//! `drive(op)`: the only loop. An operation tries to make progress and returns
-//! `EAGAIN` when it cannot; in non-blocking mode that goes to the caller, in
-//! blocking mode we wait on the socket (with the session timeouts) and retry.
+//! `drive(op)`: the only loop. An operation is a step function that makes
+//! what progress it can and returns [`Step::Pending`] when it cannot; in
+//! non-blocking mode the driver turns that into libssh2's EAGAIN for the
+//! caller, in blocking mode it waits on the socket (with the session
+//! timeouts) and steps again. Sub-operations are steps called from steps, so
+//! one API call is one drive with one timeout.
 
 use super::io::{dir, IoStatus};
 use super::Session;
 use crate::error::{code, Error, Result};
 
-/// The error every would-block path returns, as libssh2 reports it.
+/// The error a would-block call returns to its caller, as libssh2 reports it.
 pub const EAGAIN: Error = Error::new(code::EAGAIN, "Would block");
 
 /// How long one blocking wait may last at most before re-checking timeouts.
 const WAIT_SLICE_MS: i64 = 1000;
 
-/// Whether `r` ends the operation that produced it (it finished or failed)
-/// rather than leaving it pending (EAGAIN, or a blocking call's TIMEOUT):
-/// the one test an operation makes before it forgets its state.
+/// What one step of an operation came to: done with a value, or waiting for
+/// the socket (its state kept for the next step).
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<T> {
+    /// The operation finished with this value.
+    Ready(T),
+    /// The operation waits for input, or for the socket to take output.
+    Pending,
+}
+
+pub use Step::{Pending, Ready};
+
+impl<T> Step<T> {
+    /// Ready(f(v)) for Ready(v); Pending stays Pending.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
+        match self {
+            Ready(v) => Ready(f(v)),
+            Pending => Pending,
+        }
+    }
+
+    /// The finished value, if any.
+    pub fn ready(self) -> Option<T> {
+        match self {
+            Ready(v) => Some(v),
+            Pending => None,
+        }
+    }
+}
+
+impl Step<()> {
+    /// Ready when `done`, else Pending (the common "flushed yet?" step end).
+    pub fn done_if(done: bool) -> Self {
+        if done {
+            Ready(())
+        } else {
+            Pending
+        }
+    }
+}
+
+/// `ready!(step)`: the value of a Ready step, or `return Ok(Pending)` from
+/// the enclosing step (a sub-operation that waits makes its caller wait).
+macro_rules! ready {
+    ($e:expr) => {
+        match $e {
+            $crate::session::driver::Step::Ready(v) => v,
+            $crate::session::driver::Step::Pending => return Ok($crate::session::driver::Step::Pending),
+        }
+    };
+}
+pub(crate) use ready;
+
+/// Whether `r`, a finished call's result, ends the operation that produced
+/// it (it finished or failed) rather than leaving it pending (EAGAIN, or a
+/// blocking call's TIMEOUT): what a caller of a whole call (the FFI's free
+/// functions) asks before it forgets the object.
 pub(crate) fn ends<T>(r: &Result<T>) -> bool {
     !matches!(r, Err(e) if e.is_pending())
 }
 
-/// Whether `r` is a failure that ends its operation (not a pending one).
+/// Whether `r`, a finished call's result, is a failure that ends its
+/// operation (not a pending one): for the clean-ups that themselves wait
+/// (closing a channel), which run after the call's drive.
 pub(crate) fn failed<T>(r: &Result<T>) -> bool {
     r.as_ref().is_err_and(|e| !e.is_pending())
+}
+
+/// Whether `r`, a finished call's result, would block: the non-blocking
+/// EAGAIN (not a blocking call's timeout).
+pub(crate) fn would_block<T>(r: &Result<T>) -> bool {
+    matches!(r, Err(e) if e.code == code::EAGAIN)
 }
 
 /// Runs `op` to completion (blocking) or until it would block (non-blocking).
 /// The session timeout counts from the start of the API call, so a drive
 /// nested in another (an operation's sub-step) shares its caller's budget.
-pub fn drive<T>(sess: &mut Session, op: impl FnMut(&mut Session) -> Result<T>) -> Result<T> {
+pub fn drive<T>(sess: &mut Session, op: impl FnMut(&mut Session) -> Result<Step<T>>) -> Result<T> {
+    // Steps call steps, never drives: a drive inside a drive would restart
+    // the waits of one API call.
+    debug_assert!(!sess.driving, "drive() called inside a step");
     let began = sess.begin_call();
+    sess.driving = true;
     let r = drive_in_call(sess, op);
+    sess.driving = false;
     sess.end_call(began);
     r
 }
 
 /// [`drive`] inside an API call whose start `sess.call_start` holds.
-fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<T>) -> Result<T> {
+fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Result<Step<T>>) -> Result<T> {
     let start = sess.call_start.unwrap_or_else(|| sess.clock.now_ms());
     let now = sess.clock.now_ms();
     // The read timeout counts from this drive's start: it bounds one wait for a reply.
@@ -45,14 +116,17 @@ fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Resu
         sess.block_dirs = 0;
         // Each step says again whether it awaits a reply (the read timeout applies).
         sess.awaiting_reply = false;
+        sess.wait_unrecorded = false;
         sess.now_us = sess.clock.now_us();
         match op(sess) {
-            Err(e) if e.code == code::EAGAIN => {
+            Ok(Ready(v)) => return Ok(v),
+            Err(e) => return Err(e),
+            Ok(Pending) => {
                 if sess.block_dirs == 0 {
                     sess.block_dirs = dir::INBOUND;
                 }
                 if !sess.blocking {
-                    return Err(e);
+                    return Err(if sess.wait_unrecorded { Error::unrecorded(code::EAGAIN) } else { EAGAIN });
                 }
                 let now = sess.clock.now_ms();
                 if sess.rx_bytes != last_rx {
@@ -88,7 +162,6 @@ fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Resu
                 sess.last_error = Error::new(code::NONE, "");
                 sess.clock.wait(fd, sess.block_dirs, wait);
             }
-            r => return r,
         }
     }
 }
@@ -111,19 +184,19 @@ pub(crate) fn writes_after_death(e: &Error) -> bool {
 }
 
 impl Session {
-    /// One call of an operation whose state lives in `slot`: the state (or
+    /// One step of an operation whose state lives in `slot`: the state (or
     /// `start()` for a new operation) is taken out so `step` can use the
     /// session, put back while the operation is pending, and dropped when it
-    /// ends; no operation writes that bookkeeping itself.
+    /// is ready or failed; no operation writes that bookkeeping itself.
     pub(crate) fn resume<S, T>(
         &mut self,
         slot: fn(&mut Session) -> &mut Option<S>,
         start: impl FnOnce() -> S,
-        step: impl FnOnce(&mut Session, &mut S) -> Result<T>,
-    ) -> Result<T> {
+        step: impl FnOnce(&mut Session, &mut S) -> Result<Step<T>>,
+    ) -> Result<Step<T>> {
         let mut st = slot(self).take().unwrap_or_else(start);
         let r = step(self, &mut st);
-        if !ends(&r) {
+        if matches!(r, Ok(Pending)) {
             *slot(self) = Some(st);
         }
         r

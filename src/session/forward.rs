@@ -8,7 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use super::channel::{ChanOp, Channel, MAX_WINDOW, PACKET_DEFAULT, WINDOW_DEFAULT};
-use super::driver::{drive, EAGAIN};
+use super::driver::{drive, Pending, Ready};
 use super::io::{agent_connect, agent_exchange};
 use super::Session;
 use crate::agent::proto::MAX_AGENT_MESSAGE;
@@ -324,12 +324,11 @@ impl Session {
             }
             s.awaiting_reply = true;
             let reply = match s.wait_packet(|t| t == msg::REQUEST_SUCCESS || t == msg::REQUEST_FAILURE) {
-                Err(e) if e.is_pending() => return Err(e),
-                r => {
-                    s.awaiting_reply = false;
-                    r
-                }
+                Ok(Pending) => return Ok(Pending),
+                Ok(Ready(p)) => Ok(p),
+                Err(e) => Err(e),
             };
+            s.awaiting_reply = false;
             let op = s.fwd.listen_op.take();
             let r = s.listen_answered(op, reply, queue_max);
             // The opens held back while the request was in flight, now that
@@ -337,7 +336,7 @@ impl Session {
             for body in std::mem::take(&mut s.fwd.deferred_opens) {
                 s.inbound_channel_open(&body)?;
             }
-            r
+            r.map(Ready)
         })
     }
 
@@ -370,17 +369,16 @@ impl Session {
         drive(self, |s| loop {
             let l = s.fwd.listeners.get_mut(&lid).ok_or(Error::new(code::BAD_USE, "Listener not found"))?;
             if let Some(id) = l.queue.pop_front() {
-                return Ok(id);
+                return Ok(Ready(id));
             }
             match s.pump() {
                 Ok(true) => {}
-                Ok(false) => return Err(EAGAIN),
-                Err(e) if e.is_pending() => return Err(e),
+                Ok(false) => return Ok(Pending),
                 // libssh2 reports any failed read here as an unknown channel; a
                 // connection queued before the failure is still handed out.
                 Err(_) => {
                     if let Some(id) = s.fwd.listeners.get_mut(&lid).and_then(|l| l.queue.pop_front()) {
-                        return Ok(id);
+                        return Ok(Ready(id));
                     }
                     return Err(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"));
                 }

@@ -22,7 +22,7 @@ use crate::proto::kex::{self, GexParams};
 use crate::proto::msg;
 use crate::proto::transport as tp;
 use crate::proto::wire::{Reader, Writer};
-use driver::{drive, EAGAIN};
+use driver::{drive, ends, ready, Pending, Ready, Step};
 use io::{FdIo, RawSocket, SocketIo};
 
 /// Number of LIBSSH2_METHOD_* slots (KEX .. SIGN_ALGO).
@@ -97,6 +97,11 @@ pub struct Session {
     pub rx_bytes: u64,
     /// Set while waiting for a reply the read timeout applies to.
     pub awaiting_reply: bool,
+    /// Set by a step whose wait libssh2 does not record as the session's
+    /// error (the wait for the server's banner).
+    pub(crate) wait_unrecorded: bool,
+    /// Set while `drive` runs a step (steps call steps, never `drive`).
+    pub(crate) driving: bool,
     /// Holds pump's flushes back, so packets queued by one step leave in one
     /// send (NEWKEYS with the SERVICE_REQUEST after it: a lone small segment
     /// would wait for the peer's delayed ACK under Nagle).
@@ -178,6 +183,8 @@ impl Session {
             block_dirs: 0,
             rx_bytes: 0,
             awaiting_reply: false,
+            wait_unrecorded: false,
+            driving: false,
             corked: false,
             dead: None,
             handshake: HandshakeState::NotStarted,
@@ -346,13 +353,12 @@ impl Session {
         // A failed handshake leaves the transport in an unknown state: every
         // error but would-block and timeout ends the session, so a repeated
         // call fails at once instead of waiting for a reply that cannot come.
-        match drive(self, |s| s.handshake_step(sock)) {
-            Err(e) if !e.is_pending() => {
-                let e = self.kex_error(e);
-                Err(self.fail(e))
-            }
-            r => r,
-        }
+        drive(self, |s| {
+            s.handshake_step(sock).map_err(|e| {
+                let e = s.kex_error(e);
+                s.fail(e)
+            })
+        })
     }
 
     /// libssh2's code for a failed first key exchange: any failure while the
@@ -375,7 +381,7 @@ impl Session {
         }
     }
 
-    fn handshake_step(&mut self, sock: RawSocket) -> Result<()> {
+    fn handshake_step(&mut self, sock: RawSocket) -> Result<Step<()>> {
         if let Some(e) = &self.dead {
             return Err(e.clone());
         }
@@ -413,10 +419,8 @@ impl Session {
             if !self.conn.as_ref().is_some_and(Conn::handshake_done) {
                 self.flush()?;
                 // libssh2 waits for the server's banner without recording an error.
-                if self.conn.as_ref().map(Conn::first_kex_phase) == Some(FirstKexPhase::Banner) {
-                    return Err(Error::unrecorded(code::EAGAIN));
-                }
-                return Err(EAGAIN);
+                self.wait_unrecorded = self.conn.as_ref().map(Conn::first_kex_phase) == Some(FirstKexPhase::Banner);
+                return Ok(Pending);
             }
             let neg = self.conn.as_ref().and_then(|c| c.negotiated().cloned()).unwrap_or_default();
             self.trace(TRACE_KEX, || {
@@ -428,7 +432,7 @@ impl Session {
             self.handshake = HandshakeState::ServiceRequested;
         }
         if self.handshake == HandshakeState::ServiceRequested {
-            let p = self.wait_packet(|t| t == msg::SERVICE_ACCEPT)?;
+            let p = ready!(self.wait_packet(|t| t == msg::SERVICE_ACCEPT)?);
             let mut r = Reader::new(&p[1..]);
             if r.string()? != b"ssh-userauth" {
                 return Err(self.fail(Error::proto("Invalid response received from server")));
@@ -436,7 +440,7 @@ impl Session {
             self.handshake = HandshakeState::Done;
             self.awaiting_reply = false;
         }
-        Ok(())
+        Ok(Ready(()))
     }
 
     /// True once `handshake` has completed.
@@ -469,11 +473,7 @@ impl Session {
         if let Some(e) = &self.dead {
             return Err(e.clone());
         }
-        let r = self.pump_inner();
-        match r {
-            Err(e) if !e.is_pending() => Err(self.fail(e)),
-            r => r,
-        }
+        self.pump_inner().map_err(|e| self.fail(e))
     }
 
     fn pump_inner(&mut self) -> Result<bool> {
@@ -568,16 +568,16 @@ impl Session {
     }
 
     /// Takes the first inbox packet whose message number satisfies `want`,
-    /// pumping the socket if none is there yet (EAGAIN when it would block).
-    pub fn wait_packet(&mut self, want: impl Fn(u8) -> bool) -> Result<Vec<u8>> {
+    /// pumping the socket if none is there yet (Pending when it would block).
+    pub fn wait_packet(&mut self, want: impl Fn(u8) -> bool) -> Result<Step<Vec<u8>>> {
         loop {
             if let Some(i) = self.inbox.iter().position(|p| want(p[0])) {
                 if let Some(p) = self.inbox.remove(i) {
-                    return Ok(p);
+                    return Ok(Ready(p));
                 }
             }
             if !self.pump()? {
-                return Err(EAGAIN);
+                return Ok(Pending);
             }
         }
     }
@@ -600,18 +600,14 @@ impl Session {
                 s.conn.as_mut().map(|c| c.send(&w.buf)).transpose()?;
                 s.disconnect_sent = true;
             }
-            if s.flush()? {
-                Ok(())
-            } else {
-                Err(EAGAIN)
-            }
+            Ok(Step::done_if(s.flush()?))
         });
         // libssh2 reports only would-block: a disconnect that cannot be sent
         // (no connection, a dead socket) still returns 0.
-        match r {
-            Err(e) if e.is_pending() => Err(e),
-            _ => Ok(()),
+        if !ends(&r) {
+            return r;
         }
+        Ok(())
     }
 
     /// Restores the socket's original blocking mode (at free).

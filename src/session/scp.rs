@@ -5,7 +5,7 @@
 //! the final status byte before our EOF.
 
 use super::channel::{PACKET_DEFAULT, WINDOW_DEFAULT};
-use super::driver::{drive, ends, EAGAIN};
+use super::driver::{drive, ready, Pending, Ready, Step};
 use super::startup::{ChannelStartup, StartupError, StartupSpec};
 use super::Session;
 use crate::error::{code, Error, Result};
@@ -207,8 +207,10 @@ impl Session {
                 ..Default::default()
             };
         }
-        let r = drive(self, |s| s.scp_step(false, want_times));
-        self.scp_finish(r)
+        drive(self, |s| {
+            let r = s.scp_step(false, want_times);
+            s.scp_finish(r)
+        })
     }
 
     /// Stores a file at `path` with `scp -t` (`-pt` when a time is given).
@@ -230,18 +232,17 @@ impl Session {
                 ..Default::default()
             };
         }
-        let r = drive(self, |s| s.scp_step(true, false));
-        self.scp_finish(r).map(|(id, _)| id)
+        drive(self, |s| {
+            let r = s.scp_step(true, false);
+            s.scp_finish(r).map(|step| step.map(|(id, _)| id))
+        })
     }
 
-    /// Ends the operation unless it is pending (see [`Error::is_pending`]);
-    /// on failure drops the channel.
-    fn scp_finish(&mut self, r: Result<(u32, ScpStat)>) -> Result<(u32, ScpStat)> {
-        if !ends(&r) {
-            return r;
-        }
+    /// Ends the operation unless it is pending; on failure drops the channel.
+    fn scp_finish(&mut self, r: Result<Step<(u32, ScpStat)>>) -> Result<Step<(u32, ScpStat)>> {
         match r {
-            Err(e) => {
+            Ok(Pending) => {}
+            Err(_) => {
                 let id = match self.scp.stage {
                     Stage::Start(start) => start.channel(),
                     Stage::Write { id, .. } | Stage::ReadLine { id, .. } | Stage::Ready(id) => Some(id),
@@ -251,13 +252,10 @@ impl Session {
                 if let Some(id) = id {
                     self.abandon_channel(id);
                 }
-                Err(e)
             }
-            Ok(v) => {
-                self.scp = ScpState::default();
-                Ok(v)
-            }
+            Ok(Ready(_)) => self.scp = ScpState::default(),
         }
+        r
     }
 
     /// Sends CLOSE on a channel and forgets it without waiting for the reply.
@@ -271,7 +269,7 @@ impl Session {
         }
     }
 
-    fn scp_step(&mut self, upload: bool, want_times: bool) -> Result<(u32, ScpStat)> {
+    fn scp_step(&mut self, upload: bool, want_times: bool) -> Result<Step<(u32, ScpStat)>> {
         loop {
             let stage = self.scp.stage.clone();
             match stage {
@@ -289,10 +287,8 @@ impl Session {
                     // Kept on every outcome: a failure's clean-up closes the channel it names.
                     self.scp.stage = Stage::Start(start);
                     let id = match r {
-                        Ok(id) => id,
-                        Err(StartupError::Pending(e) | StartupError::Open(e) | StartupError::Request(_, e)) => {
-                            return Err(e)
-                        }
+                        Ok(step) => ready!(step),
+                        Err(StartupError::Open(e) | StartupError::Request(_, e)) => return Err(e),
                     };
                     self.scp.stage = if upload {
                         Stage::ReadLine { id, what: LineKind::AckStart }
@@ -308,11 +304,11 @@ impl Session {
                         self.scp.stage = *next;
                         continue;
                     }
-                    let n = self.channel_write(id, 0, rest)?;
+                    let n = ready!(self.channel_write_step(id, 0, rest)?);
                     self.scp.stage = Stage::Write { id, out, sent: sent + n, next };
                 }
                 Stage::ReadLine { id, what } => {
-                    let line = self.scp_read_line(id, what)?;
+                    let line = ready!(self.scp_read_line(id, what)?);
                     self.scp_line(id, what, &line)?;
                 }
                 Stage::Ready(id) => {
@@ -320,7 +316,7 @@ impl Session {
                     let ch =
                         self.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
                     ch.scp = Some(ScpTail { upload, remaining: size, trailer_done: false });
-                    return Ok((id, self.scp.stat));
+                    return Ok(Ready((id, self.scp.stat)));
                 }
             }
         }
@@ -376,11 +372,11 @@ impl Session {
 
     /// Collects one line from the channel into `scp.line` (resumable). An ack
     /// is the single byte 0; anything else runs to a newline.
-    fn scp_read_line(&mut self, id: u32, what: LineKind) -> Result<Vec<u8>> {
+    fn scp_read_line(&mut self, id: u32, what: LineKind) -> Result<Step<Vec<u8>>> {
         let ack = matches!(what, LineKind::AckStart | LineKind::AckTimes | LineKind::AckFile);
         loop {
             let mut b = [0u8; 1];
-            let n = self.channel_read(id, 0, &mut b)?;
+            let n = ready!(self.channel_read_step(id, 0, &mut b)?);
             if n == 0 {
                 return Err(scp_err("Unexpected channel close"));
             }
@@ -399,40 +395,40 @@ impl Session {
         while matches!(line.last(), Some(b'\n') | Some(b'\r')) {
             line.pop();
         }
-        Ok(line)
+        Ok(Ready(line))
     }
 
     /// Before our EOF on an SCP channel: the final status byte, once all file
     /// bytes went through (upload: "file done"; download: ack of the file).
-    /// EAGAIN while the peer's window is shut (callers are resumable steps).
-    pub(crate) fn scp_trailer(&mut self, id: u32) -> Result<()> {
+    /// Pending while the peer's window is shut.
+    pub(crate) fn scp_trailer(&mut self, id: u32) -> Result<Step<()>> {
         let due = |s: &mut Session| {
             let ch = s.channels.map.get(&id)?;
             let tail = ch.scp.as_ref()?;
             (!tail.trailer_done && tail.remaining == 0 && !ch.close_received).then_some(ch.remote_window)
         };
         match due(self) {
-            None => return Ok(()),
+            None => return Ok(Ready(())),
             Some(0) => {
                 // The byte needs window: take in adjustments, else wait for them.
                 self.pump()?;
                 if due(self) == Some(0) {
                     self.block_dirs |= super::io::dir::INBOUND;
-                    return Err(EAGAIN);
+                    return Ok(Pending);
                 }
                 if due(self).is_none() {
-                    return Ok(());
+                    return Ok(Ready(()));
                 }
             }
             Some(_) => {}
         }
-        let Some(ch) = self.channels.map.get_mut(&id) else { return Ok(()) };
-        let Some(tail) = ch.scp.as_mut() else { return Ok(()) };
+        let Some(ch) = self.channels.map.get_mut(&id) else { return Ok(Ready(())) };
+        let Some(tail) = ch.scp.as_mut() else { return Ok(Ready(())) };
         tail.trailer_done = true;
         ch.remote_window -= 1;
         let mut w = Writer::msg(msg::CHANNEL_DATA);
         w.u32(ch.remote_id).string(&[0]);
-        self.send(&w.buf)
+        self.send(&w.buf).map(Ready)
     }
 
     /// Is there an SCP operation half done (non-blocking resume pending)?

@@ -4,6 +4,7 @@
 //! state, steps it until it yields the channel, and then runs its own
 //! handshake; what a failure is reported as stays the caller's choice.
 
+use super::driver::{ready, Ready, Step};
 use super::Session;
 use crate::error::Error;
 
@@ -32,11 +33,9 @@ pub struct StartupSpec<'a> {
     pub refused: &'static str,
 }
 
-/// Why a start-up step did not finish.
+/// Why a start-up failed.
 #[derive(Debug, Clone)]
 pub enum StartupError {
-    /// It waits (EAGAIN, or a blocking call's TIMEOUT); the state is kept.
-    Pending(Error),
     /// The channel could not be opened.
     Open(Error),
     /// The program could not be started on channel `0`, which is still open
@@ -53,29 +52,23 @@ impl ChannelStartup {
         }
     }
 
-    /// Runs the start-up on; returns the channel once its program started.
-    pub fn step(&mut self, sess: &mut Session, spec: &StartupSpec<'_>) -> Result<u32, StartupError> {
+    /// Runs the start-up on; the channel once its program started (the
+    /// state is kept while it is pending).
+    pub fn step(&mut self, sess: &mut Session, spec: &StartupSpec<'_>) -> Result<Step<u32>, StartupError> {
         let id = match *self {
             Self::Request(id) => id,
             Self::Open => {
-                let id = sess.channel_open(b"session", spec.window, spec.packet, &[]).map_err(|e| {
-                    if e.is_pending() {
-                        StartupError::Pending(e)
-                    } else {
-                        StartupError::Open(e)
-                    }
-                })?;
+                let open = sess.channel_open_step(b"session", spec.window, spec.packet, &[]);
+                let id = ready!(open.map_err(StartupError::Open)?);
                 *self = Self::Request(id);
                 id
             }
         };
         let mut w = crate::proto::wire::Writer::new();
         w.string(spec.arg);
-        match sess.startup_request(id, spec.request, &w.buf, spec.refused) {
-            Ok(()) => Ok(id),
-            Err(e) if e.is_pending() => Err(StartupError::Pending(e)),
-            Err(e) => Err(StartupError::Request(id, e)),
-        }
+        let started = sess.startup_request(id, spec.request, &w.buf, spec.refused);
+        ready!(started.map_err(|e| StartupError::Request(id, e))?);
+        Ok(Ready(id))
     }
 }
 
@@ -85,7 +78,34 @@ mod tests {
     use crate::error::code;
     use crate::proto::msg;
     use crate::proto::wire::Writer;
+    use crate::session::driver::drive;
     use crate::session::fuzzing::Timeline;
+
+    /// How a driven start-up ended.
+    #[derive(Debug)]
+    enum Outcome {
+        Started(u32),
+        Failed(StartupError),
+        /// The driver's wait ended (EAGAIN or TIMEOUT); the state is kept.
+        Waited(Error),
+    }
+
+    /// Drives `st` as one API call would.
+    fn run(st: &mut ChannelStartup, s: &mut Session) -> Outcome {
+        let mut failure = None;
+        let r = drive(s, |s| {
+            st.step(s, &SPEC).map_err(|e| {
+                let (StartupError::Open(err) | StartupError::Request(_, err)) = e.clone();
+                failure = Some(e);
+                err
+            })
+        });
+        match (r, failure) {
+            (Ok(id), _) => Outcome::Started(id),
+            (Err(_), Some(e)) => Outcome::Failed(e),
+            (Err(e), None) => Outcome::Waited(e),
+        }
+    }
 
     const SPEC: StartupSpec<'static> =
         StartupSpec { window: 65536, packet: 32768, request: b"exec", arg: b"true", refused: "refused" };
@@ -110,12 +130,12 @@ mod tests {
         let mut s = Session::on_timeline(&tl, true);
         s.timeout_ms = 1000;
         let mut st = ChannelStartup::default();
-        match st.step(&mut s, &SPEC) {
-            Err(StartupError::Pending(e)) => assert_eq!(e.code, code::TIMEOUT),
+        match run(&mut st, &mut s) {
+            Outcome::Waited(e) => assert_eq!(e.code, code::TIMEOUT),
             r => panic!("expected a timeout, got {r:?}"),
         }
         assert_eq!(st.channel(), Some(0), "the open channel is kept");
-        assert_eq!(st.step(&mut s, &SPEC).unwrap(), 0);
+        assert!(matches!(run(&mut st, &mut s), Outcome::Started(0)));
     }
 
     #[test]
@@ -123,8 +143,8 @@ mod tests {
         let tl = Timeline::new([(10, confirm()), (20, reply(msg::CHANNEL_FAILURE))]);
         let mut s = Session::on_timeline(&tl, true);
         let mut st = ChannelStartup::default();
-        match st.step(&mut s, &SPEC) {
-            Err(StartupError::Request(0, e)) => assert_eq!(e.code, code::CHANNEL_REQUEST_DENIED),
+        match run(&mut st, &mut s) {
+            Outcome::Failed(StartupError::Request(0, e)) => assert_eq!(e.code, code::CHANNEL_REQUEST_DENIED),
             r => panic!("expected a refused request, got {r:?}"),
         }
     }
@@ -136,7 +156,7 @@ mod tests {
         let tl = Timeline::new([(10, w.buf)]);
         let mut s = Session::on_timeline(&tl, true);
         let mut st = ChannelStartup::default();
-        assert!(matches!(st.step(&mut s, &SPEC), Err(StartupError::Open(_))));
+        assert!(matches!(run(&mut st, &mut s), Outcome::Failed(StartupError::Open(_))));
         assert_eq!(st.channel(), None);
     }
 }

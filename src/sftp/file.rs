@@ -33,7 +33,7 @@ use super::{DEFAULT_READ_LEN, DEFAULT_WRITE_LEN, MAX_READ_LEN, MAX_READ_REQUESTS
 use super::{MIN_WRITE_LEN, PACKET_MAX, READ_AHEAD_INITIAL, READ_AHEAD_MAX, WRITE_INFLIGHT_MAX};
 
 use crate::error::{code, Error, Result};
-use crate::session::driver::{drive, EAGAIN};
+use crate::session::driver::{drive, ready, Pending, Ready, Step};
 use crate::session::Session;
 
 /// Write-behind: a full handle takes new data again once 1/this of its limit is free.
@@ -156,14 +156,14 @@ impl Session {
         drive(self, |s| s.sftp_read_step(sid, fh, buf))
     }
 
-    fn sftp_read_step(&mut self, sid: u32, fh: u32, buf: &mut [u8]) -> Result<usize> {
+    fn sftp_read_step(&mut self, sid: u32, fh: u32, buf: &mut [u8]) -> Result<Step<usize>> {
         let now = self.now_us;
         let st = self.sftp_st(sid)?;
         let wb = st.write_behind > 0;
         let h = st.handle(fh)?;
         if wb && (!h.writes.is_empty() || h.wb_error.is_some()) {
             // Reads see the written data: every reported write lands first.
-            self.sftp_wb_settle(sid, fh)?;
+            ready!(self.sftp_wb_settle(sid, fh)?);
         }
         let st = self.sftp_st(sid)?;
         let h = st.handle(fh)?;
@@ -181,7 +181,7 @@ impl Session {
             // error, unless buffered data or the end of file answers first.
             let h = st.handle(fh)?;
             return if h.cur.is_some() || h.eof {
-                Ok(0)
+                Ok(Ready(0))
             } else {
                 Err(Error::new(code::SFTP_PROTOCOL, "sftp_read() internal error"))
             };
@@ -190,20 +190,20 @@ impl Session {
         if n == buf.len() {
             st.top_up_reads(fh, now)?;
             self.sftp_read_send(sid)?;
-            return Ok(n);
+            return Ok(Ready(n));
         }
         if st.handle(fh)?.eof {
-            return Ok(n);
+            return Ok(Ready(n));
         }
         st.top_up_reads(fh, now)?;
         self.sftp_read_send(sid)?;
         self.awaiting_reply = true;
         let r = self.sftp_read_fill(sid, fh, buf, &mut n);
         self.awaiting_reply = false;
+        if let Ok(Pending) = r {
+            return Ok(Pending);
+        }
         if let Err(e) = r {
-            if e.is_pending() {
-                return Err(e);
-            }
             // The reply that failed was consumed: drop the read-ahead so a later
             // read asks again rather than waiting for an answer that already came.
             if let Some(st) = self.sftp.map.get_mut(&sid) {
@@ -215,12 +215,12 @@ impl Session {
                 }
             }
             // Bytes already copied into `buf` count: report them, the error comes next call.
-            return if n > 0 { Ok(n) } else { Err(read_side(e)) };
+            return if n > 0 { Ok(Ready(n)) } else { Err(read_side(e)) };
         }
         let st = self.sftp_st(sid)?;
         st.top_up_reads(fh, now)?;
         self.sftp_read_send(sid)?;
-        Ok(n)
+        Ok(Ready(n))
     }
 
     /// Sends a read's requests. libssh2's sftp_read drains the input before it
@@ -230,19 +230,19 @@ impl Session {
     }
 
     /// Copies in-order replies into `buf[*n..]`, waiting only while nothing was copied.
-    fn sftp_read_fill(&mut self, sid: u32, fh: u32, buf: &mut [u8], n: &mut usize) -> Result<()> {
+    fn sftp_read_fill(&mut self, sid: u32, fh: u32, buf: &mut [u8], n: &mut usize) -> Result<Step<()>> {
         let now = self.now_us;
         loop {
             self.sftp_frame(sid)?;
             let st = self.sftp_st(sid)?;
             let h = st.handle(fh)?;
-            let Some(head) = h.reads.front().copied() else { return Ok(()) };
+            let Some(head) = h.reads.front().copied() else { return Ok(Ready(())) };
             let Some(p) = st.replies.remove(&head.id) else {
                 if *n > 0 {
-                    return Ok(());
+                    return Ok(Ready(()));
                 }
                 if !self.sftp_wait_more(sid)? {
-                    return Err(EAGAIN);
+                    return Ok(Pending);
                 }
                 continue;
             };
@@ -276,10 +276,10 @@ impl Session {
                     h.offset += k as u64;
                     if k < m {
                         h.cur = Some((p, start + k, start + m));
-                        return Ok(());
+                        return Ok(Ready(()));
                     }
                     if *n == buf.len() {
-                        return Ok(());
+                        return Ok(Ready(()));
                     }
                 }
                 Some(&fxp::STATUS) => {
@@ -287,7 +287,7 @@ impl Session {
                     if c != fx::EOF && *n > 0 {
                         // Report the bytes first; the error comes with the next call.
                         st.replies.insert(head.id, p);
-                        return Ok(());
+                        return Ok(Ready(()));
                     }
                     st.handle(fh)?.reads.pop_front();
                     st.abandon_reads(fh)?;
@@ -295,7 +295,7 @@ impl Session {
                     h.offset_sent = h.offset;
                     if c == fx::EOF {
                         h.eof = true;
-                        return Ok(());
+                        return Ok(Ready(()));
                     }
                     st.last_error = c;
                     return Err(status_error("SFTP READ error"));
@@ -315,9 +315,9 @@ impl Session {
     }
 
     /// A write-behind write: queues as much of `buf` as the handle's limit
-    /// leaves room for and reports it; waits (EAGAIN) only while the limit is
+    /// leaves room for and reports it; waits (Pending) only while the limit is
     /// reached. An earlier write's failure is returned instead.
-    fn sftp_write_behind_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
+    fn sftp_write_behind_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<Step<usize>> {
         let chunk = self.sftp_write_len(sid, fh)?;
         let st = self.sftp_st(sid)?;
         let h = st.handle(fh)?;
@@ -330,9 +330,8 @@ impl Session {
         }
         if !st.handle(fh)?.writes.is_empty() {
             // Take in the acknowledgements and window that already arrived, without waiting.
-            match self.pump() {
-                Err(e) if !e.is_pending() => return Err(self.sftp_wb_fail(sid, fh, e)),
-                _ => {}
+            if let Err(e) = self.pump() {
+                return Err(self.sftp_wb_fail(sid, fh, e));
             }
         }
         loop {
@@ -347,7 +346,7 @@ impl Session {
             let inflight = h.write_inflight;
             st.last_error = fx::OK;
             if buf.is_empty() {
-                return Ok(0);
+                return Ok(Ready(0));
             }
             let room = limit.saturating_sub(inflight);
             // Once full, wait for a good part of the limit (or the whole
@@ -358,8 +357,7 @@ impl Session {
             self.awaiting_reply = true;
             match self.sftp_wait_more(sid) {
                 Ok(true) => {}
-                Ok(false) => return Err(EAGAIN),
-                Err(e) if e.is_pending() => return Err(e),
+                Ok(false) => return Ok(Pending),
                 Err(e) => return Err(self.sftp_wb_fail(sid, fh, e)),
             }
         }
@@ -393,7 +391,7 @@ impl Session {
             // The bytes are queued and reported; the failure comes with the next call.
             self.sftp_wb_fail(sid, fh, e);
         }
-        Ok(n)
+        Ok(Ready(n))
     }
 
     /// Write-behind: takes the acknowledgements that arrived, in request order;
@@ -436,8 +434,8 @@ impl Session {
     }
 
     /// Write-behind: waits until every write of the handle is acknowledged;
-    /// returns the handle's failure, if any (EAGAIN while waiting).
-    pub(crate) fn sftp_wb_settle(&mut self, sid: u32, fh: u32) -> Result<()> {
+    /// returns the handle's failure, if any (Pending while waiting).
+    pub(crate) fn sftp_wb_settle(&mut self, sid: u32, fh: u32) -> Result<Step<()>> {
         loop {
             self.sftp_wb_take_acks(sid, fh)?;
             let st = self.sftp_st(sid)?;
@@ -447,13 +445,12 @@ impl Session {
                 return Err(e);
             }
             if h.writes.is_empty() {
-                return Ok(());
+                return Ok(Ready(()));
             }
             self.awaiting_reply = true;
             match self.sftp_wait_more(sid) {
                 Ok(true) => {}
-                Ok(false) => return Err(EAGAIN),
-                Err(e) if e.is_pending() => return Err(e),
+                Ok(false) => return Ok(Pending),
                 Err(e) => return Err(self.sftp_wb_fail(sid, fh, e)),
             }
         }
@@ -467,7 +464,7 @@ impl Session {
         drive(self, |s| s.sftp_wb_settle(sid, fh))
     }
 
-    fn sftp_write_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<usize> {
+    fn sftp_write_step(&mut self, sid: u32, fh: u32, buf: &[u8]) -> Result<Step<usize>> {
         let chunk = self.sftp_write_len(sid, fh)?;
         let st = self.sftp_st(sid)?;
         st.last_error = fx::OK;
@@ -480,14 +477,14 @@ impl Session {
             h.offset_sent = h.offset;
         }
         if buf.is_empty() {
-            return Ok(0);
+            return Ok(Ready(0));
         }
         st.fill_writes(fh, buf, chunk)?;
         self.sftp_send(sid)?;
         self.awaiting_reply = true;
         let got = self.sftp_collect_acks(sid, fh);
         self.awaiting_reply = false;
-        let got = got?;
+        let got = ready!(got?);
         let st = self.sftp_st(sid)?;
         st.handle(fh)?.acked = got;
         // Acks made room: keep the pipe full with the rest of the buffer.
@@ -496,22 +493,22 @@ impl Session {
         let h = self.sftp_st(sid)?.handle(fh)?;
         let ret = got.min(buf.len() as u64);
         h.acked = got - ret;
-        Ok(ret as usize)
+        Ok(Ready(ret as usize))
     }
 
     /// Takes acknowledgements in order; returns the acknowledged, unreported total.
-    fn sftp_collect_acks(&mut self, sid: u32, fh: u32) -> Result<u64> {
+    fn sftp_collect_acks(&mut self, sid: u32, fh: u32) -> Result<Step<u64>> {
         let mut got = self.sftp_st(sid)?.handle(fh)?.acked;
         loop {
             self.sftp_frame(sid)?;
             let st = self.sftp_st(sid)?;
-            let Some(head) = st.handle(fh)?.writes.front().copied() else { return Ok(got) };
+            let Some(head) = st.handle(fh)?.writes.front().copied() else { return Ok(Ready(got)) };
             let Some(p) = st.replies.remove(&head.id) else {
                 if got > 0 {
-                    return Ok(got);
+                    return Ok(Ready(got));
                 }
                 if !self.sftp_wait_more(sid)? {
-                    return Err(EAGAIN);
+                    return Ok(Pending);
                 }
                 continue;
             };
@@ -519,7 +516,7 @@ impl Session {
                 if got > 0 {
                     // Report the acknowledged bytes first; the bad reply fails the next call.
                     st.replies.insert(head.id, p);
-                    return Ok(got);
+                    return Ok(Ready(got));
                 }
                 // The reply was consumed: forget the writes in flight so a later
                 // write starts over instead of waiting for it.
@@ -539,7 +536,7 @@ impl Session {
             }
             if got > 0 {
                 st.replies.insert(head.id, p);
-                return Ok(got);
+                return Ok(Ready(got));
             }
             st.last_error = c;
             st.abandon_writes(fh)?;

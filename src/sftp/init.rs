@@ -6,7 +6,7 @@ use super::{fxp, protocol, wire, Extensions, InitState, Limits, ReqKind, Sftp};
 use super::{parse_write_behind, CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DATA, SFTP_VERSION, WRITE_BEHIND_ENV};
 use crate::error::{code, Error, Result};
 use crate::session::channel::ExtendedMode;
-use crate::session::driver::{drive, ends, failed, EAGAIN};
+use crate::session::driver::{drive, ends, failed, ready, Pending, Ready, Step};
 use crate::session::startup::{ChannelStartup, StartupError, StartupSpec};
 use crate::session::Session;
 
@@ -73,14 +73,15 @@ impl Session {
         if !self.authenticated {
             return Err(Error::new(code::INVAL, "session not authenticated yet"));
         }
-        let r = self.sftp_init_steps();
+        let r = drive(self, Session::sftp_init_step);
+        // The clean-up closes the channel, which waits: after the drive.
         if failed(&r) {
             self.sftp_init_abort();
         }
         r
     }
 
-    fn sftp_init_steps(&mut self) -> Result<u32> {
+    fn sftp_init_step(&mut self) -> Result<Step<u32>> {
         let start = match self.sftp.init {
             InitState::Idle => Some(ChannelStartup::Open),
             InitState::Starting(start) => Some(start),
@@ -97,11 +98,10 @@ impl Session {
             let r = start.step(self, &spec);
             // Kept on every outcome: a failure's clean-up closes the channel it names.
             self.sftp.init = InitState::Starting(start);
-            let chan = r.map_err(|e| match e {
-                StartupError::Pending(e) => e,
+            let chan = ready!(r.map_err(|e| match e {
                 StartupError::Open(_) => Error::new(code::CHANNEL_FAILURE, "Unable to startup channel"),
                 StartupError::Request(..) => Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem"),
-            })?;
+            })?);
             if let Some(ch) = self.channels.map.get_mut(&chan) {
                 ch.ext_mode = Some(ExtendedMode::Ignore);
             }
@@ -123,35 +123,34 @@ impl Session {
         let InitState::Started(sid) = self.sftp.init else {
             return Err(Error::new(code::BAD_USE, "SFTP init state lost"));
         };
-        drive(self, |s| {
-            s.sftp_send(sid)?;
-            s.awaiting_reply = true;
-            loop {
-                s.sftp_frame(sid)?;
-                let st = s.sftp_st(sid)?;
-                if let Some(p) = st.version_reply.take() {
-                    let (version, ext) = parse_version(&p)?;
-                    st.version = version;
-                    if ext.limits {
-                        st.queue(fxp::EXTENDED, ReqKind::Limits, 32, |w| {
-                            w.string(LIMITS_EXT);
-                        });
-                    }
-                    st.ext = ext;
-                    s.awaiting_reply = false;
-                    s.sftp.init = InitState::Idle;
-                    s.sftp_send(sid)?;
-                    return Ok(sid);
+        let s = self;
+        s.sftp_send(sid)?;
+        s.awaiting_reply = true;
+        loop {
+            s.sftp_frame(sid)?;
+            let st = s.sftp_st(sid)?;
+            if let Some(p) = st.version_reply.take() {
+                let (version, ext) = parse_version(&p)?;
+                st.version = version;
+                if ext.limits {
+                    st.queue(fxp::EXTENDED, ReqKind::Limits, 32, |w| {
+                        w.string(LIMITS_EXT);
+                    });
                 }
-                let chan = st.channel;
-                if s.channels.map.get(&chan).map_or(true, |c| c.close_received || c.eof_received) {
-                    return Err(Error::new(code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
-                }
-                if !s.pump()? {
-                    return Err(EAGAIN);
-                }
+                st.ext = ext;
+                s.awaiting_reply = false;
+                s.sftp.init = InitState::Idle;
+                s.sftp_send(sid)?;
+                return Ok(Ready(sid));
             }
-        })
+            let chan = st.channel;
+            if s.channels.map.get(&chan).map_or(true, |c| c.close_received || c.eof_received) {
+                return Err(Error::new(code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
+            }
+            if !s.pump()? {
+                return Ok(Pending);
+            }
+        }
     }
 
     /// Undoes a failed init: forget the instance, close the channel.

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::proto::wire::Writer;
-use crate::session::driver::{drive, ends, failed, EAGAIN};
+use crate::session::driver::{drive, ends, Pending, Ready, Step};
 use crate::session::Session;
 
 /// posix-rename@openssh.com request name.
@@ -38,35 +38,48 @@ impl Session {
         rk: ReqKind,
         body: &dyn Fn(&mut Writer),
     ) -> Result<Vec<u8>> {
-        let r = drive(self, |s| {
-            let st = s.sftp_st(sid)?;
-            let id = match st.pending.get(&key) {
-                Some(&id) => id,
-                None => {
-                    st.last_error = fx::OK;
-                    let id = st.queue(kind, rk, 64, body);
-                    st.pending.insert(key, id);
-                    id
-                }
-            };
-            s.sftp_send(sid)?;
-            match s.sftp_reply(sid, id)? {
-                Some(p) => {
-                    s.sftp_st(sid)?.pending.remove(&key);
-                    Ok(p)
-                }
-                None => Err(EAGAIN),
-            }
-        });
-        if failed(&r) {
-            self.awaiting_reply = false;
-            if let Some(st) = self.sftp.map.get_mut(&sid) {
-                if let Some(id) = st.pending.remove(&key) {
-                    st.abandon(id);
+        drive(self, |s| {
+            let r = s.sftp_call_step(sid, key, kind, rk, body);
+            // A failed call is over: its request is forgotten (its reply dropped).
+            if r.is_err() {
+                if let Some(st) = s.sftp.map.get_mut(&sid) {
+                    if let Some(id) = st.pending.remove(&key) {
+                        st.abandon(id);
+                    }
                 }
             }
+            r
+        })
+    }
+
+    /// One step of [`Session::sftp_call`].
+    fn sftp_call_step(
+        &mut self,
+        sid: u32,
+        key: OpKey,
+        kind: u8,
+        rk: ReqKind,
+        body: &dyn Fn(&mut Writer),
+    ) -> Result<Step<Vec<u8>>> {
+        let s = self;
+        let st = s.sftp_st(sid)?;
+        let id = match st.pending.get(&key) {
+            Some(&id) => id,
+            None => {
+                st.last_error = fx::OK;
+                let id = st.queue(kind, rk, 64, body);
+                st.pending.insert(key, id);
+                id
+            }
+        };
+        s.sftp_send(sid)?;
+        match s.sftp_reply(sid, id)? {
+            Some(p) => {
+                s.sftp_st(sid)?.pending.remove(&key);
+                Ok(Ready(p))
+            }
+            None => Ok(Pending),
         }
-        r
     }
 
     /// Maps a STATUS reply: OK is success, anything else sets last_error.
@@ -132,10 +145,10 @@ impl Session {
         let handle = self.sftp_handle_str(sid, fh)?;
         // Write-behind: not closed before every byte was acknowledged; a failed
         // write is what close returns, once the server's handle is closed too.
-        let written = match self.sftp_wb_flush(sid, fh) {
-            Err(e) if e.is_pending() => return Err(e),
-            r => r,
-        };
+        let written = self.sftp_wb_flush(sid, fh);
+        if !ends(&written) {
+            return written;
+        }
         let written_fx = self.sftp_last_error(sid);
         self.sftp_drop_pipeline(sid, fh)?;
         let r = self.sftp_call(sid, OpKey::Close(fh), fxp::CLOSE, ReqKind::Other, &|w| {
