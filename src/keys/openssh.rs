@@ -5,8 +5,8 @@
 //! Hand-parsed rather than through the ssh-key crate: its 0.6 decoder rejects ECDSA
 //! scalars that are shorter than the field (half of all P-521 keys).
 
-use super::private::{unrecognized, Curve, Secret};
-use super::{alg, PrivateKey};
+use super::alg;
+use super::secret::{unrecognized, Curve, Secret};
 use crate::error::{code, Error, Result};
 use crate::proto::wire::Reader;
 use zeroize::Zeroizing;
@@ -99,7 +99,7 @@ pub(crate) fn load(body: &[u8], passphrase: Option<&[u8]>) -> Result<Secret> {
     };
     let secret = parse_private_section(&plain, cipher_name != "none")?;
     // The clear public key must be the one the private key yields.
-    if PrivateKey::public_blob_of(&secret) != public_blob {
+    if secret.public_blob() != public_blob {
         return Err(unrecognized());
     }
     Ok(secret)

@@ -2,7 +2,7 @@
 //! PKCS#1 RSA, SEC1 EC and OpenSSL's DSA structure, optionally encrypted with the legacy
 //! Proc-Type/DEK-Info scheme, and PKCS#8 (RFC 5208), optionally PBES2-encrypted (RFC 8018).
 
-use super::private::{unrecognized, Curve, Secret};
+use super::secret::{unrecognized, Curve, Secret};
 use crate::error::Result;
 use der::asn1::{ObjectIdentifier, OctetStringRef, UintRef};
 use der::{Decode, Reader as _};
@@ -69,7 +69,7 @@ impl Armor {
 }
 
 /// Loads a key from a non-OpenSSH PEM block.
-pub(crate) fn load(armor: &Armor, passphrase: super::private::Passphrase<'_>) -> Result<Secret> {
+pub(crate) fn load(armor: &Armor, passphrase: super::secret::Passphrase<'_>) -> Result<Secret> {
     match armor.label.as_str() {
         "RSA PRIVATE KEY" => rsa_pkcs1(&legacy_body(armor, passphrase)?),
         "EC PRIVATE KEY" => ec_sec1(&legacy_body(armor, passphrase)?, None),
@@ -81,7 +81,7 @@ pub(crate) fn load(armor: &Armor, passphrase: super::private::Passphrase<'_>) ->
 }
 
 /// The DER body of a traditional OpenSSL key, decrypted when it carries Proc-Type/DEK-Info.
-fn legacy_body(armor: &Armor, passphrase: super::private::Passphrase<'_>) -> Result<Zeroizing<Vec<u8>>> {
+fn legacy_body(armor: &Armor, passphrase: super::secret::Passphrase<'_>) -> Result<Zeroizing<Vec<u8>>> {
     let encrypted = armor.header("Proc-Type").is_some_and(|v| v.replace(' ', "") == "4,ENCRYPTED");
     if !encrypted {
         return Ok(armor.body.clone());

@@ -6,7 +6,7 @@
 //! All work in place.
 
 use super::codec::{split_len, LEN_FIELD};
-use super::{cipher_spec, CipherSpec, DirectionKeys};
+use super::spec::{cipher_spec, CipherSpec, DirectionKeys, CHACHA20_POLY1305};
 use crate::crypto::ct_eq;
 use crate::error::{code, Error, Result};
 use aes::{Aes128, Aes192, Aes256};
@@ -304,7 +304,7 @@ pub(crate) fn engine(name: &str, keys: &DirectionKeys, dir: Dir) -> Result<(Engi
     let iv = keys.iv.get(..spec.iv_len).ok_or_else(short_key)?;
     let bad = |_| Error::new(code::INVAL, "bad cipher key or IV length");
     let e = match name {
-        super::CHACHA20_POLY1305 => {
+        CHACHA20_POLY1305 => {
             let key: &[u8; 2 * CHACHA_KEY_LEN] = k.try_into().map_err(|_| short_key())?;
             Engine::Chacha(Box::new(ChachaPoly::new(key)))
         }

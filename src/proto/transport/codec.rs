@@ -9,7 +9,7 @@
 
 use super::cipher::{engine, Dir, Engine, AEAD_TAG_LEN};
 use super::mac::PacketMac;
-use super::{DirectionKeys, MAX_OUT_PACKET_LEN, MAX_PACKET_LEN, MIN_ALIGN, MIN_PACKET_LEN, MIN_PADDING};
+use super::spec::{DirectionKeys, MAX_OUT_PACKET_LEN, MAX_PACKET_LEN, MIN_ALIGN, MIN_PACKET_LEN, MIN_PADDING};
 use crate::crypto::fill_random;
 use crate::error::{code, Error, Result};
 use std::ops::Range;

@@ -2,7 +2,7 @@
 //! life of the keys, each packet's payload ended with a sync flush so the
 //! peer can inflate it on its own.
 
-use super::MAX_INFLATED_PAYLOAD;
+use super::spec::MAX_INFLATED_PAYLOAD;
 use crate::error::{code, Error, Result};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 

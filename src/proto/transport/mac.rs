@@ -1,7 +1,7 @@
 //! HMACs over `uint32 sequence_number || bytes` (RFC 4253 6.4, RFC 6668, and
 //! OpenSSH's EtM forms, which MAC the same input but over ciphertext).
 
-use super::{mac_spec, MacSpec};
+use super::spec::{mac_spec, MacSpec};
 use crate::crypto::ct_eq;
 use crate::error::{code, Error, Result};
 use hmac::{Hmac, Mac};
