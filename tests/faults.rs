@@ -33,7 +33,7 @@ use std::process::Command;
 use std::ptr;
 use std::time::{Duration, Instant};
 
-use common::{SshAgent, Sshd, UserKey};
+use common::{pattern, SshAgent, Sshd, UserKey};
 use ssh2::error::code;
 use ssh2::ffi::channel::*;
 use ssh2::ffi::handle::LIBSSH2_SESSION;
@@ -155,11 +155,6 @@ extern "C" fn fault_recv(fd: RawFd, buf: *mut c_void, len: usize, flags: c_int, 
     }
     f.received += r as usize;
     r
-}
-
-/// Deterministic test data.
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(89).wrapping_add(seed) ^ (i >> 8) as u8).collect()
 }
 
 /// What a flow produced: the bytes each stage delivered (a stage that failed

@@ -77,6 +77,19 @@ pub fn guard_plain<R: FfiRet>(f: impl FnOnce() -> R) -> R {
     guard(f, || {})
 }
 
+/// Stores `v` through an optional out-pointer: C's "pass NULL if you do
+/// not want it". The one place a shim writes an out-parameter that may be
+/// NULL, so no shim repeats the test and the bare write.
+///
+/// # Safety
+/// `p` is NULL or valid for a write of `T` (it need not be initialised).
+pub unsafe fn write_out<T: Copy>(p: *mut T, v: T) {
+    if !p.is_null() {
+        // SAFETY: non-null, and the caller guarantees it is writable.
+        unsafe { p.write(v) };
+    }
+}
+
 /// Returns `$ret` from the enclosing shim when any of the pointers is null.
 #[macro_export]
 #[doc(hidden)]

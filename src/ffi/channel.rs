@@ -5,7 +5,7 @@ use crate::null_check;
 use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
-use super::boundary::rc_pending;
+use super::boundary::{rc_pending, write_out};
 use super::handle::{cstr, slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
 use crate::error::{code, Error};
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
@@ -499,9 +499,7 @@ pub unsafe extern "C" fn libssh2_channel_get_exit_signal(
                         None => ptr::null_mut(),
                     };
                 }
-                if !l.is_null() {
-                    *l = v.as_ref().map_or(0, Vec::len);
-                }
+                write_out(l, v.as_ref().map_or(0, Vec::len));
             }
             Ok(0)
         })
@@ -522,12 +520,8 @@ pub unsafe extern "C" fn libssh2_channel_window_read_ex(
     unsafe {
         with_key(channel, |h, id| {
             let w = h.sess.channel_window_read(id)?;
-            if !read_avail.is_null() {
-                *read_avail = w.avail as c_ulong;
-            }
-            if !window_size_initial.is_null() {
-                *window_size_initial = w.initial as c_ulong;
-            }
+            write_out(read_avail, w.avail as c_ulong);
+            write_out(window_size_initial, w.initial as c_ulong);
             Ok(w.window as u64)
         }) as c_ulong
     }
@@ -546,9 +540,7 @@ pub unsafe extern "C" fn libssh2_channel_window_write_ex(
     unsafe {
         with_key(channel, |h, id| {
             let (window, initial) = h.sess.channel_window_write(id)?;
-            if !window_size_initial.is_null() {
-                *window_size_initial = initial as c_ulong;
-            }
+            write_out(window_size_initial, initial as c_ulong);
             Ok(window as u64)
         }) as c_ulong
     }
@@ -589,9 +581,7 @@ pub unsafe extern "C" fn libssh2_channel_receive_window_adjust2(
         with_key(channel, |h, id| {
             let adj = adjustment.min(u32::MAX as c_ulong) as u32;
             let w = h.sess.channel_receive_window_adjust(id, adj, force != 0)?;
-            if !storewindow.is_null() {
-                *storewindow = w;
-            }
+            write_out(storewindow, w);
             Ok(0)
         })
     }

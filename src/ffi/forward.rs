@@ -5,7 +5,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CString};
 
-use super::boundary::rc_pending;
+use super::boundary::{rc_pending, write_out};
 use super::channel::{new_handle, new_handle_raw, LIBSSH2_CHANNEL};
 use super::handle::{cstr, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::session::callback_ptr;
@@ -74,9 +74,7 @@ pub unsafe extern "C" fn libssh2_channel_forward_listen_ex(
         with_session(session, |h| {
             let host = cstr(host);
             let (id, bound) = h.sess.forward_listen(host, port, queue_maxsize)?;
-            if !bound_port.is_null() {
-                *bound_port = bound;
-            }
+            write_out(bound_port, bound);
             // The session owns the handle (freed by cancel or with the session).
             let b = h.listener_handles.entry(id).or_insert_with(|| Box::new(ListenerHandle { session, id }));
             Ok(&mut **b as *mut ListenerHandle)

@@ -25,6 +25,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::ptr;
 
+use super::boundary::write_out;
 use super::handle::{
     cstr, slice, with_child, with_child_ptr, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION,
 };
@@ -488,9 +489,7 @@ pub unsafe extern "C" fn libssh2_knownhost_writeline(
         with_child(hosts, |_, kh| {
             let id = kh.id_of(known)?;
             let line = kh.hosts.writeline(id, file_type)?;
-            if !outlen.is_null() {
-                *outlen = line.len();
-            }
+            write_out(outlen, line.len());
             // The line and its terminating NUL must both fit.
             if line.len() >= buflen || buffer.is_null() {
                 return Err(Error::new(code::BUFFER_TOO_SMALL, "Known-host write buffer too small"));

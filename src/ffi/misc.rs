@@ -4,7 +4,7 @@ use crate::null_check;
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::boundary::guard_plain;
+use super::boundary::{guard_plain, write_out};
 use super::handle::{slice, with_session, LIBSSH2_SESSION};
 use crate::error::{code, Error};
 
@@ -137,9 +137,9 @@ pub unsafe extern "C" fn libssh2_base64_decode(
 ) -> c_int {
     // SAFETY: forwarded contract.
     let (rc, n) = unsafe { base64_into(session, dest, src, src_len as usize) };
-    if rc == 0 && !dest_len.is_null() {
-        // SAFETY: the caller guarantees dest_len is writable.
-        unsafe { *dest_len = n as c_uint };
+    if rc == 0 {
+        // SAFETY: the caller guarantees dest_len is NULL or writable.
+        unsafe { write_out(dest_len, n as c_uint) };
     }
     rc
 }
@@ -158,9 +158,9 @@ pub unsafe extern "C" fn _libssh2_base64_decode(
 ) -> c_int {
     // SAFETY: forwarded contract.
     let (rc, n) = unsafe { base64_into(session, dest, src, src_len) };
-    if rc == 0 && !dest_len.is_null() {
-        // SAFETY: the caller guarantees dest_len is writable.
-        unsafe { *dest_len = n };
+    if rc == 0 {
+        // SAFETY: the caller guarantees dest_len is NULL or writable.
+        unsafe { write_out(dest_len, n) };
     }
     rc
 }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use std::ptr;
 
 use super::alloc::{AllocFn, Allocator, FreeFn, ReallocFn};
-use super::boundary::guard_plain;
+use super::boundary::{guard_plain, write_out};
 use super::handle::{cstr, with_session, CCallbacks, SessionHandle, CALLBACK_SLOTS, LIBSSH2_SESSION};
 use super::types::{flag, method};
 use crate::error::{code, Error};
@@ -272,9 +272,7 @@ pub unsafe extern "C" fn libssh2_session_last_error(
                     *errmsg = h.err_cstr.as_ptr() as *mut c_char;
                 }
             }
-            if !errmsg_len.is_null() {
-                *errmsg_len = msg.len() as c_int;
-            }
+            write_out(errmsg_len, msg.len() as c_int);
             Ok(e.code)
         })
     }
@@ -605,13 +603,9 @@ pub unsafe extern "C" fn libssh2_session_hostkey(
     unsafe {
         with_session(session, |h| {
             let key = h.sess.host_key().map(<[u8]>::to_vec);
-            if !len.is_null() {
-                *len = key.as_ref().map_or(0, Vec::len);
-            }
+            write_out(len, key.as_ref().map_or(0, Vec::len));
             let Some(key) = key else { return Ok(ptr::null()) };
-            if !typ.is_null() {
-                *typ = hostkey_type(&key);
-            }
+            write_out(typ, hostkey_type(&key));
             Ok(h.sess.host_key().map_or(ptr::null(), |k| k.as_ptr().cast()))
         })
     }
@@ -751,9 +745,7 @@ pub unsafe extern "C" fn libssh2_keepalive_send(session: *mut LIBSSH2_SESSION, s
     unsafe {
         with_session(session, |h| {
             let n = h.sess.keepalive_send()?;
-            if !seconds_to_next.is_null() {
-                *seconds_to_next = n as c_int;
-            }
+            write_out(seconds_to_next, n as c_int);
             Ok(0)
         })
     }

@@ -5,6 +5,7 @@ use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
 
+use super::boundary::write_out;
 use super::handle::{cstr, slice, with_session, CallerMem, SessionHandle, LIBSSH2_SESSION};
 use super::types::{LIBSSH2_SK_SIG_INFO, LIBSSH2_USERAUTH_KBDINT_PROMPT, LIBSSH2_USERAUTH_KBDINT_RESPONSE};
 use crate::error::{code, Error, Result};
@@ -98,9 +99,7 @@ pub unsafe extern "C" fn libssh2_userauth_banner(session: *mut LIBSSH2_SESSION, 
                 return Err(Error::new(code::MISSING_USERAUTH_BANNER, "Missing userauth banner"));
             };
             // libssh2 accepts a NULL out-pointer (it only reports that a banner exists).
-            if !banner.is_null() {
-                *banner = h.stable_cstr(&b) as *mut c_char;
-            }
+            write_out(banner, h.stable_cstr(&b) as *mut c_char);
             Ok(0)
         })
     }
