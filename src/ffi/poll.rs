@@ -38,11 +38,11 @@ unsafe fn channel_state(ch: *mut ChannelHandle, events: u64) -> Option<(u64, i32
                     if events & pf::POLLEXT != 0 && !chan.ext_data.is_empty() {
                         rev |= pf::POLLEXT;
                     }
-                    let writable = chan.remote_window > 0 && !chan.close_sent && !chan.close_received;
+                    let writable = chan.remote_window > 0 && !chan.close_sent() && !chan.close_received();
                     if events & pf::POLLOUT != 0 && writable {
                         rev |= pf::POLLOUT;
                     }
-                    if chan.close_received || chan.close_sent {
+                    if chan.close_received() || chan.close_sent() {
                         rev |= pf::CHANNEL_CLOSED;
                     }
                 }

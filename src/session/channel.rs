@@ -68,8 +68,19 @@ pub enum ChanOp {
     Requesting,
     /// A write sealed this many bytes; waiting for them to leave.
     Writing(usize),
-    /// CLOSE sent; waiting for the peer's CLOSE.
-    Closing,
+}
+
+/// How far one side has ended a channel; each stage implies the one before
+/// (a CLOSE counts as the EOF it implies, as in libssh2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Ending {
+    /// Still sending.
+    #[default]
+    Open,
+    /// EOF sent: no more data, the channel still lives.
+    Eof,
+    /// CLOSE sent: the channel is over for this side.
+    Closed,
 }
 
 /// The exit signal a remote process died of.
@@ -110,14 +121,10 @@ pub struct Channel {
     pub ext_data: VecDeque<u8>,
     /// stderr handling.
     pub ext_mode: Option<ExtendedMode>,
-    /// The peer sent EOF.
-    pub eof_received: bool,
-    /// The peer sent CLOSE.
-    pub close_received: bool,
-    /// We sent EOF.
-    pub eof_sent: bool,
-    /// We sent CLOSE.
-    pub close_sent: bool,
+    /// How far we have ended the channel (EOF, CLOSE) ...
+    pub sent: Ending,
+    /// ... and how far the peer has.
+    pub received: Ending,
     /// Exit status, once reported.
     pub exit_status: Option<i32>,
     /// Exit signal, once reported.
@@ -143,6 +150,26 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// We sent EOF (or CLOSE, which implies it).
+    pub fn eof_sent(&self) -> bool {
+        self.sent >= Ending::Eof
+    }
+
+    /// We sent CLOSE.
+    pub fn close_sent(&self) -> bool {
+        self.sent == Ending::Closed
+    }
+
+    /// The peer sent EOF (or CLOSE, which implies it).
+    pub fn eof_received(&self) -> bool {
+        self.received >= Ending::Eof
+    }
+
+    /// The peer sent CLOSE.
+    pub fn close_received(&self) -> bool {
+        self.received == Ending::Closed
+    }
+
     /// Takes in CHANNEL_DATA / EXTENDED_DATA within our window and packet size.
     fn accept_data(&mut self, ext: bool, stream: u32, data: &[u8]) {
         if data.len() as u64 > self.local_window as u64 || data.len() as u64 > self.local_max_packet as u64 + 1024 {
@@ -269,10 +296,9 @@ impl Session {
                 let stream = if ext { r.u32()? } else { 0 };
                 ch.accept_data(ext, stream, r.string()?);
             }
-            msg::CHANNEL_EOF => ch.eof_received = true,
+            msg::CHANNEL_EOF => ch.received = ch.received.max(Ending::Eof),
             msg::CHANNEL_CLOSE => {
-                ch.close_received = true;
-                ch.eof_received = true;
+                ch.received = Ending::Closed;
             }
             msg::CHANNEL_REQUEST => {
                 let req = r.string()?.to_vec();
@@ -413,7 +439,7 @@ impl Session {
         let s = self;
         let ch = s.chan(id)?;
         if ch.op == ChanOp::Idle {
-            if ch.close_received {
+            if ch.close_received() {
                 // libssh2 sends a request that wants no answer whatever the
                 // channel's state and returns 0; the peer has closed, so
                 // nothing would act on it (and OpenSSH drops a connection
@@ -443,7 +469,7 @@ impl Session {
                 s.awaiting_reply = false;
                 return if ok { Ok(Ready(())) } else { Err(chan_err(code::CHANNEL_REQUEST_DENIED, fail)) };
             }
-            if ch.close_received {
+            if ch.close_received() {
                 ch.op = ChanOp::Idle;
                 return Err(chan_err(code::CHANNEL_CLOSED, "Channel closed while waiting for a reply"));
             }
@@ -506,7 +532,7 @@ impl Session {
         let target = ch.local_window_initial.saturating_add(extra).min(MAX_WINDOW);
         // Bytes the peer may still send plus bytes buffered here stay within `target`.
         let grant = target.saturating_sub(ch.local_window.saturating_add(ch.unread()));
-        if grant == 0 || grant < ch.local_window_initial / ADJUST_DIVISOR || ch.close_received || ch.eof_received {
+        if grant == 0 || grant < ch.local_window_initial / ADJUST_DIVISOR || ch.eof_received() {
             return Ok(());
         }
         ch.local_window += grant;
@@ -550,7 +576,7 @@ impl Session {
             if buf.is_empty() {
                 return Ok(Ready(0));
             }
-            if ch.eof_received || ch.close_received {
+            if ch.eof_received() {
                 return Ok(Ready(0));
             }
             match s.pump() {
@@ -589,13 +615,13 @@ impl Session {
             return Ok(Pending);
         }
         // libssh2's order: our CLOSE, then our EOF.
-        if ch.close_sent {
+        if ch.close_sent() {
             return Err(chan_err(code::CHANNEL_CLOSED, "We have already closed this channel"));
         }
-        if ch.eof_sent {
+        if ch.eof_sent() {
             return Err(chan_err(code::CHANNEL_EOF_SENT, "EOF has already been received, data might be ignored"));
         }
-        if ch.close_received {
+        if ch.close_received() {
             return Err(chan_err(code::CHANNEL_CLOSED, "The peer has closed this channel"));
         }
         // Like libssh2, take in what has arrived first (window adjusts among
@@ -645,12 +671,12 @@ impl Session {
             let ch = s.chan(id)?;
             // libssh2 sends EOF even after the peer's CLOSE (its end of the
             // channel lives until our CLOSE).
-            if !ch.eof_sent {
+            if !ch.eof_sent() {
                 ready!(s.scp_trailer(id)?);
                 let ch = s.chan(id)?;
                 let mut w = Writer::msg(msg::CHANNEL_EOF);
                 w.u32(ch.remote_id);
-                ch.eof_sent = true;
+                ch.sent = ch.sent.max(Ending::Eof);
                 s.send(&w.buf)?;
             }
             Ok(Step::done_if(s.flush()?))
@@ -664,14 +690,14 @@ impl Session {
         if super::scp::read_limit(&ch.scp) == Some(0) {
             return Ok(true);
         }
-        Ok((ch.eof_received || ch.close_received) && ch.data.is_empty())
+        Ok((ch.eof_received()) && ch.data.is_empty())
     }
 
     /// Waits for the peer's EOF.
     pub fn channel_wait_eof(&mut self, id: u32) -> Result<()> {
         drive(self, |s| loop {
             let ch = s.chan(id)?;
-            if ch.eof_received || ch.close_received {
+            if ch.eof_received() {
                 return Ok(Ready(()));
             }
             // Data still flowing is discarded by nobody: it stays buffered (bounded by the window).
@@ -684,16 +710,15 @@ impl Session {
     /// Sends CLOSE (after EOF) and waits for the peer's CLOSE.
     pub fn channel_close(&mut self, id: u32) -> Result<()> {
         drive(self, |s| {
-            if !s.chan(id)?.close_sent {
-                if !s.chan(id)?.eof_sent {
+            if !s.chan(id)?.close_sent() {
+                if !s.chan(id)?.eof_sent() {
                     ready!(s.scp_trailer(id)?);
                 }
                 let ch = s.chan(id)?;
                 let rid = ch.remote_id;
                 // No EOF after the peer's CLOSE: the channel is gone for it.
-                let need_eof = !ch.eof_sent && !ch.close_received;
-                ch.close_sent = true;
-                ch.eof_sent = true;
+                let need_eof = !ch.eof_sent() && !ch.close_received();
+                ch.sent = Ending::Closed;
                 if need_eof {
                     let mut w = Writer::msg(msg::CHANNEL_EOF);
                     w.u32(rid);
@@ -705,7 +730,7 @@ impl Session {
             }
             // As libssh2 does, the wait ends at the peer's CLOSE or at the next
             // packet of any kind, so a peer that never closes cannot hold it.
-            let closed_or_packet = s.chan(id)?.close_received || s.pump()?;
+            let closed_or_packet = s.chan(id)?.close_received() || s.pump()?;
             Ok(Step::done_if(closed_or_packet && s.flush()?))
         })
     }
@@ -713,14 +738,14 @@ impl Session {
     /// Waits for the peer's CLOSE once it sent EOF, as libssh2 does: nothing
     /// is sent (our CLOSE goes out with `channel_close` or `channel_free`).
     pub fn channel_wait_closed(&mut self, id: u32) -> Result<()> {
-        if !self.chan(id)?.eof_received {
+        if !self.chan(id)?.eof_received() {
             return Err(Error::new(
                 code::INVAL,
                 "libssh2_channel_wait_closed() invoked when channel is not in EOF state",
             ));
         }
         drive(self, |s| loop {
-            if s.chan(id)?.close_received {
+            if s.chan(id)?.close_received() {
                 return Ok(Ready(()));
             }
             if !s.pump()? {
@@ -734,7 +759,7 @@ impl Session {
         let needs_close = match self.channels.map.get(&id) {
             None => return Ok(()),
             // The peer's CLOSE must be answered with ours even if it came first.
-            Some(ch) => ch.open && !ch.close_sent && self.dead.is_none(),
+            Some(ch) => ch.open && !ch.close_sent() && self.dead.is_none(),
         };
         if needs_close {
             let r = self.channel_close(id);

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-use super::channel::{ChanOp, Channel, MAX_WINDOW, PACKET_DEFAULT, WINDOW_DEFAULT};
+use super::channel::{ChanOp, Channel, Ending, MAX_WINDOW, PACKET_DEFAULT, WINDOW_DEFAULT};
 use super::driver::{drive, Pending, Ready};
 use super::io::{agent_connect, agent_exchange};
 use super::Session;
@@ -275,7 +275,7 @@ impl Session {
         // Send answers as far as the peer's window allows.
         let max_pkt = ch.remote_max_packet.clamp(1, PACKET_DEFAULT) as usize;
         let mut packets = Vec::new();
-        while !relay.to_peer.is_empty() && ch.remote_window > 0 && !ch.close_sent && !ch.close_received {
+        while !relay.to_peer.is_empty() && ch.remote_window > 0 && !ch.close_sent() && !ch.close_received() {
             let n = relay.to_peer.len().min(max_pkt).min(ch.remote_window as usize);
             let chunk: Vec<u8> = relay.to_peer.drain(..n).collect();
             ch.remote_window -= n as u32;
@@ -283,11 +283,10 @@ impl Session {
             w.u32(ch.remote_id).string(&chunk);
             packets.push(w.buf);
         }
-        let done = (ch.eof_received || ch.close_received || relay.broken) && relay.to_peer.is_empty();
-        if done && !ch.close_sent {
-            ch.close_sent = true;
-            let need_eof = !ch.eof_sent && !ch.close_received;
-            ch.eof_sent = true;
+        let done = (ch.eof_received() || relay.broken) && relay.to_peer.is_empty();
+        if done && !ch.close_sent() {
+            let need_eof = !ch.eof_sent() && !ch.close_received();
+            ch.sent = Ending::Closed;
             if need_eof {
                 let mut w = Writer::msg(msg::CHANNEL_EOF);
                 w.u32(ch.remote_id);
@@ -297,7 +296,7 @@ impl Session {
             w.u32(ch.remote_id);
             packets.push(w.buf);
         }
-        let retire = ch.close_sent && ch.close_received;
+        let retire = ch.close_sent() && ch.close_received();
         for p in packets {
             self.send(&p)?;
         }

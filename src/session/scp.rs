@@ -261,7 +261,7 @@ impl Session {
     /// Sends CLOSE on a channel and forgets it without waiting for the reply.
     pub(crate) fn abandon_channel(&mut self, id: u32) {
         if let Some(ch) = self.channels.map.remove(&id) {
-            if ch.open && !ch.close_sent && self.dead.is_none() {
+            if ch.open && !ch.close_sent() && self.dead.is_none() {
                 let mut w = Writer::msg(msg::CHANNEL_CLOSE);
                 w.u32(ch.remote_id);
                 let _ = self.send(&w.buf);
@@ -405,7 +405,7 @@ impl Session {
         let due = |s: &mut Session| {
             let ch = s.channels.map.get(&id)?;
             let tail = ch.scp.as_ref()?;
-            (!tail.trailer_done && tail.remaining == 0 && !ch.close_received).then_some(ch.remote_window)
+            (!tail.trailer_done && tail.remaining == 0 && !ch.close_received()).then_some(ch.remote_window)
         };
         match due(self) {
             None => return Ok(Ready(())),

@@ -144,7 +144,7 @@ impl Session {
                 return Ok(Ready(sid));
             }
             let chan = st.channel;
-            if s.channels.map.get(&chan).map_or(true, |c| c.close_received || c.eof_received) {
+            if s.channels.map.get(&chan).map_or(true, |c| c.eof_received()) {
                 return Err(Error::new(code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
             }
             if !s.pump()? {

@@ -109,7 +109,7 @@ impl Session {
             return Ok(());
         }
         let conn = conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?;
-        if ch.close_received || ch.close_sent || ch.eof_sent {
+        if ch.close_received() || ch.close_sent() || ch.eof_sent() {
             return Err(Error::new(code::CHANNEL_CLOSED, "SFTP channel closed"));
         }
         while let Some(m) = st.out.front_mut() {
@@ -195,7 +195,7 @@ impl Session {
         }
         st.ungranted = st.ungranted.saturating_add(consumed as u32);
         let grant = st.ungranted.saturating_add(ch.pending_adjust);
-        if grant >= WINDOW_GRANT_STEP && !ch.close_received && !ch.eof_received {
+        if grant >= WINDOW_GRANT_STEP && !ch.close_received() && !ch.eof_received() {
             let grant = grant.min(MAX_WINDOW - ch.local_window.min(MAX_WINDOW));
             ch.local_window += grant;
             ch.pending_adjust = 0;
@@ -219,10 +219,7 @@ impl Session {
     fn sftp_check_alive(&mut self, sid: u32) -> Result<()> {
         let chan = self.sftp_st(sid)?.channel;
         let ch = self.channels.map.get(&chan).ok_or(Error::new(code::CHANNEL_UNKNOWN, "SFTP channel gone"))?;
-        if (ch.close_received || ch.eof_received)
-            && ch.data.len() < 4
-            && !ch.framer.as_ref().is_some_and(|f| f.has_ready())
-        {
+        if (ch.eof_received()) && ch.data.len() < 4 && !ch.framer.as_ref().is_some_and(|f| f.has_ready()) {
             return Err(Error::new(code::CHANNEL_CLOSED, "SFTP channel closed by the server"));
         }
         Ok(())
