@@ -8,7 +8,7 @@ use std::ffi::{c_char, c_int, c_uint, CString};
 use std::ptr;
 
 use super::boundary::guard_plain;
-use super::handle::{cstr, slice, with_child, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{cstr, slice, with_child, with_session, LIBSSH2_SESSION};
 use super::types::libssh2_agent_publickey;
 use crate::agent::Agent;
 use crate::error::{code, Error};
@@ -71,12 +71,7 @@ impl AgentHandle {
     }
 }
 
-impl SessionChild for AgentHandle {
-    const NULL_MSG: &'static str = "NULL agent";
-    fn session(&self) -> *mut SessionHandle {
-        self.session
-    }
-}
+crate::session_child!(AgentHandle, "NULL agent");
 
 /// Creates an agent handle for `session`.
 ///

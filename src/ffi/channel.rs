@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
 use super::boundary::{rc_pending, write_out};
-use super::handle::{cstr, slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{cstr, slice, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
 use crate::error::{code, Error};
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
 
@@ -22,19 +22,7 @@ pub struct ChannelHandle {
 #[allow(non_camel_case_types)]
 pub type LIBSSH2_CHANNEL = ChannelHandle;
 
-impl SessionChild for ChannelHandle {
-    const NULL_MSG: &'static str = "NULL channel";
-    fn session(&self) -> *mut SessionHandle {
-        self.session
-    }
-}
-
-impl Keyed for ChannelHandle {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
+crate::session_child!(ChannelHandle, "NULL channel", u32 = (id));
 
 /// Wraps a new channel id in a C handle. The session owns the handle, so
 /// `libssh2_session_free` releases channels the application did not free.

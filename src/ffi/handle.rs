@@ -182,6 +182,32 @@ pub trait SessionChild {
     fn session(&self) -> *mut SessionHandle;
 }
 
+/// Ties an opaque C type to its Rust handle: `session_child!(T, "NULL msg")`
+/// implements [`SessionChild`] for a handle with a `session` field, and
+/// `session_child!(T, "NULL msg", Key = (field, ...))` also [`Keyed`], the key
+/// being those fields. One line per C type instead of hand-copied impls.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! session_child {
+    ($t:ty, $null:expr) => {
+        impl $crate::ffi::handle::SessionChild for $t {
+            const NULL_MSG: &'static str = $null;
+            fn session(&self) -> *mut $crate::ffi::handle::SessionHandle {
+                self.session
+            }
+        }
+    };
+    ($t:ty, $null:expr, $key:ty = ($($f:ident),+)) => {
+        $crate::session_child!($t, $null);
+        impl $crate::ffi::handle::Keyed for $t {
+            type Key = $key;
+            fn key(&self) -> $key {
+                ($(self.$f),+)
+            }
+        }
+    };
+}
+
 /// A child the session owns or indexes (channels, SFTP instances and files):
 /// shims get its key, never a reference into the session's own tables.
 pub trait Keyed: SessionChild {

@@ -26,9 +26,7 @@ use std::path::Path;
 use std::ptr;
 
 use super::boundary::write_out;
-use super::handle::{
-    cstr, slice, with_child, with_child_ptr, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION,
-};
+use super::handle::{cstr, slice, with_child, with_child_ptr, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::types::libssh2_knownhost;
 use crate::error::{code, Error, Result};
 use crate::knownhost::consts::{CHECK_FAILURE, KEYENC_BASE64};
@@ -170,12 +168,7 @@ impl KnownHostsHandle {
     }
 }
 
-impl SessionChild for KnownHostsHandle {
-    const NULL_MSG: &'static str = "NULL known hosts collection";
-    fn session(&self) -> *mut SessionHandle {
-        self.session
-    }
-}
+crate::session_child!(KnownHostsHandle, "NULL known hosts collection");
 
 /// Writes `ext` to an optional out-pointer.
 ///

@@ -18,7 +18,7 @@ use std::ffi::{c_char, c_int, c_uchar, c_ulong};
 use std::mem::size_of;
 use std::ptr;
 
-use super::handle::{slice, with_child, with_child_ptr, with_session, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{slice, with_child, with_child_ptr, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::knownhost::{alloc_in, free_in};
 use super::types::{libssh2_publickey_attribute, libssh2_publickey_list};
 use crate::error::{code, Error, Result};
@@ -39,12 +39,7 @@ pub type LIBSSH2_PUBLICKEY = PublickeyHandle;
 /// The value libssh2 returns for a failed request (its error is recorded).
 const FAILED: c_int = -1;
 
-impl SessionChild for PublickeyHandle {
-    const NULL_MSG: &'static str = "NULL publickey handle";
-    fn session(&self) -> *mut SessionHandle {
-        self.session
-    }
-}
+crate::session_child!(PublickeyHandle, "NULL publickey handle");
 
 /// libssh2's return for a finished add/remove: 0, or -1 after a failure status.
 fn request_result(h: &mut SessionHandle, pk: &Publickey, r: Result<()>) -> Result<c_int> {

@@ -9,7 +9,7 @@ use std::ptr;
 
 use super::boundary::{guard_plain, rc_pending};
 use super::channel::{new_handle, LIBSSH2_CHANNEL};
-use super::handle::{slice, with_key, with_session, Keyed, SessionChild, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{slice, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::types::{libssh2_uint64_t, LIBSSH2_SFTP_ATTRIBUTES, LIBSSH2_SFTP_STATVFS};
 use crate::error::{code, Error, Result};
 use crate::sftp::wire::{ATTR_ACMODTIME, ATTR_PERMISSIONS, ATTR_SIZE, ATTR_UIDGID};
@@ -46,34 +46,9 @@ use crate::consts::sftp::{
     LSTAT as STAT_LSTAT, OPENFILE, REALPATH as LINK_REALPATH, SETSTAT as STAT_SETSTAT, SYMLINK as LINK_SYMLINK,
 };
 
-impl SessionChild for SftpHandle {
-    const NULL_MSG: &'static str = "NULL SFTP instance";
-    fn session(&self) -> *mut SessionHandle {
-        self.session
-    }
-}
-
-impl Keyed for SftpHandle {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.id
-    }
-}
-
-impl SessionChild for SftpFileHandle {
-    const NULL_MSG: &'static str = "NULL SFTP handle";
-    fn session(&self) -> *mut SessionHandle {
-        self.session
-    }
-}
-
-impl Keyed for SftpFileHandle {
-    /// The SFTP instance's id and the handle's id.
-    type Key = (u32, u32);
-    fn key(&self) -> (u32, u32) {
-        (self.sftp, self.id)
-    }
-}
+crate::session_child!(SftpHandle, "NULL SFTP instance", u32 = (id));
+// Keyed by the SFTP instance's id and the handle's id.
+crate::session_child!(SftpFileHandle, "NULL SFTP handle", (u32, u32) = (sftp, id));
 
 /// Borrows `len` writable bytes at `p` (empty for len 0; error for null with len > 0).
 ///
