@@ -128,7 +128,8 @@ fn drive_in_call<T>(sess: &mut Session, mut op: impl FnMut(&mut Session) -> Resu
                 if !sess.blocking {
                     return Err(if sess.wait_unrecorded { Error::unrecorded(code::EAGAIN) } else { EAGAIN });
                 }
-                let now = sess.clock.now_ms();
+                sess.now_us = sess.clock.now_us();
+                let now = sess.now_us / 1000;
                 if sess.rx_bytes != last_rx {
                     last_rx = sess.rx_bytes;
                     last_progress = now;
@@ -184,6 +185,25 @@ pub(crate) fn writes_after_death(e: &Error) -> bool {
 }
 
 impl Session {
+    /// Marks the start of an API call unless one is already in progress;
+    /// returns whether this call began it (pass that to [`Session::end_call`]).
+    /// As libssh2 takes the entry time once per call, one call is one timeout.
+    pub fn begin_call(&mut self) -> bool {
+        if self.call_start.is_some() {
+            return false;
+        }
+        self.now_us = self.clock.now_us();
+        self.call_start = Some(self.now_us / 1000);
+        true
+    }
+
+    /// Ends the API call that [`Session::begin_call`] began (when `began`).
+    pub fn end_call(&mut self, began: bool) {
+        if began {
+            self.call_start = None;
+        }
+    }
+
     /// One step of an operation whose state lives in `slot`: the state (or
     /// `start()` for a new operation) is taken out so `step` can use the
     /// session, put back while the operation is pending, and dropped when it

@@ -211,24 +211,6 @@ impl Session {
         }
     }
 
-    /// Marks the start of an API call unless one is already in progress;
-    /// returns whether this call began it (pass that to [`Session::end_call`]).
-    /// As libssh2 takes the entry time once per call, one call is one timeout.
-    pub fn begin_call(&mut self) -> bool {
-        if self.call_start.is_some() {
-            return false;
-        }
-        self.call_start = Some(self.clock.now_ms());
-        true
-    }
-
-    /// Ends the API call that [`Session::begin_call`] began (when `began`).
-    pub fn end_call(&mut self, began: bool) {
-        if began {
-            self.call_start = None;
-        }
-    }
-
     /// Records a fatal error: the connection is unusable from now on.
     pub fn fail(&mut self, e: Error) -> Error {
         if self.dead.is_none() {
@@ -245,7 +227,8 @@ impl Session {
         let line = what();
         match self.trace_sink.as_mut() {
             Some(f) => f(&line),
-            None => eprintln!("[libssh2] {:.6} {}", self.clock.now_us() as f64 / 1e6, line),
+            // Stamped with the time the driver last read (the call's or the step's start).
+            None => eprintln!("[libssh2] {:.6} {}", self.now_us as f64 / 1e6, line),
         }
     }
 
@@ -629,10 +612,19 @@ impl Session {
 
     /// Sends a keepalive if one is due; returns seconds until the next one.
     pub fn keepalive_send(&mut self) -> Result<u32> {
+        // A call of its own when it is one (the driver's wait calls it inside a call).
+        let began = self.begin_call();
+        let r = self.keepalive_due();
+        self.end_call(began);
+        r
+    }
+
+    fn keepalive_due(&mut self) -> Result<u32> {
         if self.keepalive_interval == 0 {
             return Ok(0);
         }
-        let now = self.clock.now_ms();
+        // The time the driver read at the call's start (or just now, in its wait).
+        let now = self.now_us / 1000;
         // Nothing sent yet: due at once, as in libssh2.
         let due = self.keepalive_last_ms.map_or(0, |l| l + self.keepalive_interval as u64 * 1000);
         if now >= due {
