@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_int, c_uint, c_ulong};
 use std::ptr;
 
 use super::boundary::{rc_pending, write_out};
-use super::handle::{cstr, slice, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{close_then_release, cstr, slice, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
 use crate::error::{code, Error};
 use crate::session::channel::{ExtendedMode, PACKET_DEFAULT, WINDOW_DEFAULT};
 
@@ -415,16 +415,17 @@ pub unsafe extern "C" fn libssh2_channel_wait_closed(channel: *mut LIBSSH2_CHANN
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_free(channel: *mut LIBSSH2_CHANNEL) -> c_int {
     null_check!(code::BAD_USE; channel);
-    // SAFETY: the caller guarantees the pointer.
-    let rc = unsafe { with_key(channel, |h, id| h.sess.channel_free(id).map(|()| 0)) };
-    if !rc_pending(rc) {
-        // SAFETY: a live channel handle points at its live session; dropping the table
-        // entry frees the handle, which is not touched afterwards.
+    let release = |ch: *mut LIBSSH2_CHANNEL| {
+        // SAFETY: a live channel handle points at its live session; dropping
+        // the table entry frees the handle.
         unsafe {
-            let (session, id) = ((*channel).session, (*channel).id);
+            let (session, id) = ((*ch).session, (*ch).id);
             (*session).channel_handles.remove(&id);
         }
-    }
+    };
+    // SAFETY: the caller guarantees the pointer.
+    let rc = unsafe { close_then_release(channel, |h, id| h.sess.channel_free(id).map(|()| 0), release) };
+    // Like libssh2, a failed close does not fail the free: only a pending one shows.
     if rc_pending(rc) {
         rc
     } else {

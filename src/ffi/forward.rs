@@ -5,12 +5,11 @@
 
 use std::ffi::{c_char, c_int, c_void, CString};
 
-use super::boundary::{rc_pending, write_out};
+use super::boundary::write_out;
 use super::channel::{new_handle, new_handle_raw, LIBSSH2_CHANNEL};
-use super::handle::{cstr, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{close_then_release, cstr, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::session::callback_ptr;
 use super::types::callback;
-use crate::error::code;
 
 /// What C holds as `LIBSSH2_LISTENER *`.
 pub struct ListenerHandle {
@@ -19,6 +18,8 @@ pub struct ListenerHandle {
     /// The listener's id in the session.
     pub id: u32,
 }
+
+crate::session_child!(ListenerHandle, "NULL listener", u32 = (id));
 
 /// The C name of the listener type.
 #[allow(non_camel_case_types)]
@@ -89,13 +90,8 @@ pub unsafe extern "C" fn libssh2_channel_forward_listen_ex(
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_forward_accept(listener: *mut LIBSSH2_LISTENER) -> *mut LIBSSH2_CHANNEL {
     // SAFETY: the caller guarantees the pointer.
-    let Some(l) = (unsafe { listener.as_ref() }) else {
-        return std::ptr::null_mut();
-    };
-    let (session, lid) = (l.session, l.id);
-    // SAFETY: a live listener's session outlives it.
     unsafe {
-        with_session(session, |h| {
+        with_key(listener, |h, lid| {
             let id = h.sess.forward_accept(lid)?;
             Ok(new_handle(h, id))
         })
@@ -108,21 +104,16 @@ pub unsafe extern "C" fn libssh2_channel_forward_accept(listener: *mut LIBSSH2_L
 /// `listener` live or null; not used afterwards unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_channel_forward_cancel(listener: *mut LIBSSH2_LISTENER) -> c_int {
-    // SAFETY: the caller guarantees the pointer.
-    let Some(l) = (unsafe { listener.as_ref() }) else {
-        return code::BAD_USE;
-    };
-    let (session, lid) = (l.session, l.id);
-    // SAFETY: a live listener's session outlives it.
-    let rc = unsafe { with_session(session, |h| h.sess.forward_cancel(lid).map(|()| 0)) };
-    if !rc_pending(rc) {
-        // SAFETY: a live listener points at its live session; dropping the table entry
-        // frees the handle, which is not touched afterwards.
+    let release = |l: *mut LIBSSH2_LISTENER| {
+        // SAFETY: a live listener points at its live session; dropping the
+        // table entry frees the handle.
         unsafe {
+            let (session, lid) = ((*l).session, (*l).id);
             (*session).listener_handles.remove(&lid);
         }
-    }
-    rc
+    };
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { close_then_release(listener, |h, lid| h.sess.forward_cancel(lid).map(|()| 0), release) }
 }
 
 /// Whether a listener has connections waiting (for `libssh2_poll`).

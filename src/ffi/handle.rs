@@ -231,6 +231,27 @@ pub unsafe fn with_key<T: Keyed, R: FfiRet>(p: *mut T, f: impl FnOnce(&mut Sessi
     unsafe { with_session(session, |h| f(h, key)) }
 }
 
+/// The free functions' one shape: `close` runs on the child's session and
+/// key; unless the result is pending (EAGAIN, or a blocking call's TIMEOUT:
+/// libssh2 keeps the object for the repeated call) `release` then drops
+/// the handle, which nothing touches afterwards. Returns the C result.
+///
+/// # Safety
+/// `p` must be null or a live handle of type `T` from this library whose
+/// session is live; `release` must free it at most once.
+pub unsafe fn close_then_release<T: Keyed>(
+    p: *mut T,
+    close: impl FnOnce(&mut SessionHandle, T::Key) -> Result<c_int>,
+    release: impl FnOnce(*mut T),
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let rc = unsafe { with_key(p, close) };
+    if !p.is_null() && !super::boundary::rc_pending(rc) {
+        release(p);
+    }
+    rc
+}
+
 /// Runs `f` with the session and a child the application owns (allocated
 /// apart from the session, so the two borrows do not overlap).
 ///

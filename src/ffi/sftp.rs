@@ -7,9 +7,9 @@ use crate::null_check;
 use std::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use std::ptr;
 
-use super::boundary::{guard_plain, rc_pending};
+use super::boundary::guard_plain;
 use super::channel::{new_handle, LIBSSH2_CHANNEL};
-use super::handle::{slice, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
+use super::handle::{close_then_release, slice, with_key, with_session, SessionHandle, LIBSSH2_SESSION};
 use super::types::{libssh2_uint64_t, LIBSSH2_SFTP_ATTRIBUTES, LIBSSH2_SFTP_STATVFS};
 use crate::error::{code, Error, Result};
 use crate::sftp::wire::{ATTR_ACMODTIME, ATTR_PERMISSIONS, ATTR_SIZE, ATTR_UIDGID};
@@ -155,9 +155,7 @@ pub unsafe extern "C" fn libssh2_sftp_init(session: *mut LIBSSH2_SESSION) -> *mu
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int {
     null_check!(code::BAD_USE; sftp);
-    // SAFETY: the caller guarantees the pointer.
-    let rc = unsafe { with_key(sftp, |h, sid| h.sess.sftp_shutdown(sid).map(|()| 0)) };
-    if !rc_pending(rc) {
+    let release = |sftp: *mut LIBSSH2_SFTP| {
         // SAFETY: the box came from Box::into_raw in libssh2_sftp_init and is released
         // once; its channel handle belongs to the session's table and is dropped there.
         unsafe {
@@ -170,8 +168,9 @@ pub unsafe extern "C" fn libssh2_sftp_shutdown(sftp: *mut LIBSSH2_SFTP) -> c_int
                 sh.channel_handles.remove(&id);
             }
         }
-    }
-    rc
+    };
+    // SAFETY: the caller guarantees the pointer.
+    unsafe { close_then_release(sftp, |h, sid| h.sess.sftp_shutdown(sid).map(|()| 0), release) }
 }
 
 /// The last SSH_FX_* status the server reported.
@@ -372,18 +371,10 @@ pub unsafe extern "C" fn libssh2_sftp_fsync(handle: *mut LIBSSH2_SFTP_HANDLE) ->
 /// `handle` live or null; not used afterwards unless EAGAIN or TIMEOUT is returned.
 #[no_mangle]
 pub unsafe extern "C" fn libssh2_sftp_close_handle(handle: *mut LIBSSH2_SFTP_HANDLE) -> c_int {
+    // SAFETY: the handle came from Box::into_raw in open and is released once.
+    let release = |handle: *mut LIBSSH2_SFTP_HANDLE| drop(unsafe { Box::from_raw(handle) });
     // SAFETY: the caller guarantees the pointer.
-    let rc = unsafe {
-        with_key(handle, |h, (sid, fh)| {
-            h.sess.sftp_close(sid, fh)?;
-            Ok(0)
-        })
-    };
-    if !rc_pending(rc) && !handle.is_null() {
-        // SAFETY: the handle came from Box::into_raw in open and is released once.
-        drop(unsafe { Box::from_raw(handle) });
-    }
-    rc
+    unsafe { close_then_release(handle, |h, (sid, fh)| h.sess.sftp_close(sid, fh).map(|()| 0), release) }
 }
 
 /// Moves the file position (64-bit).
