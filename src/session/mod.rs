@@ -137,7 +137,7 @@ pub struct Session {
     /// Remote forwarding listeners, inbound-open hooks, agent relays.
     pub fwd: forward::Forwarding,
     /// The SCP start-up in flight.
-    pub scp: scp::ScpState,
+    pub scp: Option<scp::ScpState>,
     /// The `libssh2_publickey_init` in flight (see [`crate::publickey`]).
     pub publickey_init: Option<crate::publickey::InitState>,
     /// SFTP subsystem instances (src/sftp).

@@ -42,10 +42,8 @@ pub struct ScpTail {
 }
 
 /// Steps of an SCP start-up, kept between calls (resumable).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Stage {
-    #[default]
-    Idle,
     /// Opening the session channel and starting the remote scp on it.
     Start(ChannelStartup),
     /// Writing `out[sent..]`, then going to `next`.
@@ -71,8 +69,8 @@ enum LineKind {
     AckFile,
 }
 
-/// The SCP operation in flight.
-#[derive(Debug, Default)]
+/// The SCP operation in flight (the session's `scp` slot, run by `resume`).
+#[derive(Debug)]
 pub struct ScpState {
     stage: Stage,
     cmd: Vec<u8>,
@@ -200,60 +198,53 @@ impl Session {
     /// Fetches `path` with `scp -f` (`-pf` when `want_times`). Returns the
     /// channel to read the file from and what the C (and T) line said.
     pub fn scp_recv(&mut self, path: &[u8], want_times: bool, quote: bool) -> Result<(u32, ScpStat)> {
-        if self.scp.stage == Stage::Idle {
-            self.scp = ScpState {
-                cmd: command("f", want_times, path, quote),
-                stage: Stage::Start(ChannelStartup::Open),
-                ..Default::default()
-            };
-        }
-        drive(self, |s| {
-            let r = s.scp_step(false, want_times);
-            s.scp_finish(r)
-        })
+        let start = || ScpState {
+            cmd: command("f", want_times, path, quote),
+            stage: Stage::Start(ChannelStartup::Open),
+            line: Vec::new(),
+            stat: ScpStat::default(),
+            t_line: None,
+            c_line: Vec::new(),
+            size: 0,
+        };
+        drive(self, |s| s.resume(|s| &mut s.scp, start, |s, st| s.scp_run(st, false, want_times)))
     }
 
     /// Stores a file at `path` with `scp -t` (`-pt` when a time is given).
     /// Returns the channel to write `size` bytes of file data to.
     pub fn scp_send(&mut self, path: &[u8], mode: u32, size: u64, mtime: i64, atime: i64, quote: bool) -> Result<u32> {
-        if self.scp.stage == Stage::Idle {
+        let start = || {
             let times = mtime != 0 || atime != 0;
             let base = path.iter().copied().take_while(|&c| c != 0).collect::<Vec<u8>>();
             let base = base.rsplit(|&c| c == b'/').next().unwrap_or(&[]).to_vec();
             let mut c_line = format!("C{:04o} {size} ", mode & SCP_MODE_MASK).into_bytes();
             c_line.extend_from_slice(&base);
             c_line.push(b'\n');
-            self.scp = ScpState {
+            ScpState {
                 cmd: command("t", times, path, quote),
                 stage: Stage::Start(ChannelStartup::Open),
+                line: Vec::new(),
+                stat: ScpStat::default(),
                 t_line: times.then(|| format!("T{mtime} 0 {atime} 0\n").into_bytes()),
                 c_line,
                 size,
-                ..Default::default()
-            };
-        }
-        drive(self, |s| {
-            let r = s.scp_step(true, false);
-            s.scp_finish(r).map(|step| step.map(|(id, _)| id))
-        })
+            }
+        };
+        let r = drive(self, |s| s.resume(|s| &mut s.scp, start, |s, st| s.scp_run(st, true, false)));
+        r.map(|(id, _)| id)
     }
 
-    /// Ends the operation unless it is pending; on failure drops the channel.
-    fn scp_finish(&mut self, r: Result<Step<(u32, ScpStat)>>) -> Result<Step<(u32, ScpStat)>> {
-        match r {
-            Ok(Pending) => {}
-            Err(_) => {
-                let id = match self.scp.stage {
-                    Stage::Start(start) => start.channel(),
-                    Stage::Write { id, .. } | Stage::ReadLine { id, .. } | Stage::Ready(id) => Some(id),
-                    Stage::Idle => None,
-                };
-                self.scp = ScpState::default();
-                if let Some(id) = id {
-                    self.abandon_channel(id);
-                }
+    /// One step of an SCP start; a failure drops the channel it opened.
+    fn scp_run(&mut self, st: &mut ScpState, upload: bool, want_times: bool) -> Result<Step<(u32, ScpStat)>> {
+        let r = self.scp_step(st, upload, want_times);
+        if r.is_err() {
+            let id = match st.stage {
+                Stage::Start(start) => start.channel(),
+                Stage::Write { id, .. } | Stage::ReadLine { id, .. } | Stage::Ready(id) => Some(id),
+            };
+            if let Some(id) = id {
+                self.abandon_channel(id);
             }
-            Ok(Ready(_)) => self.scp = ScpState::default(),
         }
         r
     }
@@ -269,13 +260,12 @@ impl Session {
         }
     }
 
-    fn scp_step(&mut self, upload: bool, want_times: bool) -> Result<Step<(u32, ScpStat)>> {
+    fn scp_step(&mut self, st: &mut ScpState, upload: bool, want_times: bool) -> Result<Step<(u32, ScpStat)>> {
         loop {
-            let stage = self.scp.stage.clone();
+            let stage = st.stage.clone();
             match stage {
-                Stage::Idle => return Err(Error::new(code::BAD_USE, "No SCP operation in progress")),
                 Stage::Start(mut start) => {
-                    let cmd = self.scp.cmd.clone();
+                    let cmd = st.cmd.clone();
                     let spec = StartupSpec {
                         window: WINDOW_DEFAULT,
                         packet: PACKET_DEFAULT,
@@ -285,12 +275,12 @@ impl Session {
                     };
                     let r = start.step(self, &spec);
                     // Kept on every outcome: a failure's clean-up closes the channel it names.
-                    self.scp.stage = Stage::Start(start);
+                    st.stage = Stage::Start(start);
                     let id = match r {
                         Ok(step) => ready!(step),
                         Err(StartupError::Open(e) | StartupError::Request(_, e)) => return Err(e),
                     };
-                    self.scp.stage = if upload {
+                    st.stage = if upload {
                         Stage::ReadLine { id, what: LineKind::AckStart }
                     } else {
                         // The wakeup ack makes the remote scp start sending.
@@ -301,29 +291,29 @@ impl Session {
                 Stage::Write { id, out, sent, next } => {
                     let rest = out.get(sent..).unwrap_or(&[]);
                     if rest.is_empty() {
-                        self.scp.stage = *next;
+                        st.stage = *next;
                         continue;
                     }
                     let n = ready!(self.channel_write_step(id, 0, rest)?);
-                    self.scp.stage = Stage::Write { id, out, sent: sent + n, next };
+                    st.stage = Stage::Write { id, out, sent: sent + n, next };
                 }
                 Stage::ReadLine { id, what } => {
-                    let line = ready!(self.scp_read_line(id, what)?);
-                    self.scp_line(id, what, &line)?;
+                    let line = ready!(self.scp_read_line(st, id, what)?);
+                    self.scp_line(st, id, what, &line)?;
                 }
                 Stage::Ready(id) => {
-                    let size = if upload { self.scp.size } else { self.scp.stat.size };
+                    let size = if upload { st.size } else { st.stat.size };
                     let ch =
                         self.channels.map.get_mut(&id).ok_or(Error::new(code::CHANNEL_UNKNOWN, "Channel not found"))?;
                     ch.scp = Some(ScpTail { upload, remaining: size, trailer_done: false });
-                    return Ok(Ready((id, self.scp.stat)));
+                    return Ok(Ready((id, st.stat)));
                 }
             }
         }
     }
 
     /// Acts on a complete line (or one-byte ack) from the remote scp.
-    fn scp_line(&mut self, id: u32, what: LineKind, line: &[u8]) -> Result<()> {
+    fn scp_line(&mut self, st: &mut ScpState, id: u32, what: LineKind, line: &[u8]) -> Result<()> {
         let first = line.first().copied();
         if matches!(first, Some(1) | Some(2)) {
             let ctx = match what {
@@ -333,24 +323,24 @@ impl Session {
             return Err(remote_error(ctx, line));
         }
         let ack = |next: Stage| Stage::Write { id, out: vec![0], sent: 0, next: Box::new(next) };
-        self.scp.stage = match what {
+        st.stage = match what {
             LineKind::Times => {
                 let (mtime, atime) = parse_t_line(line)?;
-                self.scp.stat.mtime = mtime;
-                self.scp.stat.atime = atime;
+                st.stat.mtime = mtime;
+                st.stat.atime = atime;
                 ack(Stage::ReadLine { id, what: LineKind::File })
             }
             LineKind::File => {
                 let (mode, size) = parse_c_line(line)?;
-                self.scp.stat.mode = mode;
-                self.scp.stat.size = size;
+                st.stat.mode = mode;
+                st.stat.size = size;
                 ack(Stage::Ready(id))
             }
             LineKind::AckStart | LineKind::AckTimes | LineKind::AckFile => {
                 if first != Some(0) {
                     return Err(scp_err("Invalid ACK response from remote"));
                 }
-                match (what, self.scp.t_line.clone()) {
+                match (what, st.t_line.clone()) {
                     (LineKind::AckStart, Some(t)) => Stage::Write {
                         id,
                         out: t,
@@ -359,7 +349,7 @@ impl Session {
                     },
                     (LineKind::AckStart, None) | (LineKind::AckTimes, _) => Stage::Write {
                         id,
-                        out: self.scp.c_line.clone(),
+                        out: st.c_line.clone(),
                         sent: 0,
                         next: Box::new(Stage::ReadLine { id, what: LineKind::AckFile }),
                     },
@@ -372,7 +362,7 @@ impl Session {
 
     /// Collects one line from the channel into `scp.line` (resumable). An ack
     /// is the single byte 0; anything else runs to a newline.
-    fn scp_read_line(&mut self, id: u32, what: LineKind) -> Result<Step<Vec<u8>>> {
+    fn scp_read_line(&mut self, st: &mut ScpState, id: u32, what: LineKind) -> Result<Step<Vec<u8>>> {
         let ack = matches!(what, LineKind::AckStart | LineKind::AckTimes | LineKind::AckFile);
         loop {
             let mut b = [0u8; 1];
@@ -380,18 +370,18 @@ impl Session {
             if n == 0 {
                 return Err(scp_err("Unexpected channel close"));
             }
-            self.scp.line.push(b[0]);
-            if ack && self.scp.line == [0] {
+            st.line.push(b[0]);
+            if ack && st.line == [0] {
                 break;
             }
             if b[0] == b'\n' {
                 break;
             }
-            if self.scp.line.len() >= SCP_LINE_MAX {
+            if st.line.len() >= SCP_LINE_MAX {
                 return Err(scp_err("Unterminated response from SCP server"));
             }
         }
-        let mut line = std::mem::take(&mut self.scp.line);
+        let mut line = std::mem::take(&mut st.line);
         while matches!(line.last(), Some(b'\n') | Some(b'\r')) {
             line.pop();
         }
@@ -433,7 +423,7 @@ impl Session {
 
     /// Is there an SCP operation half done (non-blocking resume pending)?
     pub fn scp_in_progress(&self) -> bool {
-        self.scp.stage != Stage::Idle
+        self.scp.is_some()
     }
 }
 
