@@ -688,6 +688,64 @@ fn publickey_with_the_callers_sign_callback() {
     }
 }
 
+/// A sign callback that would block on its first call, then signs.
+unsafe extern "C" fn sign_after_eagain(
+    s: *mut LIBSSH2_SESSION,
+    sig: *mut *mut u8,
+    sig_len: *mut usize,
+    data: *const u8,
+    data_len: usize,
+    abstract_: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: the test passes a live Signer as *abstract.
+    let first = unsafe { (*(*abstract_).cast::<Signer>()).calls == 0 };
+    if first {
+        // SAFETY: as above.
+        unsafe { (*(*abstract_).cast::<Signer>()).calls += 1 };
+        return code::EAGAIN;
+    }
+    // SAFETY: forwarded from the library's call.
+    unsafe { sign_cb(s, sig, sig_len, data, data_len, abstract_) }
+}
+
+#[test]
+fn a_sign_callback_that_would_block_is_called_again() {
+    // libssh2 returns the callback's EAGAIN as "Would block" and, called
+    // again, asks the callback again for the same data.
+    let sshd = Sshd::start();
+    let kp = sshd.user_key(UserKey::Ed25519);
+    let blob = kp.public_blob();
+    let mut signer = Signer { key: PrivateKey::from_file(&kp.private, None).unwrap(), alg: "ssh-ed25519", calls: 0 };
+    let mut abs: *mut c_void = (&mut signer as *mut Signer).cast();
+    let abs_slot: *mut *mut c_void = &mut abs;
+    let user = CString::new(sshd.user.clone()).unwrap();
+    let mut c = Conn::new(&sshd, true);
+    let call = |s| {
+        // SAFETY: live session; blob and abstract outlive the call.
+        unsafe {
+            libssh2_userauth_publickey(s, user.as_ptr(), blob.as_ptr(), blob.len(), Some(sign_after_eagain), abs_slot)
+        }
+    };
+    // The query's reply first (the server's PK_OK), then the callback's EAGAIN.
+    let mut rc = call(c.sess);
+    while rc == code::EAGAIN && signer_calls(abs) == 0 {
+        c.eagains += 1;
+        c.wait();
+        rc = call(c.sess);
+    }
+    assert_eq!(rc, code::EAGAIN, "the callback's EAGAIN is the call's: {:?}", c.err());
+    assert_eq!(c.err(), (code::EAGAIN, "Would block".to_string()));
+    let rc = c.run(call);
+    c.expect_ok(rc, "signed on the repeated call");
+    assert_eq!(signer_calls(abs), 2, "asked once more after its EAGAIN");
+}
+
+/// How often the signer behind `abs` was called.
+fn signer_calls(abs: *mut c_void) -> usize {
+    // SAFETY: `abs` points at the test's live Signer.
+    unsafe { (*abs.cast::<Signer>()).calls }
+}
+
 // ---- list, banner, password, keyboard-interactive --------------------------
 
 #[test]
