@@ -150,7 +150,6 @@ impl Session {
 
     /// Ends an operation on a SUCCESS or FAILURE reply (FAILURE gives `fail_code`).
     fn auth_done(&mut self, p: &[u8], fail_code: i32, fail_msg: &'static str) -> Result<()> {
-        self.auth = AuthState::Idle;
         match p.first() {
             Some(&msg::USERAUTH_SUCCESS) => {
                 self.authenticated = true;
@@ -169,14 +168,14 @@ impl Session {
     pub fn userauth_list(&mut self, user: &[u8]) -> Result<MethodList> {
         self.require_handshake()?;
         drive(self, |s| {
-            s.auth_step(|s| {
-                if let AuthState::Idle = s.auth {
+            s.auth_op(|s, st| {
+                if let AuthState::Idle = st {
                     let w = Self::auth_request(user, b"none");
                     s.send(&w.buf)?;
-                    s.auth = AuthState::Sent;
+                    *st = AuthState::Sent;
                 }
                 let p = ready!(s.auth_reply(true)?);
-                s.auth = AuthState::Idle;
+                *st = AuthState::Idle;
                 match p.first() {
                     Some(&msg::USERAUTH_SUCCESS) => {
                         s.authenticated = true;
@@ -204,14 +203,14 @@ impl Session {
     ) -> Result<()> {
         self.require_handshake()?;
         drive(self, |s| {
-            s.auth_step(|s| {
-                if let AuthState::Idle = s.auth {
+            s.auth_op(|s, st| {
+                if let AuthState::Idle = st {
                     let mut w = Self::auth_request(user, b"password");
                     w.bool(false).string(password);
                     let sent = s.send(&w.buf);
                     w.buf.zeroize();
                     sent?;
-                    s.auth = AuthState::Sent;
+                    *st = AuthState::Sent;
                 }
                 loop {
                     let p = ready!(s.auth_reply(false)?);
@@ -252,12 +251,12 @@ impl Session {
     ) -> Result<()> {
         self.require_handshake()?;
         drive(self, |s| {
-            s.auth_step(|s| {
-                if let AuthState::Idle = s.auth {
+            s.auth_op(|s, st| {
+                if let AuthState::Idle = st {
                     let mut w = Self::auth_request(user, b"keyboard-interactive");
                     w.string(b"").string(b"");
                     s.send(&w.buf)?;
-                    s.auth = AuthState::Sent;
+                    *st = AuthState::Sent;
                 }
                 loop {
                     let p = ready!(s.auth_reply(false).map_err(reply_failed(
@@ -325,23 +324,23 @@ impl Session {
         self.require_handshake()?;
         let key_type = blob_key_type(blob)?;
         drive(self, |s| {
-            s.auth_step(|s| loop {
-                match std::mem::take(&mut s.auth) {
+            s.auth_op(|s, st| loop {
+                match std::mem::take(st) {
                     AuthState::Idle => {
                         let alg = s.user_sig_alg(&key_type);
                         s.send_pk_query(user, &alg, blob)?;
-                        s.auth = AuthState::PkQuery { alg, first: true };
+                        *st = AuthState::PkQuery { alg, first: true };
                     }
                     AuthState::PkQuery { alg, first } => {
                         let reply = s
                             .auth_reply(false)
                             .map_err(reply_failed(code::PUBLICKEY_UNVERIFIED, "Waiting for USERAUTH response"))?;
                         let Ready(p) = reply else {
-                            s.auth = AuthState::PkQuery { alg, first };
+                            *st = AuthState::PkQuery { alg, first };
                             return Ok(Pending);
                         };
                         match p.first() {
-                            Some(&msg::USERAUTH_PK_OK) => s.auth = AuthState::PkAccepted { alg, first },
+                            Some(&msg::USERAUTH_PK_OK) => *st = AuthState::PkAccepted { alg, first },
                             Some(&msg::USERAUTH_SUCCESS) => return s.auth_done(&p, 0, "").map(Ready),
                             _ => {
                                 return s
@@ -362,20 +361,20 @@ impl Session {
                             Ok(Ready(sig)) => sig,
                             // The signer would block: it is asked again on the next step.
                             Ok(Pending) => {
-                                s.auth = AuthState::PkAccepted { alg, first };
+                                *st = AuthState::PkAccepted { alg, first };
                                 return Ok(Pending);
                             }
                             Err(e) if e.code == code::ALGO_UNSUPPORTED && first && alg != key_type => {
                                 // Start over with the key type's own algorithm.
                                 s.send_pk_query(user, &key_type, blob)?;
-                                s.auth = AuthState::PkQuery { alg: key_type.clone(), first: false };
+                                *st = AuthState::PkQuery { alg: key_type.clone(), first: false };
                                 continue;
                             }
                             Err(_) => return Err(Error::new(code::PUBLICKEY_UNVERIFIED, "Callback returned error")),
                         };
                         body.string(&signature_blob(&alg, &sig));
                         s.send(&body.buf)?;
-                        s.auth = AuthState::Sent;
+                        *st = AuthState::Sent;
                     }
                     AuthState::Sent => {
                         let reply = s.auth_reply(false).map_err(reply_failed(
@@ -383,7 +382,7 @@ impl Session {
                             "Waiting for publickey USERAUTH response",
                         ))?;
                         let Ready(p) = reply else {
-                            s.auth = AuthState::Sent;
+                            *st = AuthState::Sent;
                             return Ok(Pending);
                         };
                         return s
@@ -413,8 +412,8 @@ impl Session {
         self.require_handshake()?;
         let key_type = blob_key_type(blob)?;
         drive(self, |s| {
-            s.auth_step(|s| {
-                if let AuthState::Idle = s.auth {
+            s.auth_op(|s, st| {
+                if let AuthState::Idle = st {
                     // libssh2 signs with the key type's name; a modern sshd no longer accepts
                     // ssh-rsa (SHA-1), so RSA keys pick rsa-sha2-* like public key auth does.
                     let alg = s.user_sig_alg(&key_type);
@@ -425,7 +424,7 @@ impl Session {
                         .map_err(|_| Error::new(code::PUBLICKEY_UNVERIFIED, "Unable to sign hostbased request"))?;
                     body.string(&signature_blob(&alg, &sig));
                     s.send(&body.buf)?;
-                    s.auth = AuthState::Sent;
+                    *st = AuthState::Sent;
                 }
                 let p = ready!(s.auth_reply(false).map_err(reply_failed(code::PUBLICKEY_UNVERIFIED, "Auth failed"))?);
                 s.auth_done(
@@ -438,14 +437,10 @@ impl Session {
         })
     }
 
-    /// One step of an authentication: a failure forgets its progress (a
-    /// pending step keeps it for the next call, as in libssh2).
-    fn auth_step<T>(&mut self, step: impl FnOnce(&mut Session) -> Result<Step<T>>) -> Result<Step<T>> {
-        let r = step(self);
-        if r.is_err() {
-            self.auth = AuthState::Idle;
-        }
-        r
+    /// One step of an authentication, its state in the session's `auth`
+    /// slot (kept while pending, dropped when it ends: `Session::resume`).
+    fn auth_op<T>(&mut self, step: impl FnOnce(&mut Session, &mut AuthState) -> Result<Step<T>>) -> Result<Step<T>> {
+        self.resume(|s| &mut s.auth, AuthState::default, step)
     }
 
     fn send_pk_query(&mut self, user: &[u8], alg: &str, blob: &[u8]) -> Result<()> {

@@ -121,7 +121,7 @@ pub struct Session {
     prev_negotiated: Option<crate::proto::conn::negotiate::Negotiated>,
     disconnect_sent: bool,
     /// State of the authentication operation in flight.
-    pub auth: auth::AuthState,
+    pub auth: Option<auth::AuthState>,
     /// Set once the server accepted an authentication.
     pub authenticated: bool,
     /// Methods from the last USERAUTH_FAILURE.
