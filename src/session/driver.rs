@@ -77,13 +77,6 @@ pub(crate) fn ends<T>(r: &Result<T>) -> bool {
     !matches!(r, Err(e) if e.is_pending())
 }
 
-/// Whether `r`, a finished call's result, is a failure that ends its
-/// operation (not a pending one): for the clean-ups that themselves wait
-/// (closing a channel), which run after the call's drive.
-pub(crate) fn failed<T>(r: &Result<T>) -> bool {
-    r.as_ref().is_err_and(|e| !e.is_pending())
-}
-
 /// Whether `r`, a finished call's result, would block: the non-blocking
 /// EAGAIN (not a blocking call's timeout).
 pub(crate) fn would_block<T>(r: &Result<T>) -> bool {

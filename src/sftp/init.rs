@@ -2,11 +2,11 @@
 //! FXP_INIT / FXP_VERSION with its extensions, and the background
 //! limits@openssh.com query.
 
-use super::{fxp, protocol, wire, Extensions, InitState, Limits, ReqKind, Sftp};
+use super::{fxp, protocol, wire, Extensions, InitEnd, InitState, Limits, ReqKind, Sftp};
 use super::{parse_write_behind, CHANNEL_PACKET, CHANNEL_WINDOW, MAX_EXTENSION_DATA, SFTP_VERSION, WRITE_BEHIND_ENV};
 use crate::error::{code, Error, Result};
 use crate::session::channel::ExtendedMode;
-use crate::session::driver::{drive, ends, failed, ready, Pending, Ready, Step};
+use crate::session::driver::{drive, ends, ready, Pending, Ready, Step};
 use crate::session::startup::{ChannelStartup, StartupError, StartupSpec};
 use crate::session::Session;
 
@@ -73,21 +73,28 @@ impl Session {
         if !self.authenticated {
             return Err(Error::new(code::INVAL, "session not authenticated yet"));
         }
-        let r = drive(self, Session::sftp_init_step);
-        // The clean-up closes the channel, which waits: after the drive.
-        if failed(&r) {
-            self.sftp_init_abort();
+        let start = || InitState::Starting(ChannelStartup::Open);
+        match drive(self, |s| s.resume(|s| &mut s.sftp.init, start, Session::sftp_init_step))? {
+            InitEnd::Started(sid) => Ok(sid),
+            InitEnd::Failed(at, e) => {
+                // The clean-up closes the channel, which waits: after the drive.
+                self.sftp_init_abort(at);
+                Err(e)
+            }
         }
-        r
     }
 
-    fn sftp_init_step(&mut self) -> Result<Step<u32>> {
-        let start = match self.sftp.init {
-            InitState::Idle => Some(ChannelStartup::Open),
-            InitState::Starting(start) => Some(start),
-            InitState::Started(_) => None,
-        };
-        if let Some(mut start) = start {
+    /// One step of an init; a failure ends it with the state to undo.
+    fn sftp_init_step(&mut self, st: &mut InitState) -> Result<Step<InitEnd>> {
+        Ok(match self.sftp_init_try(st) {
+            Ok(Ready(sid)) => Ready(InitEnd::Started(sid)),
+            Ok(Pending) => Pending,
+            Err(e) => Ready(InitEnd::Failed(*st, e)),
+        })
+    }
+
+    fn sftp_init_try(&mut self, init: &mut InitState) -> Result<Step<u32>> {
+        if let InitState::Starting(mut start) = *init {
             let spec = StartupSpec {
                 window: CHANNEL_WINDOW,
                 packet: CHANNEL_PACKET,
@@ -97,7 +104,7 @@ impl Session {
             };
             let r = start.step(self, &spec);
             // Kept on every outcome: a failure's clean-up closes the channel it names.
-            self.sftp.init = InitState::Starting(start);
+            *init = InitState::Starting(start);
             let chan = ready!(r.map_err(|e| match e {
                 StartupError::Open(_) => Error::new(code::CHANNEL_FAILURE, "Unable to startup channel"),
                 StartupError::Request(..) => Error::new(code::CHANNEL_FAILURE, "Unable to request SFTP subsystem"),
@@ -118,9 +125,9 @@ impl Session {
             wire::finish_packet(&mut w, at);
             st.out.push_back(w.buf);
             self.sftp.map.insert(sid, st);
-            self.sftp.init = InitState::Started(sid);
+            *init = InitState::Started(sid);
         }
-        let InitState::Started(sid) = self.sftp.init else {
+        let InitState::Started(sid) = *init else {
             return Err(Error::new(code::BAD_USE, "SFTP init state lost"));
         };
         let s = self;
@@ -139,7 +146,6 @@ impl Session {
                 }
                 st.ext = ext;
                 s.awaiting_reply = false;
-                s.sftp.init = InitState::Idle;
                 s.sftp_send(sid)?;
                 return Ok(Ready(sid));
             }
@@ -153,14 +159,13 @@ impl Session {
         }
     }
 
-    /// Undoes a failed init: forget the instance, close the channel.
-    fn sftp_init_abort(&mut self) {
-        let chan = match self.sftp.init {
-            InitState::Idle => None,
+    /// Undoes a failed init that had got as far as `at`: forget the
+    /// instance, close the channel.
+    fn sftp_init_abort(&mut self, at: InitState) {
+        let chan = match at {
             InitState::Starting(start) => start.channel(),
             InitState::Started(sid) => self.sftp.map.remove(&sid).map(|st| st.channel),
         };
-        self.sftp.init = InitState::Idle;
         if let Some(c) = chan {
             let blocking = self.blocking;
             // Best effort: a non-blocking close that would wait just drops the channel.

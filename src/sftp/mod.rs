@@ -388,15 +388,21 @@ pub struct Sftp {
     pub write_behind: u64,
 }
 
-/// Progress of `sftp_init` (resumable).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Progress of `sftp_init` (resumable: the table's `init` slot, run by `Session::resume`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum InitState {
-    #[default]
-    Idle,
     /// Opening the channel and starting the subsystem on it.
     Starting(crate::session::startup::ChannelStartup),
     /// Subsystem started; FXP_INIT queued under this SFTP id.
     Started(u32),
+}
+
+/// How an `sftp_init` ended: started, or failed with the state to undo.
+pub(crate) enum InitEnd {
+    /// The instance with this id is ready.
+    Started(u32),
+    /// The init failed with this error, having got as far as this state.
+    Failed(InitState, crate::error::Error),
 }
 
 /// Every SFTP instance of a session.
@@ -405,7 +411,7 @@ pub struct SftpTable {
     /// Instances by id.
     pub map: HashMap<u32, Sftp>,
     next_id: u32,
-    pub(crate) init: InitState,
+    pub(crate) init: Option<InitState>,
 }
 
 impl SftpTable {

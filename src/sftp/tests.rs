@@ -477,3 +477,50 @@ fn read_round_trips_are_timed_on_the_session_clock() {
     let pace = s.sftp_st(sid).unwrap().handles[&fh].pace;
     assert_eq!(pace.rtt_min, Some(std::time::Duration::from_micros(RTT_US)));
 }
+
+/// A server message that names our channel 0 and carries nothing else
+/// (SUCCESS, FAILURE, EOF, CLOSE) or a confirmation of its open.
+fn to_chan0(kind: u8) -> Vec<u8> {
+    let mut w = Writer::msg(kind);
+    w.u32(0);
+    if kind == crate::proto::msg::CHANNEL_OPEN_CONFIRMATION {
+        w.u32(0).u32(CHANNEL_WINDOW).u32(CHANNEL_PACKET);
+    }
+    w.buf
+}
+
+/// Runs a blocking `sftp_init` against a server that answers with `script`
+/// (at the given fake times); returns the error and checks the undo: no
+/// instance, no channel, no init in flight.
+fn failed_init(script: Vec<(u64, Vec<u8>)>) -> crate::error::Error {
+    let tl = crate::session::fuzzing::Timeline::new(script);
+    let mut s = Session::on_timeline(&tl, true);
+    s.timeout_ms = 5000;
+    let e = s.sftp_init().expect_err("the init fails");
+    assert!(s.sftp.map.is_empty(), "the instance is forgotten");
+    assert!(s.sftp.init.is_none(), "no init is left in flight");
+    assert!(s.channels.map.is_empty(), "the channel is closed and forgotten");
+    e
+}
+
+#[test]
+fn a_refused_subsystem_fails_the_init_and_closes_its_channel() {
+    use crate::proto::msg;
+    let e = failed_init(vec![
+        (10, to_chan0(msg::CHANNEL_OPEN_CONFIRMATION)),
+        (20, to_chan0(msg::CHANNEL_FAILURE)),
+        (30, to_chan0(msg::CHANNEL_CLOSE)),
+    ]);
+    assert_eq!((e.code, e.msg.as_ref()), (code::CHANNEL_FAILURE, "Unable to request SFTP subsystem"));
+}
+
+#[test]
+fn a_subsystem_that_closes_before_its_version_fails_the_init() {
+    use crate::proto::msg;
+    let e = failed_init(vec![
+        (10, to_chan0(msg::CHANNEL_OPEN_CONFIRMATION)),
+        (20, to_chan0(msg::CHANNEL_SUCCESS)),
+        (30, to_chan0(msg::CHANNEL_CLOSE)),
+    ]);
+    assert_eq!((e.code, e.msg.as_ref()), (code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
+}
