@@ -311,7 +311,7 @@ pub fn session(data: &[u8]) {
         3 => {
             let Ok(key) = PrivateKey::from_memory(USER_KEY, None) else { panic!("harness key loads") };
             let blob = key.public_blob();
-            let mut sign = |alg: &str, d: &[u8]| key.sign(alg, d);
+            let mut sign = |alg: &str, d: &[u8]| key.sign(alg, d).map(ssh2::session::driver::Ready);
             settle(&mut s, budget, |s| s.userauth_publickey(user, &blob, &mut sign));
         }
         4 => {
