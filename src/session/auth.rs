@@ -465,3 +465,65 @@ impl Session {
         Ok(r.string()?.to_vec())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::fuzzing::Timeline;
+
+    /// USERAUTH_PASSWD_CHANGEREQ with a prompt.
+    fn change_request() -> Vec<u8> {
+        let mut w = Writer::msg(msg::USERAUTH_PASSWD_CHANGEREQ);
+        w.string(b"Password expired").string(b"");
+        w.buf
+    }
+
+    #[test]
+    fn an_expired_password_is_changed_through_the_callback() {
+        let tl = Timeline::new([(50, change_request()), (100, vec![msg::USERAUTH_SUCCESS])]);
+        let mut s = Session::on_timeline(&tl, false);
+        s.timeout_ms = 1000;
+        let mut asked = Vec::new();
+        let mut change = |prompt: &[u8]| {
+            asked.push(prompt.to_vec());
+            Some(b"new".to_vec())
+        };
+        s.userauth_password(b"alice", b"old", Some(&mut change)).expect("changed and accepted");
+        assert_eq!(asked, [b"Password expired".to_vec()], "asked once, with the server's prompt");
+        assert!(s.authenticated);
+        assert_eq!(tl.now(), 100, "done when the last reply came");
+        assert!(s.auth.is_none(), "nothing left in flight");
+    }
+
+    #[test]
+    fn a_change_request_without_a_callback_is_password_expired() {
+        let tl = Timeline::new([(50, change_request())]);
+        let mut s = Session::on_timeline(&tl, false);
+        s.timeout_ms = 1000;
+        let e = s.userauth_password(b"alice", b"old", None).expect_err("no callback");
+        assert_eq!((e.code, e.msg.as_ref()), (code::PASSWORD_EXPIRED, "Password Expired, and no callback specified"));
+        assert!(s.auth.is_none(), "the failed attempt is forgotten");
+    }
+
+    #[test]
+    fn a_slow_change_reply_times_out_on_the_fake_clock_and_resumes() {
+        // The change request comes in time, the final answer only after the
+        // timeout: the call gives up at T with its state kept, and the
+        // repeated call (no second request, no second prompt) ends it.
+        let tl = Timeline::new([(50, change_request()), (1500, vec![msg::USERAUTH_SUCCESS])]);
+        let mut s = Session::on_timeline(&tl, false);
+        s.timeout_ms = 1000;
+        let mut prompts = 0;
+        let mut change = |_: &[u8]| {
+            prompts += 1;
+            Some(b"new".to_vec())
+        };
+        let e = s.userauth_password(b"alice", b"old", Some(&mut change)).expect_err("timed out");
+        assert_eq!(e.code, code::TIMEOUT);
+        assert!(tl.now() <= 1000, "gave up at {} ms, after the 1000 ms timeout", tl.now());
+        assert!(s.auth.is_some(), "the timed-out attempt is kept");
+        s.userauth_password(b"alice", b"old", Some(&mut change)).expect("the repeated call ends it");
+        assert_eq!(prompts, 1, "the callback ran once");
+        assert!(s.authenticated);
+    }
+}
