@@ -9,7 +9,7 @@ use super::forward::{listener_queued, ListenerHandle};
 use super::handle::{with_session, SessionHandle};
 use super::types::{pollfd as pf, LIBSSH2_POLLFD};
 use crate::error::{code, Error};
-use crate::session::io::{poll_set, PollSet};
+use crate::session::io::{poll_set, PollSet, SystemClock};
 
 /// Most descriptors one call accepts (keeps the pollfd array bounded).
 pub const MAX_POLL_FDS: usize = 4096;
@@ -139,7 +139,7 @@ impl PollSet for Entries<'_> {
 pub unsafe extern "C" fn libssh2_poll(fds: *mut LIBSSH2_POLLFD, nfds: c_uint, timeout: c_long) -> i32 {
     let n = nfds as usize;
     if n == 0 {
-        poll_set(&mut Entries { fds: &mut [], sessions: Vec::new() }, &mut [], timeout);
+        poll_set(&mut Entries { fds: &mut [], sessions: Vec::new() }, &mut [], timeout, &mut SystemClock);
         return 0;
     }
     if fds.is_null() || n > MAX_POLL_FDS {
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn libssh2_poll(fds: *mut LIBSSH2_POLLFD, nfds: c_uint, ti
         sessions.push(sess);
     }
     let mut entries = Entries { fds, sessions };
-    poll_set(&mut entries, &mut sockets, timeout);
+    poll_set(&mut entries, &mut sockets, timeout, &mut SystemClock);
     // Recount: channel readiness may have changed after pumping.
     entries.fds.iter().filter(|e| e.revents != 0).count() as i32
 }

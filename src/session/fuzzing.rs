@@ -119,6 +119,10 @@ impl Clock for Timeline {
         };
         st.now = st.now.max(until);
     }
+
+    fn poll(&mut self, _fds: &mut [libc::pollfd], _timeout_ms: i32) -> i32 {
+        unreachable!("a session's driver waits through Clock::wait");
+    }
 }
 
 /// The socket side of a [`Timeline`]: a read takes what has arrived (packets

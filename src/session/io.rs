@@ -129,6 +129,9 @@ pub trait Clock {
     }
     /// Waits until `fd` is ready in one of `dirs` or `timeout_ms` passes (-1: forever).
     fn wait(&mut self, fd: RawSocket, dirs: i32, timeout_ms: i64);
+    /// poll(2) over `fds` for at most `timeout_ms` (-1: forever; no `fds`:
+    /// sleeps); returns how many entries have events (negative on error).
+    fn poll(&mut self, fds: &mut [libc::pollfd], timeout_ms: i32) -> i32;
 }
 
 /// The real clock: `Instant` and `poll(2)`.
@@ -141,6 +144,11 @@ impl Clock for SystemClock {
 
     fn wait(&mut self, fd: RawSocket, dirs: i32, timeout_ms: i64) {
         wait_fd(fd, dirs, timeout_ms);
+    }
+
+    fn poll(&mut self, fds: &mut [libc::pollfd], timeout_ms: i32) -> i32 {
+        // SAFETY: `fds` is a valid, exclusively borrowed array of its length.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) }
     }
 }
 
@@ -169,31 +177,35 @@ pub trait PollSet {
 
 /// Waits until an entry of `set` is ready or `timeout_ms` passes (negative:
 /// forever), polling `sockets` (one per entry) meanwhile; no sockets at all
-/// sleeps the timeout, as poll(2) with none does.
-pub fn poll_set(set: &mut impl PollSet, sockets: &mut [libc::pollfd], timeout_ms: std::ffi::c_long) {
+/// sleeps the timeout, as poll(2) with none does. Time and waiting come from
+/// `clock`, so the timeout logic runs on a fake clock in tests.
+pub fn poll_set(
+    set: &mut impl PollSet,
+    sockets: &mut [libc::pollfd],
+    timeout_ms: std::ffi::c_long,
+    clock: &mut dyn Clock,
+) {
     if sockets.is_empty() {
         if timeout_ms > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(timeout_ms as u64));
+            clock.poll(&mut [], timeout_ms.min(i32::MAX as std::ffi::c_long) as i32);
         }
         return;
     }
-    let deadline = (timeout_ms >= 0).then(|| now_ms() + timeout_ms as u64);
+    let deadline = (timeout_ms >= 0).then(|| clock.now_ms() + timeout_ms as u64);
     loop {
         let mut ready = set.scan();
         let wait: i32 = match deadline {
             _ if ready > 0 => 0,
             None => -1,
-            Some(d) => d.saturating_sub(now_ms()).min(i32::MAX as u64) as i32,
+            Some(d) => d.saturating_sub(clock.now_ms()).min(i32::MAX as u64) as i32,
         };
         for s in sockets.iter_mut() {
             s.revents = 0;
         }
-        // SAFETY: `sockets` is a valid, exclusively borrowed array of its length.
-        let r = unsafe { libc::poll(sockets.as_mut_ptr(), sockets.len() as libc::nfds_t, wait) };
-        if r > 0 {
+        if clock.poll(sockets, wait) > 0 {
             ready += set.took(sockets);
         }
-        if ready > 0 || deadline.is_some_and(|d| now_ms() >= d) {
+        if ready > 0 || deadline.is_some_and(|d| clock.now_ms() >= d) {
             return;
         }
     }
@@ -280,7 +292,7 @@ mod tests {
         let mut s = Set { held: true, ..set() };
         let mut socks = [libc::pollfd { fd: a.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
         // Forever, yet it returns: the entry is ready by state.
-        poll_set(&mut s, &mut socks, -1);
+        poll_set(&mut s, &mut socks, -1, &mut SystemClock);
         assert_eq!(s.scans, 1);
         assert!(!s.socket_ready);
     }
@@ -291,19 +303,87 @@ mod tests {
         let mut socks = [libc::pollfd { fd: a.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
         // Nothing to read: the timeout ends the wait with nothing ready.
         let mut s = set();
-        poll_set(&mut s, &mut socks, 10);
+        poll_set(&mut s, &mut socks, 10, &mut SystemClock);
         assert!(!s.socket_ready && s.scans >= 1);
         // Data waiting: the socket's event makes the entry ready.
         b.write_all(b"x").unwrap();
         let mut s = set();
-        poll_set(&mut s, &mut socks, -1);
+        poll_set(&mut s, &mut socks, -1, &mut SystemClock);
         assert!(s.socket_ready);
+    }
+
+    /// A fake clock whose one socket becomes readable at `ready_at` ms
+    /// (None: never); each poll advances the time as a real one would wait.
+    struct FakePoll {
+        now: u64,
+        ready_at: Option<u64>,
+        polls: usize,
+    }
+
+    impl Clock for FakePoll {
+        fn now_us(&self) -> u64 {
+            self.now * 1000
+        }
+        fn wait(&mut self, _fd: RawSocket, _dirs: i32, _timeout_ms: i64) {
+            unreachable!("poll_set waits through Clock::poll");
+        }
+        fn poll(&mut self, fds: &mut [libc::pollfd], timeout_ms: i32) -> i32 {
+            self.polls += 1;
+            let until = match (timeout_ms, self.ready_at.filter(|_| !fds.is_empty())) {
+                (t, Some(r)) if t < 0 => r,
+                (t, Some(r)) => r.min(self.now + t as u64),
+                (t, None) if t >= 0 => self.now + t as u64,
+                (_, None) => panic!("poll forever on a socket that never becomes ready"),
+            };
+            self.now = self.now.max(until);
+            if self.ready_at.is_some_and(|r| self.now >= r) && !fds.is_empty() {
+                fds[0].revents = libc::POLLIN;
+                return 1;
+            }
+            0
+        }
+    }
+
+    fn fake(ready_at: Option<u64>) -> FakePoll {
+        FakePoll { now: 1_000, ready_at, polls: 0 }
+    }
+
+    fn one_socket() -> [libc::pollfd; 1] {
+        [libc::pollfd { fd: 3, events: libc::POLLIN, revents: 0 }]
     }
 
     #[test]
     fn poll_set_with_no_sockets_only_sleeps() {
         let mut s = set();
-        poll_set(&mut s, &mut [], 1);
+        let mut clock = fake(None);
+        poll_set(&mut s, &mut [], 50, &mut clock);
         assert_eq!(s.scans, 0, "nothing to scan when there are no entries");
+        assert_eq!(clock.now, 1_050, "slept the timeout");
+        poll_set(&mut s, &mut [], -1, &mut clock);
+        assert_eq!(clock.now, 1_050, "no entries and no timeout: returns at once");
+    }
+
+    #[test]
+    fn poll_set_honours_its_timeout_on_the_fake_clock() {
+        // Nothing becomes ready: the call returns at the timeout, in one wait.
+        let (mut s, mut clock) = (set(), fake(None));
+        poll_set(&mut s, &mut one_socket(), 300, &mut clock);
+        assert_eq!(clock.now, 1_300, "returned at the timeout");
+        assert_eq!(clock.polls, 1, "one wait, no busy loop");
+        assert!(!s.socket_ready);
+    }
+
+    #[test]
+    fn poll_set_returns_when_a_socket_becomes_ready() {
+        // Ready after 100 ms of a 20 s timeout: the call returns then.
+        let (mut s, mut clock) = (set(), fake(Some(1_100)));
+        poll_set(&mut s, &mut one_socket(), 20_000, &mut clock);
+        assert_eq!(clock.now, 1_100);
+        assert!(s.socket_ready);
+        // Waiting forever ends the same way.
+        let (mut s, mut clock) = (set(), fake(Some(6_000)));
+        poll_set(&mut s, &mut one_socket(), -1, &mut clock);
+        assert_eq!(clock.now, 6_000);
+        assert!(s.socket_ready);
     }
 }

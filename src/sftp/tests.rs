@@ -454,6 +454,9 @@ impl crate::session::io::Clock for HandClock {
     fn wait(&mut self, _fd: crate::session::io::RawSocket, _dirs: i32, _timeout_ms: i64) {
         unreachable!("a non-blocking session does not wait");
     }
+    fn poll(&mut self, _fds: &mut [libc::pollfd], _timeout_ms: i32) -> i32 {
+        unreachable!("a session does not poll");
+    }
 }
 
 #[test]
