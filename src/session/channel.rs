@@ -1008,4 +1008,87 @@ mod tests {
         assert_eq!(s.channel_exit_signal(ID), None);
         assert_eq!(s.channel_window_write(99).unwrap_err().code, code::CHANNEL_UNKNOWN);
     }
+
+    // ---- against an in-memory server on the fake clock ---------------------
+
+    use crate::session::fuzzing::{Respond, Timeline};
+
+    /// One way of the in-memory link, in fake ms.
+    const HOP_MS: u64 = 10;
+    /// The server's end of the channel.
+    const SERVER_CHAN: u32 = 100;
+
+    /// A server for one `exec`: it confirms the open and answers the request
+    /// with SUCCESS; `out`, exit status 0, EOF and CLOSE follow `out_after`
+    /// ms after the request.
+    fn exec_server(out: &'static [u8], out_after: u64) -> Respond {
+        let mut client = 0;
+        Box::new(move |p: &[u8]| {
+            let mut r = Reader::new(&p[1..]);
+            let to = |kind: u8, client: u32| {
+                let mut w = Writer::msg(kind);
+                w.u32(client);
+                w
+            };
+            match p[0] {
+                msg::CHANNEL_OPEN => {
+                    r.string().unwrap();
+                    client = r.u32().unwrap();
+                    let mut w = to(msg::CHANNEL_OPEN_CONFIRMATION, client);
+                    w.u32(SERVER_CHAN).u32(WINDOW_DEFAULT).u32(PACKET_DEFAULT);
+                    vec![(2 * HOP_MS, w.buf)]
+                }
+                msg::CHANNEL_REQUEST => {
+                    let mut data = to(msg::CHANNEL_DATA, client);
+                    data.string(out);
+                    let mut status = to(msg::CHANNEL_REQUEST, client);
+                    status.string(b"exit-status").bool(false).u32(0);
+                    vec![
+                        (2 * HOP_MS, to(msg::CHANNEL_SUCCESS, client).buf),
+                        (out_after, data.buf),
+                        (out_after, status.buf),
+                        (out_after, to(msg::CHANNEL_EOF, client).buf),
+                        (out_after, to(msg::CHANNEL_CLOSE, client).buf),
+                    ]
+                }
+                _ => Vec::new(),
+            }
+        })
+    }
+
+    #[test]
+    fn an_exec_round_trip_runs_against_an_in_memory_server() {
+        let tl = Timeline::new([]);
+        let mut s = Session::with_peer(&tl, true, exec_server(b"hi\n", 2 * HOP_MS));
+        s.timeout_ms = 1000;
+        let id = s.channel_open(b"session", WINDOW_DEFAULT, PACKET_DEFAULT, &[]).unwrap();
+        assert_eq!(tl.now(), 2 * HOP_MS, "one round trip for the open");
+        s.process_startup(id, b"exec", Some(b"echo hi")).unwrap();
+        assert_eq!(tl.now(), 4 * HOP_MS, "one more for the request");
+        let mut buf = [0u8; 16];
+        let n = s.channel_read(id, 0, &mut buf).unwrap();
+        assert_eq!(&buf[..n], b"hi\n");
+        assert_eq!(s.channel_read(id, 0, &mut buf).unwrap(), 0, "then EOF");
+        assert_eq!(s.channel_exit_status(id), 0);
+        s.channel_close(id).unwrap();
+        s.channel_free(id).unwrap();
+        assert_eq!(tl.now(), 4 * HOP_MS, "output, EOF and CLOSE came with the reply: no more waiting");
+    }
+
+    #[test]
+    fn a_read_of_slow_output_times_out_at_the_session_timeout_and_resumes() {
+        let tl = Timeline::new([]);
+        let mut s = Session::with_peer(&tl, true, exec_server(b"late", 1500));
+        s.timeout_ms = 1000;
+        let id = s.channel_open(b"session", WINDOW_DEFAULT, PACKET_DEFAULT, &[]).unwrap();
+        s.process_startup(id, b"exec", Some(b"sleep 1; echo late")).unwrap();
+        let asked = tl.now();
+        let mut buf = [0u8; 16];
+        let e = s.channel_read(id, 0, &mut buf).unwrap_err();
+        assert_eq!(e.code, code::TIMEOUT);
+        assert_eq!(tl.now(), asked + 1000, "gave up at the timeout, on the fake clock");
+        let n = s.channel_read(id, 0, &mut buf).expect("the repeated read gets the output");
+        assert_eq!(&buf[..n], b"late");
+        assert_eq!(tl.now(), asked - 2 * HOP_MS + 1500, "when the output arrived");
+    }
 }

@@ -96,6 +96,14 @@ impl Timeline {
         self.state().now
     }
 
+    /// Schedules `payload` (a plaintext packet's payload) to arrive at `at_ms`,
+    /// after anything already due by then.
+    pub fn push(&self, at_ms: u64, payload: &[u8]) {
+        let mut st = self.state();
+        let i = st.script.iter().position(|(t, _)| *t > at_ms).unwrap_or(st.script.len());
+        st.script.insert(i, (at_ms, frame_plain(payload)));
+    }
+
     fn state(&self) -> MutexGuard<'_, TimelineState> {
         // A test that panicked holding the lock has failed already; its state still reads.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
@@ -153,7 +161,52 @@ impl SocketIo for TimedIo {
     }
 }
 
+/// An in-memory server's answer to one client packet: each payload to send
+/// back and how many ms after the request it arrives.
+pub type Respond = Box<dyn FnMut(&[u8]) -> Vec<(u64, Vec<u8>)>>;
+
+/// The socket of a session whose server is in memory: it decodes the
+/// plaintext packets the client sends and schedules the server's answers on
+/// the [`Timeline`], so a unit test runs a whole exchange on the fake clock.
+struct PeerIo {
+    io: TimedIo,
+    sent: Vec<u8>,
+    respond: Respond,
+}
+
+impl SocketIo for PeerIo {
+    fn send(&mut self, buf: &[u8]) -> IoStatus {
+        self.sent.extend_from_slice(buf);
+        // Plaintext framing: uint32 length, padding length, payload, padding (no MAC).
+        while let Some(len) = self.sent.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize) {
+            let Some(packet) = self.sent.get(4..4 + len) else { break };
+            let pad = packet.first().map_or(0, |&p| p as usize);
+            let payload = packet.get(1..len.saturating_sub(pad)).unwrap_or_default().to_vec();
+            self.sent.drain(..4 + len);
+            let now = self.io.0.now();
+            for (after, reply) in (self.respond)(&payload) {
+                self.io.0.push(now + after, &reply);
+            }
+        }
+        IoStatus::Moved(buf.len())
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> IoStatus {
+        self.io.recv(buf)
+    }
+}
+
 impl Session {
+    /// A blocking session past handshake whose clock is `tl` and whose server
+    /// answers each client packet through `respond` (its answers arrive on
+    /// `tl`; anything already scripted on `tl` arrives too).
+    pub fn with_peer(tl: &Timeline, authenticated: bool, respond: Respond) -> Self {
+        let io = PeerIo { io: TimedIo(tl.clone()), sent: Vec::new(), respond };
+        let mut s = Self::scripted(Box::new(io), authenticated);
+        s.clock = Box::new(tl.clone());
+        s
+    }
+
     /// A non-blocking session with a plaintext connection on a [`Sink`]:
     /// what it sends is dropped, nothing arrives but what a test injects.
     pub fn offline() -> Self {
