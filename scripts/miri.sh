@@ -23,7 +23,7 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
 # and the agent-channel test opens a Unix socket, which Miri cannot.
 cargo +nightly miri test --lib -- \
     ffi:: knownhost::pattern proto::wire agent::proto session::framer session::channel session::startup session::forward publickey:: sftp:: \
-    session::auth poll_set_with_no_sockets poll_set_honours poll_set_returns_when \
+    session::auth session::keepalive_tests poll_set_with_no_sockets poll_set_honours poll_set_returns_when \
     --skip read_ahead_follows_the_bandwidth_delay_product --skip x11_needs_a_hook_and_agent_needs_an_agent
 # The FFI known-hosts tests that need no sshd or ssh-keygen.
 cargo +nightly miri test --test knownhost -- \

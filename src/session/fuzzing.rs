@@ -96,6 +96,11 @@ impl Timeline {
         self.state().now
     }
 
+    /// Moves the fake time on by `ms` (what passes between two API calls).
+    pub fn advance(&self, ms: u64) {
+        self.state().now += ms;
+    }
+
     /// Schedules `payload` (a plaintext packet's payload) to arrive at `at_ms`,
     /// after anything already due by then.
     pub fn push(&self, at_ms: u64, payload: &[u8]) {

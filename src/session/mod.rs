@@ -647,3 +647,57 @@ impl Session {
 pub use crate::consts::trace::{AUTH as TRACE_AUTH, CONN as TRACE_CONN, ERROR as TRACE_ERROR};
 /// Transport and key exchange trace categories.
 pub use crate::consts::trace::{KEX as TRACE_KEX, TRANS as TRACE_TRANS};
+
+#[cfg(test)]
+mod keepalive_tests {
+    use super::fuzzing::{Respond, Timeline};
+    use super::*;
+
+    /// A server that counts the keepalives it receives and answers none.
+    fn counting_server(seen: std::rc::Rc<std::cell::Cell<usize>>) -> Respond {
+        Box::new(move |p: &[u8]| {
+            let mut r = Reader::new(&p[1..]);
+            if p[0] == msg::GLOBAL_REQUEST && r.string().is_ok_and(|n| n == b"keepalive@libssh2.org") {
+                seen.set(seen.get() + 1);
+            }
+            Vec::new()
+        })
+    }
+
+    #[test]
+    fn keepalives_follow_the_interval_on_the_fake_clock() {
+        let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+        let tl = Timeline::new([]);
+        let mut s = Session::with_peer(&tl, true, counting_server(seen.clone()));
+        assert_eq!(s.keepalive_send().unwrap(), 0, "off: nothing sent");
+        s.keepalive_interval = 2;
+        assert_eq!(s.keepalive_send().unwrap(), 2, "due at once: sent, the full interval next");
+        tl.advance(500);
+        assert_eq!(s.keepalive_send().unwrap(), 2, "1.5 s left, rounded up");
+        tl.advance(1000);
+        assert_eq!(s.keepalive_send().unwrap(), 1);
+        tl.advance(500);
+        assert_eq!(s.keepalive_send().unwrap(), 2, "due again: sent");
+        assert_eq!(seen.get(), 2, "two keepalives reached the server");
+    }
+
+    #[test]
+    fn a_blocking_wait_sends_keepalives_as_they_fall_due() {
+        // libssh2 keeps the connection alive while a blocking call waits: a
+        // read that waits 3.5 s with a 1 s interval sends one at its start
+        // and one per second after.
+        let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+        let tl = Timeline::new([]);
+        let mut s = Session::with_peer(&tl, true, counting_server(seen.clone()));
+        s.keepalive_interval = 1;
+        s.timeout_ms = 3500;
+        s.channels.map.insert(
+            0,
+            channel::Channel { open: true, local_window: 1024, local_window_initial: 1024, ..Default::default() },
+        );
+        let mut buf = [0u8; 8];
+        assert_eq!(s.channel_read(0, 0, &mut buf).unwrap_err().code, code::TIMEOUT);
+        assert_eq!(tl.now(), 3500);
+        assert_eq!(seen.get(), 4, "at 0, 1, 2 and 3 s");
+    }
+}
