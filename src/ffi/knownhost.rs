@@ -170,17 +170,6 @@ impl KnownHostsHandle {
 
 crate::session_child!(KnownHostsHandle, "NULL known hosts collection");
 
-/// Writes `ext` to an optional out-pointer.
-///
-/// # Safety
-/// `out` must be null or writable.
-unsafe fn store(out: *mut *mut libssh2_knownhost, ext: *mut libssh2_knownhost) {
-    if !out.is_null() {
-        // SAFETY: guaranteed by the caller.
-        unsafe { *out = ext };
-    }
-}
-
 /// A key argument: base64 text is read up to its NUL (`keylen` only counts
 /// when non-zero and only for `add`), raw keys are `keylen` bytes.
 ///
@@ -251,7 +240,7 @@ unsafe fn add_common(
             let id = kh.hosts.add(host, salt, key, comment, typemask)?;
             if !out.is_null() {
                 let ext = kh.external(h, id)?;
-                store(out, ext);
+                write_out(out, ext);
             }
             Ok(0)
         })
@@ -328,7 +317,7 @@ unsafe fn check_common(
                 Ok((result, id)) => {
                     if let (Some(id), false) = (id, out.is_null()) {
                         let ext = kh.external(h, id)?;
-                        store(out, ext);
+                        write_out(out, ext);
                     }
                     Ok(result.code())
                 }
@@ -531,7 +520,7 @@ pub unsafe extern "C" fn libssh2_knownhost_get(
             let prev = kh.prev_id(prev)?;
             let Some(id) = kh.hosts.get(prev).map(|e| e.id()) else { return Ok(1) };
             let ext = kh.external(h, id)?;
-            store(store_out, ext);
+            write_out(store_out, ext);
             Ok(0)
         })
     }

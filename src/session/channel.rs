@@ -354,14 +354,13 @@ impl Session {
     }
 
     fn channel_open_try(&mut self, kind: &[u8], window: u32, packet: u32, extra: &[u8]) -> Result<Step<u32>> {
-        let s = self;
-        let id = match s.opening_channel {
+        let id = match self.opening_channel {
             Some(id) => id,
             None => {
-                let id = s.channels.alloc_id();
+                let id = self.channels.alloc_id();
                 let window = window.clamp(1, MAX_WINDOW);
                 let packet = packet.clamp(1, PACKET_DEFAULT * 8);
-                s.channels.map.insert(
+                self.channels.map.insert(
                     id,
                     Channel {
                         local_id: id,
@@ -375,26 +374,26 @@ impl Session {
                 );
                 let mut w = Writer::msg(msg::CHANNEL_OPEN);
                 w.string(kind).u32(id).u32(window).u32(packet).raw(extra);
-                s.opening_channel = Some(id);
-                s.send(&w.buf)?;
+                self.opening_channel = Some(id);
+                self.send(&w.buf)?;
                 id
             }
         };
-        s.awaiting_reply = true;
+        self.awaiting_reply = true;
         loop {
-            let ch = s.chan(id)?;
+            let ch = self.chan(id)?;
             if ch.op != ChanOp::Opening {
                 break;
             }
-            if !s.pump()? {
+            if !self.pump()? {
                 return Ok(Pending);
             }
         }
-        s.awaiting_reply = false;
-        s.opening_channel = None;
-        let ch = s.chan(id)?;
+        self.awaiting_reply = false;
+        self.opening_channel = None;
+        let ch = self.chan(id)?;
         if let Some((reason, text)) = ch.open_failure.take() {
-            s.channels.map.remove(&id);
+            self.channels.map.remove(&id);
             return Err(Error::with(code::CHANNEL_FAILURE, format!("Channel open failure (reason {reason}: {text})")));
         }
         Ok(Ready(id))
@@ -436,8 +435,7 @@ impl Session {
         fail: &'static str,
         wait_fail: Option<(i32, &'static str)>,
     ) -> Result<Step<()>> {
-        let s = self;
-        let ch = s.chan(id)?;
+        let ch = self.chan(id)?;
         if ch.op == ChanOp::Idle {
             if ch.close_received() {
                 // libssh2 sends a request that wants no answer whatever the
@@ -453,32 +451,32 @@ impl Session {
             w.u32(ch.remote_id).string(req).bool(want_reply).raw(extra);
             ch.reply = None;
             // A failed send ends the request: the next one sends its own.
-            s.send(&w.buf)?;
+            self.send(&w.buf)?;
             if want_reply {
-                s.chan(id)?.op = ChanOp::Requesting;
+                self.chan(id)?.op = ChanOp::Requesting;
             }
             if !want_reply {
-                return Ok(Step::done_if(s.flush()?));
+                return Ok(Step::done_if(self.flush()?));
             }
         }
-        s.awaiting_reply = true;
+        self.awaiting_reply = true;
         loop {
-            let ch = s.chan(id)?;
+            let ch = self.chan(id)?;
             if let Some(ok) = ch.reply.take() {
                 ch.op = ChanOp::Idle;
-                s.awaiting_reply = false;
+                self.awaiting_reply = false;
                 return if ok { Ok(Ready(())) } else { Err(chan_err(code::CHANNEL_REQUEST_DENIED, fail)) };
             }
             if ch.close_received() {
                 ch.op = ChanOp::Idle;
                 return Err(chan_err(code::CHANNEL_CLOSED, "Channel closed while waiting for a reply"));
             }
-            match s.pump() {
+            match self.pump() {
                 Ok(true) => {}
                 Ok(false) => return Ok(Pending),
                 Err(e) => {
                     // The request is over: the next one sends its own.
-                    if let Ok(ch) = s.chan(id) {
+                    if let Ok(ch) = self.chan(id) {
                         ch.op = ChanOp::Idle;
                     }
                     return Err(wait_fail.map_or(e, |(c, m)| Error::new(c, m)));
@@ -549,9 +547,8 @@ impl Session {
 
     /// One step of [`Session::channel_read`].
     pub(crate) fn channel_read_step(&mut self, id: u32, stream: i32, buf: &mut [u8]) -> Result<Step<usize>> {
-        let s = self;
         loop {
-            let ch = s.chan(id)?;
+            let ch = self.chan(id)?;
             // An SCP download ends at the file size; the status byte after it is ours.
             let limit = if stream == 0 { super::scp::read_limit(&ch.scp) } else { None };
             if limit == Some(0) {
@@ -570,7 +567,7 @@ impl Session {
                 q.drain(..n);
                 // The bytes are the caller's now: a window adjust that cannot be
                 // sent (the session died) is reported by the next call, not this one.
-                let _ = s.auto_adjust(id, buf.len());
+                let _ = self.auto_adjust(id, buf.len());
                 return Ok(Ready(n));
             }
             if buf.is_empty() {
@@ -579,13 +576,13 @@ impl Session {
             if ch.eof_received() {
                 return Ok(Ready(0));
             }
-            match s.pump() {
+            match self.pump() {
                 Ok(true) => {}
                 Ok(false) => return Ok(Pending),
                 // Data that arrived before a fatal error is still delivered (as
                 // libssh2 does); the error comes once it is read.
                 Err(e) => {
-                    let ch = s.chan(id)?;
+                    let ch = self.chan(id)?;
                     let queued = if stream == 0 { &ch.data } else { &ch.ext_data };
                     if queued.is_empty() {
                         return Err(e);
@@ -602,14 +599,13 @@ impl Session {
 
     /// One step of [`Session::channel_write`].
     pub(crate) fn channel_write_step(&mut self, id: u32, stream: i32, buf: &[u8]) -> Result<Step<usize>> {
-        let s = self;
-        let ch = s.chan(id)?;
+        let ch = self.chan(id)?;
         if let ChanOp::Writing(n) = ch.op {
             // Keep reading while our output drains, so the peer never
             // waits on us (window adjusts, its own output).
-            s.pump()?;
-            if s.flush()? {
-                s.chan(id)?.op = ChanOp::Idle;
+            self.pump()?;
+            if self.flush()? {
+                self.chan(id)?.op = ChanOp::Idle;
                 return Ok(Ready(n));
             }
             return Ok(Pending);
@@ -626,13 +622,13 @@ impl Session {
         }
         // Like libssh2, take in what has arrived first (window adjusts among
         // it); a dead connection fails the write with the receive error.
-        s.pump()?;
+        self.pump()?;
         if buf.is_empty() {
             return Ok(Ready(0));
         }
-        let ch = s.chan(id)?;
+        let ch = self.chan(id)?;
         if ch.remote_window == 0 {
-            s.block_dirs |= super::io::dir::INBOUND;
+            self.block_dirs |= super::io::dir::INBOUND;
             return Ok(Pending);
         }
         let max_pkt = ch.remote_max_packet.clamp(1, PACKET_DEFAULT * 8) as usize;
@@ -655,13 +651,13 @@ impl Session {
                 w.u8(msg::CHANNEL_EXTENDED_DATA).u32(rid).u32(stream as u32);
             }
             w.string(&buf[off..off + n]);
-            s.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.send(&w.buf)?;
+            self.conn.as_mut().ok_or(Error::new(code::SOCKET_NONE, "Not connected"))?.send(&w.buf)?;
             off += n;
         }
-        if s.flush()? {
+        if self.flush()? {
             return Ok(Ready(total));
         }
-        s.chan(id)?.op = ChanOp::Writing(total);
+        self.chan(id)?.op = ChanOp::Writing(total);
         Ok(Pending)
     }
 

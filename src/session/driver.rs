@@ -36,14 +36,6 @@ impl<T> Step<T> {
             Pending => Pending,
         }
     }
-
-    /// The finished value, if any.
-    pub fn ready(self) -> Option<T> {
-        match self {
-            Ready(v) => Some(v),
-            Pending => None,
-        }
-    }
 }
 
 impl Step<()> {

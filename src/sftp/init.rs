@@ -130,12 +130,11 @@ impl Session {
         let InitState::Started(sid) = *init else {
             return Err(Error::new(code::BAD_USE, "SFTP init state lost"));
         };
-        let s = self;
-        s.sftp_send(sid)?;
-        s.awaiting_reply = true;
+        self.sftp_send(sid)?;
+        self.awaiting_reply = true;
         loop {
-            s.sftp_frame(sid)?;
-            let st = s.sftp_st(sid)?;
+            self.sftp_frame(sid)?;
+            let st = self.sftp_st(sid)?;
             if let Some(p) = st.version_reply.take() {
                 let (version, ext) = parse_version(&p)?;
                 st.version = version;
@@ -145,15 +144,15 @@ impl Session {
                     });
                 }
                 st.ext = ext;
-                s.awaiting_reply = false;
-                s.sftp_send(sid)?;
+                self.awaiting_reply = false;
+                self.sftp_send(sid)?;
                 return Ok(Ready(sid));
             }
             let chan = st.channel;
-            if s.channels.map.get(&chan).map_or(true, |c| c.eof_received()) {
+            if self.channels.map.get(&chan).map_or(true, |c| c.eof_received()) {
                 return Err(Error::new(code::CHANNEL_CLOSED, "SFTP subsystem closed during init"));
             }
-            if !s.pump()? {
+            if !self.pump()? {
                 return Ok(Pending);
             }
         }

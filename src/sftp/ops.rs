@@ -61,8 +61,7 @@ impl Session {
         rk: ReqKind,
         body: &dyn Fn(&mut Writer),
     ) -> Result<Step<Vec<u8>>> {
-        let s = self;
-        let st = s.sftp_st(sid)?;
+        let st = self.sftp_st(sid)?;
         let id = match st.pending.get(&key) {
             Some(&id) => id,
             None => {
@@ -72,10 +71,10 @@ impl Session {
                 id
             }
         };
-        s.sftp_send(sid)?;
-        match s.sftp_reply(sid, id)? {
+        self.sftp_send(sid)?;
+        match self.sftp_reply(sid, id)? {
             Some(p) => {
-                s.sftp_st(sid)?.pending.remove(&key);
+                self.sftp_st(sid)?.pending.remove(&key);
                 Ok(Ready(p))
             }
             None => Ok(Pending),
