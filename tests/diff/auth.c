@@ -413,6 +413,9 @@ static void pubkey_mem_bad(void)
 /* ---- public key with a signing callback ---------------------------------------------- */
 
 static int sign_calls, sign_mode;
+/* Mode 2: what the first call was asked to sign, to compare the retry's data. */
+static unsigned char sign_first[4096];
+static size_t sign_first_len;
 
 static int sign_cb(LIBSSH2_SESSION *s, unsigned char **sig, size_t *sig_len,
                    const unsigned char *data, size_t data_len, void **abstract)
@@ -422,6 +425,15 @@ static int sign_cb(LIBSSH2_SESSION *s, unsigned char **sig, size_t *sig_len,
     NOTE("sign_cb", "data_len_positive=%d", data_len > 0);
     if(sign_mode == 0)
         return -1;
+    if(sign_mode == 2 && sign_calls == 1 && data_len <= sizeof(sign_first)) {
+        /* Would block: the library must ask again, for the same data. */
+        memcpy(sign_first, data, data_len);
+        sign_first_len = data_len;
+        return LIBSSH2_ERROR_EAGAIN;
+    }
+    if(sign_mode == 2)
+        NOTE("sign_cb.retry", "same_data=%d",
+             data_len == sign_first_len && !memcmp(data, sign_first, data_len));
     /* A well-formed but wrong ed25519 signature. */
     *sig_len = 64;
     *sig = calloc(1, *sig_len);
@@ -448,6 +460,38 @@ static unsigned char *pub_blob(LIBSSH2_SESSION *s, const char *file, size_t *len
     return (unsigned char *)out;
 }
 
+/*
+ * A callback that would block, on a session of its own, non-blocking. The
+ * calls that wait for PK_OK depend on timing, so the loop runs until the
+ * callback has been asked; that call's result and error are the callback's
+ * EAGAIN, and the next call asks it again, for the same data.
+ */
+static void pubkey_callback_eagain(void)
+{
+    int fd, rc;
+    size_t len;
+    char *m = NULL;
+    struct timespec t0;
+    LIBSSH2_SESSION *s = sess_up(&fd);
+    unsigned char *blob = pub_blob(s, "id_ed25519.pub", &len);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    libssh2_session_set_blocking(s, 0);
+    sign_mode = 2;
+    sign_calls = 0;
+    rec_nb_reset();
+    do
+        rc = libssh2_userauth_publickey(s, fx.user, blob, len, sign_cb, NULL);
+    while(rc == LIBSSH2_ERROR_EAGAIN && !sign_calls && rec_nb_wait(&t0));
+    libssh2_session_last_error(s, &m, NULL, 0);
+    NOTE("cb_eagain", "rc=%d calls=%d err=%d msg=%s", rc, sign_calls, libssh2_session_last_errno(s),
+         m ? m : "");
+    NBI("cb_eagain_again", libssh2_userauth_publickey(s, fx.user, blob, len, sign_cb, NULL));
+    NOTE("cb_eagain_calls", "%d", sign_calls);
+    libssh2_session_set_blocking(s, 1);
+    libssh2_free(s, blob);
+    sess_done(s, fd);
+}
+
 static void pubkey_callback(void)
 {
     int fd;
@@ -469,6 +513,7 @@ static void pubkey_callback(void)
     });
     libssh2_free(s, blob);
     sess_done(s, fd);
+    pubkey_callback_eagain();
 }
 
 /* ---- hostbased, security keys ----------------------------------------------------- */
